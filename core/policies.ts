@@ -1,0 +1,251 @@
+/**
+ * Policy documents generated from the requirements model. Pure functions of plain strings, so infra/
+ * can call them inside `pulumi.all(...).apply(...)`, verify/ can print the exact statement a user must
+ * add, and tests can assert on them without Pulumi.
+ */
+import {
+  type AwsTarget,
+  type PolicyDocument,
+  type PolicyStatement,
+  asList,
+  policyDocument,
+  s3BucketArn,
+  s3ObjectsArn,
+} from "./iam";
+import {
+  APPLICATION,
+  type BucketGrant,
+  type ObjectGrant,
+  PREFIXES,
+  SERVICES,
+  type ServiceRequirement,
+} from "./requirements";
+
+/** Statements this project writes into bucket policies start with this Sid, so a merge can find them. */
+export const OWN_SID_PREFIX = "RoadmapxAi";
+
+function capitalised(id: string): string {
+  return id === "sagemaker" ? "SageMaker" : id.charAt(0).toUpperCase() + id.slice(1);
+}
+
+/** Trust policy: only the service may assume the role, and only on behalf of this account and region. */
+export function trustPolicy(req: ServiceRequirement, target: AwsTarget): PolicyDocument {
+  return policyDocument([
+    {
+      Sid: `${capitalised(req.id)}AssumeRole`,
+      Effect: "Allow",
+      Principal: { Service: req.principal },
+      Action: "sts:AssumeRole",
+      Condition: {
+        StringEquals: { "aws:SourceAccount": target.accountId },
+        ArnLike: { "aws:SourceArn": req.sourceArnPattern(target) },
+      },
+    },
+  ]);
+}
+
+function bucketStatement(grant: BucketGrant, partition: string, bucket: string): PolicyStatement {
+  return { Sid: grant.sid, Effect: "Allow", Action: [...grant.actions], Resource: [s3BucketArn(partition, bucket)] };
+}
+
+function objectStatement(grant: ObjectGrant, partition: string, bucket: string): PolicyStatement {
+  return {
+    Sid: grant.sid,
+    Effect: "Allow",
+    Action: [...grant.actions],
+    Resource: grant.prefixes.map((p) => s3ObjectsArn(partition, bucket, PREFIXES[p])),
+  };
+}
+
+export interface ServiceRolePolicyArgs {
+  target: AwsTarget;
+  bucket: string;
+  /** SSE-KMS key of the bucket, when it has one. */
+  kmsKeyArn?: string | undefined;
+}
+
+/** The inline policy of a service role: S3 on its prefixes, its runtime needs, and the KMS key. */
+export function serviceRolePolicy(req: ServiceRequirement, args: ServiceRolePolicyArgs): PolicyDocument {
+  const { partition } = args.target;
+  const statements: PolicyStatement[] = [
+    bucketStatement(req.bucket, partition, args.bucket),
+    ...req.objects.map((g) => objectStatement(g, partition, args.bucket)),
+    ...req.runtimeStatements(args.target),
+  ];
+  if (args.kmsKeyArn) {
+    statements.push({
+      Sid: `${capitalised(req.id)}UseBucketKey`,
+      Effect: "Allow",
+      Action: [...req.kmsActions],
+      Resource: [args.kmsKeyArn],
+    });
+  }
+  return policyDocument(statements);
+}
+
+/**
+ * The bucket-policy statements a service needs (Personalize: list the bucket, read and write its prefix).
+ * Empty for services that need the role alone.
+ */
+export function serviceBucketPolicyStatements(
+  req: ServiceRequirement,
+  partition: string,
+  bucket: string,
+): PolicyStatement[] {
+  if (!req.bucketPolicy) return [];
+  const grants = [
+    bucketStatement(req.bucketPolicy.bucket, partition, bucket),
+    ...req.bucketPolicy.objects.map((g) => objectStatement(g, partition, bucket)),
+  ];
+  // Written key by key so the JSON reads in the order people expect (Sid, Effect, Principal, ...).
+  return grants.map(({ Sid, Effect, Action, Resource }) => ({
+    Sid,
+    Effect,
+    Principal: { Service: req.principal },
+    Action,
+    Resource,
+  }));
+}
+
+export function personalizeBucketPolicyStatements(partition: string, bucket: string): PolicyStatement[] {
+  return serviceBucketPolicyStatements(SERVICES.personalize, partition, bucket);
+}
+
+/** Deny every request that does not use TLS. Personalize and SageMaker always use TLS. */
+export function tlsOnlyStatement(partition: string, bucket: string): PolicyStatement {
+  return {
+    Sid: `${OWN_SID_PREFIX}DenyInsecureTransport`,
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [s3BucketArn(partition, bucket), s3ObjectsArn(partition, bucket)],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}
+
+/**
+ * The policy of the bucket this stack creates: TLS only, plus Personalize's access to its prefix.
+ * No VPC-endpoint-only Deny: Personalize cannot reach buckets restricted to a VPC.
+ */
+export function artifactsBucketPolicy(partition: string, bucket: string): PolicyDocument {
+  return policyDocument([tlsOnlyStatement(partition, bucket), ...personalizeBucketPolicyStatements(partition, bucket)]);
+}
+
+export class BucketPolicyMergeError extends Error {}
+
+/**
+ * Merges our statements into a bucket's existing policy without dropping anything of the owner's:
+ * every existing statement is kept, except earlier copies of ours (same Sid), which are replaced.
+ * `existing` is the policy JSON as S3 returns it, or undefined when the bucket has none.
+ */
+export function mergeBucketPolicy(existing: string | undefined, ours: PolicyStatement[]): PolicyDocument {
+  if (existing === undefined || existing.trim() === "") return policyDocument(ours);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(existing);
+  } catch (err) {
+    throw new BucketPolicyMergeError(`the existing bucket policy is not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof parsed !== "object" || parsed === null || !("Statement" in parsed)) {
+    throw new BucketPolicyMergeError("the existing bucket policy has no Statement list");
+  }
+  const existingStatements = asList((parsed as { Statement: PolicyStatement | PolicyStatement[] }).Statement);
+  const ourSids = new Set(ours.map((s) => s.Sid));
+  const kept = existingStatements.filter((s) => s.Sid === undefined || !ourSids.has(s.Sid));
+  const { Id, Version } = parsed as { Id?: unknown; Version?: unknown };
+  // Keep the owner's Version: under "2008-10-17" a literal "${...}" in their statements means itself.
+  return {
+    Version: Version === "2008-10-17" ? Version : "2012-10-17",
+    ...(typeof Id === "string" ? { Id } : {}),
+    Statement: [...kept, ...ours],
+  };
+}
+
+export interface ApplicationPolicyArgs {
+  target: AwsTarget;
+  bucket: string;
+  personalizeRoleArn: string;
+  sagemakerRoleArn: string;
+  kmsKeyArn?: string | undefined;
+}
+
+/**
+ * The managed policy for the application's own role: pass exactly our two roles to exactly their
+ * services, call the AI APIs the services/ code calls, and use the AI prefixes of the bucket.
+ */
+export function applicationPolicy(args: ApplicationPolicyArgs): PolicyDocument {
+  const { partition, region, accountId } = args.target;
+  const bucketArn = s3BucketArn(partition, args.bucket);
+  const objects = (prefixes: readonly (keyof typeof PREFIXES)[]) =>
+    prefixes.map((p) => s3ObjectsArn(partition, args.bucket, PREFIXES[p]));
+  const scoped = (service: string, types: readonly string[]) =>
+    types.map((t) => `arn:${partition}:${service}:${region}:${accountId}:${t}`);
+
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "PassPersonalizeRole",
+      Effect: "Allow",
+      Action: "iam:PassRole",
+      Resource: [args.personalizeRoleArn],
+      Condition: { StringEquals: { "iam:PassedToService": SERVICES.personalize.principal } },
+    },
+    {
+      Sid: "PassSageMakerRole",
+      Effect: "Allow",
+      Action: "iam:PassRole",
+      Resource: [args.sagemakerRoleArn],
+      Condition: { StringEquals: { "iam:PassedToService": SERVICES.sagemaker.principal } },
+    },
+    {
+      Sid: "PersonalizeWorkflow",
+      Effect: "Allow",
+      Action: [...APPLICATION.personalize.resourceActions],
+      Resource: scoped("personalize", APPLICATION.personalize.resourceTypes),
+    },
+    {
+      Sid: "SageMakerWorkflow",
+      Effect: "Allow",
+      Action: [...APPLICATION.sagemaker.resourceActions],
+      Resource: scoped("sagemaker", APPLICATION.sagemaker.resourceTypes),
+    },
+    {
+      // These actions have no resource-level permissions in AWS: "*" is the only resource they accept.
+      Sid: "AiCallsWithoutResourceScope",
+      Effect: "Allow",
+      Action: [
+        ...APPLICATION.personalize.anyResource,
+        ...APPLICATION.sagemaker.anyResource,
+        ...APPLICATION.comprehend.anyResource,
+      ],
+      Resource: ["*"],
+    },
+    {
+      Sid: "AiPrefixesWrite",
+      Effect: "Allow",
+      Action: [...APPLICATION.s3.write.actions],
+      Resource: objects(APPLICATION.s3.write.prefixes),
+    },
+    {
+      Sid: "ModelArtifactsRead",
+      Effect: "Allow",
+      Action: [...APPLICATION.s3.read.actions],
+      Resource: objects(APPLICATION.s3.read.prefixes),
+    },
+    {
+      Sid: "AiPrefixesList",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: [bucketArn],
+      Condition: { StringLike: { "s3:prefix": APPLICATION.s3.listPrefixes.map((p) => `${PREFIXES[p]}*`) } },
+    },
+  ];
+  if (args.kmsKeyArn) {
+    statements.push({
+      Sid: "UseBucketKey",
+      Effect: "Allow",
+      Action: [...APPLICATION.kmsActions],
+      Resource: [args.kmsKeyArn],
+    });
+  }
+  return policyDocument(statements);
+}

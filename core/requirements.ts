@@ -1,0 +1,299 @@
+/**
+ * What each AI service needs from AWS: the one source of truth.
+ *
+ * infra/ grants exactly this, verify/ checks an account against it, services/ use its prefixes,
+ * principals and actions. Plain data plus small pure functions; no Pulumi or AWS SDK import.
+ *
+ * Least privilege, and where it stops:
+ * - Object actions are narrowed to each service's own prefixes (see PREFIXES): Personalize only
+ *   touches `personalize/`, SageMaker reads `sagemaker/training/` and `models/` and writes `models/`.
+ * - `s3:ListBucket` is granted on the bucket ARN without an `s3:prefix` condition for the service
+ *   roles. AWS documents that Personalize and SageMaker need ListBucket but not which prefix they send
+ *   (nor that they always send one); a condition that does not match fails the import or training job
+ *   with AccessDenied, an hour in. Listing reveals key names only, never content. The application
+ *   policy, whose calls we make ourselves, does carry the `s3:prefix` condition. verify/ evaluates
+ *   ListBucket with the service's prefix, so a role narrowed by hand still passes.
+ * - `*` resources appear only for actions AWS does not scope to a resource (see RESOURCE_STAR_ACTIONS).
+ */
+import type { AwsTarget, PolicyStatement } from "./iam";
+
+/** The S3 layout: one bucket, one prefix per writer (DESIGN.md). Every prefix ends in "/". */
+export const PREFIXES = {
+  userUploads: "user-uploads/",
+  personalize: "personalize/",
+  training: "sagemaker/training/",
+  models: "models/",
+} as const;
+
+export type PrefixName = keyof typeof PREFIXES;
+
+/** Prefixes the AI side may write to; `user-uploads/` belongs to the application alone. */
+export const AI_PREFIXES: readonly PrefixName[] = ["personalize", "training", "models"];
+
+export type AiServiceId = "personalize" | "sagemaker";
+
+export interface ObjectGrant {
+  /** Statement id used wherever this grant is written into a policy. */
+  sid: string;
+  actions: readonly string[];
+  prefixes: readonly PrefixName[];
+  /** Why the service needs it, shown by verify when it is missing. */
+  why: string;
+}
+
+export interface BucketGrant {
+  sid: string;
+  actions: readonly string[];
+  /** The prefixes the service lists under; verify evaluates ListBucket with these as `s3:prefix`. */
+  listPrefixes: readonly PrefixName[];
+  why: string;
+}
+
+export interface ServiceRequirement {
+  id: AiServiceId;
+  title: string;
+  /** The service principal that assumes the role (and, for Personalize, reads through the bucket policy). */
+  principal: string;
+  /** Confused-deputy pin for the trust policy: `aws:SourceArn` must match this pattern. */
+  sourceArnPattern(target: AwsTarget): string;
+  /** Actions on `arn:aws:s3:::BUCKET` itself. */
+  bucket: BucketGrant;
+  /** Actions on objects, each narrowed to prefixes. */
+  objects: readonly ObjectGrant[];
+  /**
+   * What the *bucket policy* must also allow the service principal. Personalize checks both its role
+   * and the bucket policy before it reads a dataset; SageMaker needs the role alone.
+   */
+  bucketPolicy?: { bucket: BucketGrant; objects: readonly ObjectGrant[] };
+  /** With SSE-KMS: what the role (and the key policy) must allow on the key. */
+  kmsActions: readonly string[];
+  /** Permissions outside S3 that the service needs to run (SageMaker: logs, metrics, image pull). */
+  runtimeStatements(target: AwsTarget): PolicyStatement[];
+}
+
+const personalize: ServiceRequirement = {
+  id: "personalize",
+  title: "Amazon Personalize",
+  principal: "personalize.amazonaws.com",
+  sourceArnPattern: (t) => `arn:${t.partition}:personalize:${t.region}:${t.accountId}:*`,
+  bucket: {
+    sid: "PersonalizeListBucket",
+    actions: ["s3:ListBucket"],
+    listPrefixes: ["personalize"],
+    why: "Personalize lists the dataset import location before it reads the files",
+  },
+  objects: [
+    {
+      sid: "PersonalizeReadDatasets",
+      actions: ["s3:GetObject"],
+      prefixes: ["personalize"],
+      why: "dataset import jobs read the CSV files under personalize/",
+    },
+    {
+      sid: "PersonalizeWriteOutput",
+      actions: ["s3:PutObject"],
+      prefixes: ["personalize"],
+      why: "dataset exports and batch inference jobs write their output under personalize/",
+    },
+  ],
+  bucketPolicy: {
+    bucket: {
+      sid: "RoadmapxAiPersonalizeList",
+      actions: ["s3:ListBucket"],
+      listPrefixes: ["personalize"],
+      why: "Personalize also needs the bucket policy to let personalize.amazonaws.com list the bucket",
+    },
+    objects: [
+      {
+        sid: "RoadmapxAiPersonalizeObjects",
+        actions: ["s3:GetObject", "s3:PutObject"],
+        prefixes: ["personalize"],
+        why: "Personalize also needs the bucket policy to let personalize.amazonaws.com read and write personalize/",
+      },
+    ],
+  },
+  kmsActions: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant", "kms:ListGrants"],
+  runtimeStatements: () => [],
+};
+
+const sagemaker: ServiceRequirement = {
+  id: "sagemaker",
+  title: "Amazon SageMaker",
+  principal: "sagemaker.amazonaws.com",
+  // The role serves training jobs, models and endpoints, so the pin is the whole service in this
+  // account and region rather than `training-job/*`.
+  sourceArnPattern: (t) => `arn:${t.partition}:sagemaker:${t.region}:${t.accountId}:*`,
+  bucket: {
+    sid: "SageMakerListBucket",
+    actions: ["s3:ListBucket"],
+    listPrefixes: ["training"],
+    why: "training jobs list the objects under their S3Prefix input channel",
+  },
+  objects: [
+    {
+      sid: "SageMakerReadData",
+      actions: ["s3:GetObject"],
+      prefixes: ["training", "models"],
+      why: "training jobs read their input under sagemaker/training/; models load model.tar.gz from models/",
+    },
+    {
+      sid: "SageMakerWriteModels",
+      actions: ["s3:PutObject", "s3:DeleteObject"],
+      prefixes: ["models"],
+      why: "training jobs write output and checkpoints under models/ and replace stale checkpoints",
+    },
+  ],
+  kmsActions: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+  runtimeStatements: (t) => [
+    {
+      Sid: "SageMakerLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+      Resource: [
+        `arn:${t.partition}:logs:${t.region}:${t.accountId}:log-group:/aws/sagemaker/*`,
+        `arn:${t.partition}:logs:${t.region}:${t.accountId}:log-group:/aws/sagemaker/*:log-stream:*`,
+      ],
+    },
+    {
+      // PutMetricData has no resource-level permissions; the namespace condition narrows it instead.
+      Sid: "SageMakerMetrics",
+      Effect: "Allow",
+      Action: ["cloudwatch:PutMetricData"],
+      Resource: ["*"],
+      Condition: { StringLike: { "cloudwatch:namespace": "/aws/sagemaker/*" } },
+    },
+    {
+      // GetAuthorizationToken is account-wide by design: AWS accepts only "*" here.
+      Sid: "EcrAuthorizationToken",
+      Effect: "Allow",
+      Action: ["ecr:GetAuthorizationToken"],
+      Resource: ["*"],
+    },
+    {
+      // Private training images in this account. AWS-owned algorithm and framework images are
+      // pulled by SageMaker itself and need no grant here.
+      Sid: "EcrImagePull",
+      Effect: "Allow",
+      Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+      Resource: [`arn:${t.partition}:ecr:${t.region}:${t.accountId}:repository/*`],
+    },
+  ],
+};
+
+export const SERVICES: Readonly<Record<AiServiceId, ServiceRequirement>> = { personalize, sagemaker };
+export const SERVICE_IDS: readonly AiServiceId[] = ["personalize", "sagemaker"];
+
+/**
+ * What the application itself (the RoadmapX backend's role) calls, grouped by the resource type the
+ * calls act on. Actions listed under `anyResource` have no resource-level permissions in AWS.
+ */
+export const APPLICATION = {
+  personalize: {
+    /** Control plane, scoped to Personalize resources of this account and region. */
+    resourceActions: [
+      "personalize:CreateSchema",
+      "personalize:DescribeSchema",
+      "personalize:DeleteSchema",
+      "personalize:CreateDatasetGroup",
+      "personalize:DescribeDatasetGroup",
+      "personalize:DeleteDatasetGroup",
+      "personalize:CreateDataset",
+      "personalize:DescribeDataset",
+      "personalize:DeleteDataset",
+      "personalize:CreateDatasetImportJob",
+      "personalize:DescribeDatasetImportJob",
+      "personalize:CreateSolution",
+      "personalize:DescribeSolution",
+      "personalize:DeleteSolution",
+      "personalize:CreateSolutionVersion",
+      "personalize:DescribeSolutionVersion",
+      "personalize:GetSolutionMetrics",
+      "personalize:CreateCampaign",
+      "personalize:DescribeCampaign",
+      "personalize:DeleteCampaign",
+      "personalize:CreateEventTracker",
+      "personalize:DescribeEventTracker",
+      "personalize:DeleteEventTracker",
+      "personalize:GetRecommendations",
+    ],
+    /** Personalize resource types the actions above act on (ARN path after `account:`). */
+    resourceTypes: [
+      "schema/*",
+      "dataset-group/*",
+      "dataset/*",
+      "dataset-import-job/*",
+      "solution/*",
+      "campaign/*",
+      "event-tracker/*",
+    ],
+    anyResource: [
+      "personalize:ListSchemas",
+      "personalize:ListDatasetGroups",
+      "personalize:ListDatasets",
+      "personalize:ListDatasetImportJobs",
+      "personalize:ListSolutions",
+      "personalize:ListSolutionVersions",
+      "personalize:ListCampaigns",
+      "personalize:ListEventTrackers",
+      "personalize:PutEvents",
+    ],
+  },
+  sagemaker: {
+    resourceActions: [
+      "sagemaker:CreateTrainingJob",
+      "sagemaker:DescribeTrainingJob",
+      "sagemaker:StopTrainingJob",
+      "sagemaker:CreateModel",
+      "sagemaker:DescribeModel",
+      "sagemaker:DeleteModel",
+      "sagemaker:CreateEndpointConfig",
+      "sagemaker:DescribeEndpointConfig",
+      "sagemaker:DeleteEndpointConfig",
+      "sagemaker:CreateEndpoint",
+      "sagemaker:DescribeEndpoint",
+      "sagemaker:DeleteEndpoint",
+      "sagemaker:InvokeEndpoint",
+    ],
+    resourceTypes: ["training-job/*", "model/*", "endpoint-config/*", "endpoint/*"],
+    anyResource: ["sagemaker:ListTrainingJobs", "sagemaker:ListEndpoints"],
+  },
+  comprehend: {
+    // Comprehend's built-in models have no resource ARN: every Detect call is authorised on "*".
+    anyResource: [
+      "comprehend:DetectSentiment",
+      "comprehend:DetectEntities",
+      "comprehend:DetectKeyPhrases",
+      "comprehend:DetectDominantLanguage",
+      "comprehend:DetectPiiEntities",
+      "comprehend:BatchDetectSentiment",
+      "comprehend:BatchDetectEntities",
+      "comprehend:BatchDetectKeyPhrases",
+      "comprehend:BatchDetectDominantLanguage",
+    ],
+  },
+  s3: {
+    /** Prefixes the application uploads to (and cleans up). */
+    write: {
+      actions: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+      prefixes: ["personalize", "training"] as readonly PrefixName[],
+    },
+    /** Prefixes the application only reads (trained model artifacts). */
+    read: { actions: ["s3:GetObject"], prefixes: ["models"] as readonly PrefixName[] },
+    /** Listing, conditioned on `s3:prefix`: the application always lists with one of these. */
+    listPrefixes: ["personalize", "training", "models"] as readonly PrefixName[],
+  },
+  /** With SSE-KMS, uploads need GenerateDataKey and downloads need Decrypt. */
+  kmsActions: ["kms:Decrypt", "kms:GenerateDataKey"],
+} as const;
+
+/**
+ * Actions that AWS authorises only on `Resource: "*"` (no resource-level permissions), and which our
+ * policies therefore grant on "*". Anything else on "*" is a least-privilege bug; a test enforces it.
+ */
+export const RESOURCE_STAR_ACTIONS: readonly string[] = [
+  "ecr:GetAuthorizationToken",
+  "cloudwatch:PutMetricData",
+  ...APPLICATION.personalize.anyResource,
+  ...APPLICATION.sagemaker.anyResource,
+  ...APPLICATION.comprehend.anyResource,
+];
