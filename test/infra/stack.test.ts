@@ -1,0 +1,535 @@
+import { expect } from "chai";
+import { personalizeBucketPolicyStatements } from "../../core/policies";
+import {
+  ACCOUNT,
+  type LoadedStack,
+  NO_SUCH_BUCKET_POLICY,
+  loadStack,
+  onlyResource,
+  parsePolicy,
+  resourcesOfType,
+} from "../helpers/stack";
+
+const T = {
+  bucket: "aws:s3/bucket:Bucket",
+  ownership: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+  publicAccess: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+  encryption: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  versioning: "aws:s3/bucketVersioning:BucketVersioning",
+  lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+  bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+  role: "aws:iam/role:Role",
+  rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  policy: "aws:iam/policy:Policy",
+};
+
+const KEY = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-aaaa-bbbb-cccc-000000000001";
+const CREATE = { "roadmapx-ai:createArtifactsBucket": "true" };
+const MERGE = { "roadmapx-ai:appBucketPolicy": "merge" };
+const DERIVED_BUCKET = `roadmapx-ai-dev-artifacts-${ACCOUNT}-us-east-1`;
+
+function rolePolicyOf(stack: LoadedStack, service: "personalize" | "sagemaker") {
+  const policy = resourcesOfType(stack, T.rolePolicy).find((r) => r.name === `roadmapx-ai-dev-${service}-access`);
+  if (!policy) throw new Error(`no inline policy for ${service}`);
+  return { role: policy.inputs["role"], doc: parsePolicy(policy.inputs["policy"]) };
+}
+
+function statement(doc: { Statement: Record<string, unknown>[] }, sid: string): Record<string, unknown> {
+  const found = doc.Statement.find((s) => s["Sid"] === sid);
+  if (!found) throw new Error(`no statement ${sid} in ${JSON.stringify(doc)}`);
+  return found;
+}
+
+describe("infra program (Pulumi mocks)", () => {
+  describe("default: reuse the application's bucket", () => {
+    let stack: LoadedStack;
+    before(async () => {
+      stack = await loadStack({ "roadmapx-ai:appBucketName": "roadmapx-files" });
+    });
+
+    it("declares no S3 resource at all: the app bucket and its policy are never created, replaced or written", () => {
+      expect(stack.resources.filter((r) => r.type.startsWith("aws:s3"))).to.deep.equal([]);
+      expect(stack.invokes).not.to.include("aws:s3/getBucketPolicy:getBucketPolicy");
+    });
+
+    it("declares exactly two roles, their inline policies and the application policy", () => {
+      const custom = stack.resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`);
+      expect(custom.sort()).to.deep.equal(
+        [
+          `${T.policy} roadmapx-ai-dev-application`,
+          `${T.role} roadmapx-ai-dev-personalize`,
+          `${T.role} roadmapx-ai-dev-sagemaker`,
+          `${T.rolePolicy} roadmapx-ai-dev-personalize-access`,
+          `${T.rolePolicy} roadmapx-ai-dev-sagemaker-access`,
+        ].sort(),
+      );
+    });
+
+    it("exports every DESIGN.md output key with the reused bucket", () => {
+      expect(stack.outputs).to.include({
+        artifactsBucketName: "roadmapx-files",
+        artifactsBucketCreated: false,
+        personalizeRoleArn: `arn:aws:iam::${ACCOUNT}:role/roadmapx-ai-dev-personalize`,
+        sagemakerRoleArn: `arn:aws:iam::${ACCOUNT}:role/roadmapx-ai-dev-sagemaker`,
+        region: "us-east-1",
+        appPolicyArn: `arn:aws:iam::${ACCOUNT}:policy/roadmapx-ai-dev-application`,
+        appBucketName: "roadmapx-files",
+        appBucketPolicyMode: "output",
+      });
+      expect(stack.outputs.prefixes).to.deep.equal({
+        userUploads: "user-uploads/",
+        personalize: "personalize/",
+        training: "sagemaker/training/",
+        models: "models/",
+      });
+    });
+
+    it("exports the exact bucket-policy statements Personalize needs, for the user to add", () => {
+      expect(JSON.parse(stack.outputs.personalizeBucketPolicyStatements)).to.deep.equal([
+        {
+          Sid: "RoadmapxAiPersonalizeList",
+          Effect: "Allow",
+          Principal: { Service: "personalize.amazonaws.com" },
+          Action: ["s3:ListBucket"],
+          Resource: ["arn:aws:s3:::roadmapx-files"],
+        },
+        {
+          Sid: "RoadmapxAiPersonalizeObjects",
+          Effect: "Allow",
+          Principal: { Service: "personalize.amazonaws.com" },
+          Action: ["s3:GetObject", "s3:PutObject"],
+          Resource: ["arn:aws:s3:::roadmapx-files/personalize/*"],
+        },
+      ]);
+    });
+
+    it("the Personalize role trusts personalize.amazonaws.com only, pinned to this account and region", () => {
+      const role = resourcesOfType(stack, T.role).find((r) => r.name === "roadmapx-ai-dev-personalize");
+      expect(parsePolicy(role?.inputs["assumeRolePolicy"])).to.deep.equal({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "PersonalizeAssumeRole",
+            Effect: "Allow",
+            Principal: { Service: "personalize.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: {
+              StringEquals: { "aws:SourceAccount": ACCOUNT },
+              ArnLike: { "aws:SourceArn": `arn:aws:personalize:us-east-1:${ACCOUNT}:*` },
+            },
+          },
+        ],
+      });
+    });
+
+    it("the SageMaker role trusts sagemaker.amazonaws.com only, pinned to this account and region", () => {
+      const role = resourcesOfType(stack, T.role).find((r) => r.name === "roadmapx-ai-dev-sagemaker");
+      const doc = parsePolicy(role?.inputs["assumeRolePolicy"]);
+      expect(doc.Statement).to.have.length(1);
+      expect(doc.Statement[0]).to.deep.include({
+        Effect: "Allow",
+        Principal: { Service: "sagemaker.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": ACCOUNT },
+          ArnLike: { "aws:SourceArn": `arn:aws:sagemaker:us-east-1:${ACCOUNT}:*` },
+        },
+      });
+    });
+
+    it("the Personalize role may list the bucket and read/write personalize/ only", () => {
+      const { role, doc } = rolePolicyOf(stack, "personalize");
+      expect(role).to.equal("roadmapx-ai-dev-personalize");
+      expect(doc.Statement).to.deep.equal([
+        {
+          Sid: "PersonalizeListBucket",
+          Effect: "Allow",
+          Action: ["s3:ListBucket"],
+          Resource: ["arn:aws:s3:::roadmapx-files"],
+        },
+        {
+          Sid: "PersonalizeReadDatasets",
+          Effect: "Allow",
+          Action: ["s3:GetObject"],
+          Resource: ["arn:aws:s3:::roadmapx-files/personalize/*"],
+        },
+        {
+          Sid: "PersonalizeWriteOutput",
+          Effect: "Allow",
+          Action: ["s3:PutObject"],
+          Resource: ["arn:aws:s3:::roadmapx-files/personalize/*"],
+        },
+      ]);
+    });
+
+    it("the SageMaker role reads training data and models, writes models, and has logs, metrics and image pull", () => {
+      const { doc } = rolePolicyOf(stack, "sagemaker");
+      expect(doc.Statement.map((s) => s["Sid"])).to.deep.equal([
+        "SageMakerListBucket",
+        "SageMakerReadData",
+        "SageMakerWriteModels",
+        "SageMakerLogs",
+        "SageMakerMetrics",
+        "EcrAuthorizationToken",
+        "EcrImagePull",
+      ]);
+      expect(statement(doc, "SageMakerListBucket")).to.deep.include({
+        Action: ["s3:ListBucket"],
+        Resource: ["arn:aws:s3:::roadmapx-files"],
+      });
+      expect(statement(doc, "SageMakerReadData")).to.deep.include({
+        Action: ["s3:GetObject"],
+        Resource: ["arn:aws:s3:::roadmapx-files/sagemaker/training/*", "arn:aws:s3:::roadmapx-files/models/*"],
+      });
+      expect(statement(doc, "SageMakerWriteModels")).to.deep.include({
+        Action: ["s3:PutObject", "s3:DeleteObject"],
+        Resource: ["arn:aws:s3:::roadmapx-files/models/*"],
+      });
+      expect(statement(doc, "SageMakerLogs")).to.deep.include({
+        Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        Resource: [
+          `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/sagemaker/*`,
+          `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/sagemaker/*:log-stream:*`,
+        ],
+      });
+      expect(statement(doc, "SageMakerMetrics")).to.deep.include({
+        Action: ["cloudwatch:PutMetricData"],
+        Resource: ["*"],
+        Condition: { StringLike: { "cloudwatch:namespace": "/aws/sagemaker/*" } },
+      });
+      expect(statement(doc, "EcrAuthorizationToken")).to.deep.include({
+        Action: ["ecr:GetAuthorizationToken"],
+        Resource: ["*"],
+      });
+      expect(statement(doc, "EcrImagePull")).to.deep.include({
+        Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+        Resource: [`arn:aws:ecr:us-east-1:${ACCOUNT}:repository/*`],
+      });
+    });
+
+    it("the application policy passes each role only to its own service", () => {
+      const doc = parsePolicy(onlyResource(stack, T.policy).inputs["policy"]);
+      expect(statement(doc, "PassPersonalizeRole")).to.deep.equal({
+        Sid: "PassPersonalizeRole",
+        Effect: "Allow",
+        Action: "iam:PassRole",
+        Resource: [`arn:aws:iam::${ACCOUNT}:role/roadmapx-ai-dev-personalize`],
+        Condition: { StringEquals: { "iam:PassedToService": "personalize.amazonaws.com" } },
+      });
+      expect(statement(doc, "PassSageMakerRole")).to.deep.equal({
+        Sid: "PassSageMakerRole",
+        Effect: "Allow",
+        Action: "iam:PassRole",
+        Resource: [`arn:aws:iam::${ACCOUNT}:role/roadmapx-ai-dev-sagemaker`],
+        Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+      });
+    });
+
+    it("the application policy scopes AI calls to this account and region and S3 to the AI prefixes", () => {
+      const doc = parsePolicy(onlyResource(stack, T.policy).inputs["policy"]);
+      expect(doc.Statement.map((s) => s["Sid"])).to.deep.equal([
+        "PassPersonalizeRole",
+        "PassSageMakerRole",
+        "PersonalizeWorkflow",
+        "SageMakerWorkflow",
+        "AiCallsWithoutResourceScope",
+        "AiPrefixesWrite",
+        "ModelArtifactsRead",
+        "AiPrefixesList",
+      ]);
+      const p = `arn:aws:personalize:us-east-1:${ACCOUNT}`;
+      expect(statement(doc, "PersonalizeWorkflow")["Resource"]).to.deep.equal([
+        `${p}:schema/*`,
+        `${p}:dataset-group/*`,
+        `${p}:dataset/*`,
+        `${p}:dataset-import-job/*`,
+        `${p}:solution/*`,
+        `${p}:campaign/*`,
+        `${p}:event-tracker/*`,
+      ]);
+      expect(statement(doc, "PersonalizeWorkflow")["Action"]).to.include.members([
+        "personalize:CreateDatasetImportJob",
+        "personalize:DescribeDatasetImportJob",
+        "personalize:GetRecommendations",
+      ]);
+      const s = `arn:aws:sagemaker:us-east-1:${ACCOUNT}`;
+      expect(statement(doc, "SageMakerWorkflow")["Resource"]).to.deep.equal([
+        `${s}:training-job/*`,
+        `${s}:model/*`,
+        `${s}:endpoint-config/*`,
+        `${s}:endpoint/*`,
+      ]);
+      expect(statement(doc, "SageMakerWorkflow")["Action"]).to.include.members([
+        "sagemaker:CreateTrainingJob",
+        "sagemaker:InvokeEndpoint",
+      ]);
+      expect(statement(doc, "AiCallsWithoutResourceScope")["Action"]).to.include.members([
+        "comprehend:DetectSentiment",
+        "comprehend:BatchDetectEntities",
+        "personalize:PutEvents",
+      ]);
+      expect(statement(doc, "AiPrefixesWrite")).to.deep.include({
+        Action: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+        Resource: ["arn:aws:s3:::roadmapx-files/personalize/*", "arn:aws:s3:::roadmapx-files/sagemaker/training/*"],
+      });
+      expect(statement(doc, "ModelArtifactsRead")).to.deep.include({
+        Action: ["s3:GetObject"],
+        Resource: ["arn:aws:s3:::roadmapx-files/models/*"],
+      });
+      expect(statement(doc, "AiPrefixesList")).to.deep.include({
+        Action: "s3:ListBucket",
+        Resource: ["arn:aws:s3:::roadmapx-files"],
+        Condition: { StringLike: { "s3:prefix": ["personalize/*", "sagemaker/training/*", "models/*"] } },
+      });
+    });
+
+    it("parents every AWS resource to its component", () => {
+      const parents = Object.fromEntries(
+        stack.resources.filter((r) => r.custom).map((r) => [`${r.type} ${r.name}`, r.options.parent]),
+      );
+      expect(parents).to.deep.equal({
+        [`${T.role} roadmapx-ai-dev-personalize`]: "roadmapx-ai-dev-personalize",
+        [`${T.rolePolicy} roadmapx-ai-dev-personalize-access`]: "roadmapx-ai-dev-personalize",
+        [`${T.role} roadmapx-ai-dev-sagemaker`]: "roadmapx-ai-dev-sagemaker",
+        [`${T.rolePolicy} roadmapx-ai-dev-sagemaker-access`]: "roadmapx-ai-dev-sagemaker",
+        [`${T.policy} roadmapx-ai-dev-application`]: "roadmapx-ai-dev-application",
+      });
+    });
+
+    it("tags what it creates with project, stack and manager", () => {
+      for (const r of [...resourcesOfType(stack, T.role), ...resourcesOfType(stack, T.policy)]) {
+        expect(r.inputs["tags"], r.name).to.deep.equal({ project: "roadmapx-ai", stack: "dev", "managed-by": "pulumi" });
+      }
+    });
+  });
+
+  describe("createArtifactsBucket: true", () => {
+    let stack: LoadedStack;
+    before(async () => {
+      stack = await loadStack(CREATE);
+    });
+
+    it("creates one bucket with a name derived from project, stack, account and region", () => {
+      expect(onlyResource(stack, T.bucket).inputs).to.deep.include({ bucket: DERIVED_BUCKET, forceDestroy: false });
+      expect(stack.outputs.artifactsBucketName).to.equal(DERIVED_BUCKET);
+      expect(stack.outputs.artifactsBucketCreated).to.equal(true);
+      expect(stack.outputs.appBucketPolicyMode).to.equal("not-needed");
+    });
+
+    it("uses artifactsBucketName when given", async () => {
+      const named = await loadStack({ ...CREATE, "roadmapx-ai:artifactsBucketName": "roadmapx-ai-artifacts" });
+      expect(onlyResource(named, T.bucket).inputs["bucket"]).to.equal("roadmapx-ai-artifacts");
+      expect(named.outputs.artifactsBucketName).to.equal("roadmapx-ai-artifacts");
+      expect(rolePolicyOf(named, "personalize").doc.Statement[0]?.["Resource"]).to.deep.equal([
+        "arn:aws:s3:::roadmapx-ai-artifacts",
+      ]);
+    });
+
+    it("blocks all public access (all four settings)", () => {
+      expect(onlyResource(stack, T.publicAccess).inputs).to.deep.equal({
+        bucket: `${DERIVED_BUCKET}-id`,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      });
+    });
+
+    it("disables ACLs (BucketOwnerEnforced)", () => {
+      expect(onlyResource(stack, T.ownership).inputs["rule"]).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
+    });
+
+    it("encrypts by default with SSE-S3 when no key is configured", () => {
+      expect(onlyResource(stack, T.encryption).inputs["rules"]).to.deep.equal([
+        { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+      ]);
+    });
+
+    it("enables versioning", () => {
+      expect(onlyResource(stack, T.versioning).inputs["versioningConfiguration"]).to.deep.equal({ status: "Enabled" });
+    });
+
+    it("aborts incomplete multipart uploads after 7 days and expires noncurrent versions after 30", () => {
+      const lifecycle = onlyResource(stack, T.lifecycle);
+      expect(lifecycle.inputs["rules"]).to.deep.equal([
+        {
+          id: "abort-incomplete-multipart-uploads",
+          status: "Enabled",
+          filter: {},
+          abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+        },
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          filter: {},
+          noncurrentVersionExpiration: { noncurrentDays: 30 },
+          expiration: { expiredObjectDeleteMarker: true },
+        },
+      ]);
+      expect(lifecycle.options.dependsOn).to.deep.equal(["ai-artifacts-versioning"]);
+    });
+
+    it("honours noncurrentVersionDays", async () => {
+      const s = await loadStack({ ...CREATE, "roadmapx-ai:noncurrentVersionDays": "90" });
+      const rules = onlyResource(s, T.lifecycle).inputs["rules"] as Record<string, unknown>[];
+      expect(rules[1]?.["noncurrentVersionExpiration"]).to.deep.equal({ noncurrentDays: 90 });
+    });
+
+    it("writes a bucket policy with the TLS-only Deny and Personalize's statements, after the public-access block", () => {
+      const policy = onlyResource(stack, T.bucketPolicy);
+      expect(policy.inputs["bucket"]).to.equal(`${DERIVED_BUCKET}-id`);
+      expect(parsePolicy(policy.inputs["policy"])).to.deep.equal({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "RoadmapxAiDenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [`arn:aws:s3:::${DERIVED_BUCKET}`, `arn:aws:s3:::${DERIVED_BUCKET}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+          ...personalizeBucketPolicyStatements("aws", DERIVED_BUCKET),
+        ],
+      });
+      expect(policy.options.dependsOn).to.have.members(["ai-artifacts-public-access-block", "ai-artifacts-ownership"]);
+    });
+
+    it("parents every bucket resource to the AiArtifactsBucket component", () => {
+      const s3 = stack.resources.filter((r) => r.type.startsWith("aws:s3"));
+      expect(s3).to.have.length(7);
+      for (const r of s3) {
+        expect(r.options.parent, r.name).to.equal("ai-artifacts");
+        expect(r.urn, r.name).to.include("::roadmapx-ai:storage:AiArtifactsBucket$aws:s3/");
+      }
+    });
+
+    it("points both roles and the application policy at the new bucket, not the app bucket", () => {
+      const all = [rolePolicyOf(stack, "personalize").doc, rolePolicyOf(stack, "sagemaker").doc].map((d) =>
+        JSON.stringify(d),
+      );
+      all.push(String(onlyResource(stack, T.policy).inputs["policy"]));
+      for (const json of all) {
+        expect(json).to.include(`arn:aws:s3:::${DERIVED_BUCKET}`);
+        expect(json).not.to.include("roadmapx-files");
+      }
+    });
+  });
+
+  describe("kmsKeyArn", () => {
+    it("encrypts the created bucket with SSE-KMS and a bucket key", async () => {
+      const stack = await loadStack({ ...CREATE, "roadmapx-ai:kmsKeyArn": KEY });
+      expect(onlyResource(stack, T.encryption).inputs["rules"]).to.deep.equal([
+        { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY }, bucketKeyEnabled: true },
+      ]);
+      expect(stack.outputs.kmsKeyArn).to.equal(KEY);
+    });
+
+    it("lets each role and the application use the key, with the actions each needs", async () => {
+      const stack = await loadStack({ "roadmapx-ai:kmsKeyArn": KEY });
+      expect(statement(rolePolicyOf(stack, "personalize").doc, "PersonalizeUseBucketKey")).to.deep.equal({
+        Sid: "PersonalizeUseBucketKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant", "kms:ListGrants"],
+        Resource: [KEY],
+      });
+      expect(statement(rolePolicyOf(stack, "sagemaker").doc, "SageMakerUseBucketKey")).to.deep.equal({
+        Sid: "SageMakerUseBucketKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+        Resource: [KEY],
+      });
+      const app = parsePolicy(onlyResource(stack, T.policy).inputs["policy"]);
+      expect(statement(app, "UseBucketKey")).to.deep.equal({
+        Sid: "UseBucketKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: [KEY],
+      });
+    });
+
+    it("grants no KMS action without a key", async () => {
+      const stack = await loadStack();
+      for (const r of [...resourcesOfType(stack, T.rolePolicy), ...resourcesOfType(stack, T.policy)]) {
+        expect(String(r.inputs["policy"]), r.name).not.to.include("kms:");
+      }
+    });
+  });
+
+  describe("appBucketPolicy: merge (the stack owns the app bucket's policy)", () => {
+    const owner = {
+      Sid: "AppCdnRead",
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/cdn` },
+      Action: "s3:GetObject",
+      Resource: "arn:aws:s3:::roadmapx-files/public/*",
+    };
+    const ownerDeny = {
+      Sid: "DenyDeleteUploads",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:DeleteObject",
+      Resource: "arn:aws:s3:::roadmapx-files/user-uploads/*",
+    };
+
+    it("reads the current policy at deploy time and keeps every statement in it", async () => {
+      const existing = JSON.stringify({ Version: "2012-10-17", Id: "App", Statement: [owner, ownerDeny] });
+      const stack = await loadStack(MERGE, { appBucketPolicy: existing });
+      expect(stack.invokes).to.include("aws:s3/getBucketPolicy:getBucketPolicy");
+      const policy = onlyResource(stack, T.bucketPolicy);
+      expect(policy.inputs["bucket"]).to.equal("roadmapx-files");
+      expect(parsePolicy(policy.inputs["policy"])).to.deep.equal({
+        Version: "2012-10-17",
+        Id: "App",
+        Statement: [owner, ownerDeny, ...personalizeBucketPolicyStatements("aws", "roadmapx-files")],
+      });
+      expect(stack.outputs.appBucketPolicyMode).to.equal("merge");
+    });
+
+    it("writes Personalize's statements alone when the bucket has no policy", async () => {
+      const stack = await loadStack(MERGE, { appBucketPolicy: NO_SUCH_BUCKET_POLICY() });
+      expect(parsePolicy(onlyResource(stack, T.bucketPolicy).inputs["policy"]).Statement).to.deep.equal(
+        personalizeBucketPolicyStatements("aws", "roadmapx-files"),
+      );
+    });
+
+    it("is stable across deployments: a policy it wrote before comes out unchanged", async () => {
+      const first = await loadStack(MERGE, {
+        appBucketPolicy: JSON.stringify({ Version: "2012-10-17", Statement: [owner] }),
+      });
+      const written = String(onlyResource(first, T.bucketPolicy).inputs["policy"]);
+      const second = await loadStack(MERGE, { appBucketPolicy: written });
+      expect(onlyResource(second, T.bucketPolicy).inputs["policy"]).to.equal(written);
+    });
+
+    it("leaves the policy in place on destroy (retainOnDelete), so the owner's statements survive", async () => {
+      const stack = await loadStack(MERGE, { appBucketPolicy: NO_SUCH_BUCKET_POLICY() });
+      const policy = onlyResource(stack, T.bucketPolicy);
+      expect(policy.options).to.include({ retainOnDelete: true, parent: "app-bucket-personalize-access" });
+      expect(stack.resources.filter((r) => r.type === T.bucket)).to.deep.equal([]);
+    });
+
+    it("stops, and writes nothing, when the current policy cannot be read", async () => {
+      let caught: unknown;
+      try {
+        await loadStack(MERGE, {
+          appBucketPolicy: new Error("operation error S3: GetBucketPolicy, https response error StatusCode: 403, AccessDenied"),
+        });
+      } catch (err) {
+        caught = err;
+      }
+      expect(String(caught)).to.match(/could not read the current policy of bucket "roadmapx-files"/);
+      expect(String(caught)).to.match(/refusing to write a new one/);
+    });
+
+    it("stops when the current policy is not valid JSON", async () => {
+      let caught: unknown;
+      try {
+        await loadStack(MERGE, { appBucketPolicy: "{broken" });
+      } catch (err) {
+        caught = err;
+      }
+      expect(String(caught)).to.match(/not valid JSON/);
+    });
+  });
+});
