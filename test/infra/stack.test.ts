@@ -395,6 +395,10 @@ describe("infra program (Pulumi mocks)", () => {
       expect(policy.options.dependsOn).to.have.members(["ai-artifacts-public-access-block", "ai-artifacts-ownership"]);
     });
 
+    it("uses no deprecated …V2 resource type", () => {
+      expect(stack.resources.map((r) => r.type).filter((t) => /V2$/.test(t))).to.deep.equal([]);
+    });
+
     it("parents every bucket resource to the AiArtifactsBucket component", () => {
       const s3 = stack.resources.filter((r) => r.type.startsWith("aws:s3"));
       expect(s3).to.have.length(7);
