@@ -1,24 +1,29 @@
 /**
- * The `roadmapx-ai` command line. Each command lives in its own module and registers itself here;
+ * The `roadmapx-ai` command line. Each command lives in cli/commands/ and registers itself here;
  * every command shares the exit codes of DESIGN.md (0 ok, 1 failures found, 2 usage, 3 AWS).
  */
 import { Command, CommanderError } from "commander";
+import { registerLocal } from "./commands/local";
 import { CliError, EXIT } from "./exit-codes";
 
-export function buildProgram(): Command {
+export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command("roadmapx-ai")
     .description("AWS AI services (Personalize, SageMaker, Comprehend) on the RoadmapX S3 bucket")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
+  registerLocal(program, setExitCode);
   return program;
 }
 
 /** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
 export async function main(args: string[]): Promise<number> {
-  const program = buildProgram();
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => {
+    code = c;
+  });
   try {
     await program.parseAsync(args, { from: "user" });
-    return EXIT.ok;
+    return code;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version output end with code 0; every other parse error is a usage error.

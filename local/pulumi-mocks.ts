@@ -149,7 +149,8 @@ export async function runProgramUnderMocks<T>(program: () => T, options: MockedP
     // The resources that never registered stay pending; `pulumi up` would exit the process here.
     // Forget them, so that the exit check does not report them as leaked promises.
     debuggable.leakedPromises();
-    throw err;
+    // Pulumi wraps a failed creation ("failed to register new resource ..."): report the original.
+    throw firstError ?? err;
   } finally {
     process.off("unhandledRejection", onUnhandled);
   }

@@ -1,0 +1,61 @@
+/**
+ * The emulator for integration tests: one moto server per test run, shared by every suite, reset
+ * before each test of a suite that calls `useEmulator()`. Clients made here talk only to it.
+ */
+import { DUMMY_CREDENTIALS, Emulator } from "../../local/emulator";
+import { type AwsClientOptions, AwsClients } from "../../services/aws/clients";
+
+let shared: Promise<Emulator> | undefined;
+
+/** Starts the shared emulator on first use. */
+export function sharedEmulator(): Promise<Emulator> {
+  shared ??= Emulator.start({ progress: (line) => console.log(`      [emulator] ${line}`) });
+  return shared;
+}
+
+export async function stopSharedEmulator(): Promise<void> {
+  if (!shared) return;
+  const emulator = await shared.catch(() => undefined);
+  shared = undefined;
+  await emulator?.stop();
+}
+
+export interface EmulatorContext {
+  emulator: Emulator;
+  /** Clients with dummy credentials pointed at the emulator, made fresh for each test. */
+  clients: AwsClients;
+  /** More clients, e.g. with another identity's keys or a decorator. */
+  makeClients(options?: Partial<AwsClientOptions>): AwsClients;
+}
+
+/**
+ * Call inside a `describe`: starts (or reuses) the emulator before the suite and resets it before
+ * each test, so every test starts from an empty account.
+ */
+export function useEmulator(): EmulatorContext {
+  const made: AwsClients[] = [];
+  const context = {} as EmulatorContext;
+  before(async function () {
+    this.timeout(120_000);
+    context.emulator = await sharedEmulator();
+    context.makeClients = (options = {}) => {
+      const clients = new AwsClients({
+        region: "us-east-1",
+        endpoint: context.emulator.endpoint,
+        credentials: DUMMY_CREDENTIALS,
+        maxAttempts: 1,
+        ...options,
+      });
+      made.push(clients);
+      return clients;
+    };
+  });
+  beforeEach(async () => {
+    await context.emulator.reset();
+    context.clients = context.makeClients();
+  });
+  afterEach(() => {
+    for (const c of made.splice(0)) c.destroy();
+  });
+  return context;
+}
