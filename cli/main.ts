@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerLocal } from "./commands/local";
+import { registerVerify } from "./commands/verify";
 import { CliError, EXIT } from "./exit-codes";
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -11,6 +12,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description("AWS AI services (Personalize, SageMaker, Comprehend) on the RoadmapX S3 bucket")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
+  registerVerify(program, setExitCode);
   registerLocal(program, setExitCode);
   return program;
 }

@@ -69,6 +69,19 @@ export interface ServiceRequirement {
   kmsActions: readonly string[];
   /** Permissions outside S3 that the service needs to run (SageMaker: logs, metrics, image pull). */
   runtimeStatements(target: AwsTarget): PolicyStatement[];
+  /** Concrete requests that prove `runtimeStatements` work; verify/ evaluates these. */
+  runtimeProbes(target: AwsTarget): RuntimeProbe[];
+  /** A resource ARN of this service in the account, as `aws:SourceArn` when it assumes the role. */
+  sampleSourceArn(target: AwsTarget): string;
+}
+
+/** One request a service makes at run time, with a representative resource and context. */
+export interface RuntimeProbe {
+  action: string;
+  resource: string;
+  context?: Record<string, string>;
+  /** The runtime statement (Sid) that grants it. */
+  grantedBy: string;
 }
 
 const personalize: ServiceRequirement = {
@@ -114,6 +127,8 @@ const personalize: ServiceRequirement = {
   },
   kmsActions: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant", "kms:ListGrants"],
   runtimeStatements: () => [],
+  runtimeProbes: () => [],
+  sampleSourceArn: (t) => `arn:${t.partition}:personalize:${t.region}:${t.accountId}:dataset-import-job/roadmapx-ai-verify`,
 };
 
 const sagemaker: ServiceRequirement = {
@@ -178,6 +193,27 @@ const sagemaker: ServiceRequirement = {
       Resource: [`arn:${t.partition}:ecr:${t.region}:${t.accountId}:repository/*`],
     },
   ],
+  runtimeProbes: (t) => {
+    const logs = `arn:${t.partition}:logs:${t.region}:${t.accountId}:log-group:/aws/sagemaker/TrainingJobs`;
+    const repo = `arn:${t.partition}:ecr:${t.region}:${t.accountId}:repository/roadmapx-training`;
+    return [
+      { action: "logs:CreateLogGroup", resource: logs, grantedBy: "SageMakerLogs" },
+      { action: "logs:DescribeLogStreams", resource: logs, grantedBy: "SageMakerLogs" },
+      { action: "logs:CreateLogStream", resource: `${logs}:log-stream:roadmapx-ai-verify`, grantedBy: "SageMakerLogs" },
+      { action: "logs:PutLogEvents", resource: `${logs}:log-stream:roadmapx-ai-verify`, grantedBy: "SageMakerLogs" },
+      {
+        action: "cloudwatch:PutMetricData",
+        resource: "*",
+        context: { "cloudwatch:namespace": "/aws/sagemaker/TrainingJobs" },
+        grantedBy: "SageMakerMetrics",
+      },
+      { action: "ecr:GetAuthorizationToken", resource: "*", grantedBy: "EcrAuthorizationToken" },
+      { action: "ecr:BatchCheckLayerAvailability", resource: repo, grantedBy: "EcrImagePull" },
+      { action: "ecr:GetDownloadUrlForLayer", resource: repo, grantedBy: "EcrImagePull" },
+      { action: "ecr:BatchGetImage", resource: repo, grantedBy: "EcrImagePull" },
+    ];
+  },
+  sampleSourceArn: (t) => `arn:${t.partition}:sagemaker:${t.region}:${t.accountId}:training-job/roadmapx-ai-verify`,
 };
 
 export const SERVICES: Readonly<Record<AiServiceId, ServiceRequirement>> = { personalize, sagemaker };

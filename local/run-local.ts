@@ -14,6 +14,7 @@ import {
   GetBucketPolicyCommand,
   PutBucketEncryptionCommand,
   PutBucketPolicyCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3";
@@ -41,6 +42,8 @@ export interface LocalOptions {
   out?: (line: string) => void;
   /** Directory for the outputs file (default .local/ in the project). */
   stateDir?: string;
+  /** What runs once the stack is applied (verify, the services demo); see local/steps.ts. */
+  steps?: LocalStep[];
 }
 
 /** What later steps (verify, the services demo) get to work with. */
@@ -50,22 +53,20 @@ export interface LocalContext {
   outputsFile: string;
   /** Clients signed as the local backend identity. */
   backendClients: AwsClients;
+  /** That identity's access key (it exists only in the emulator). */
+  backendCredentials: { accessKeyId: string; secretAccessKey: string };
   /** Environment that points the SDK (and this CLI) at the emulator as the backend. */
   environment: Record<string, string>;
+  /** A progress line, with the elapsed time. */
   log: (line: string) => void;
+  /** A line as it is (tables, reports). */
+  print: (line: string) => void;
 }
 
 /** A step of the local run after the stack is applied; it returns the exit code it earned. */
 export interface LocalStep {
   title: string;
   run(context: LocalContext): Promise<ExitCode>;
-}
-
-const steps: LocalStep[] = [];
-
-/** Adds a step (verify, services demo) to every local run, in registration order. */
-export function registerLocalStep(step: LocalStep): void {
-  steps.push(step);
 }
 
 /** Reads Pulumi.<stack>.yaml into the flat map Pulumi's runtime uses (`key` → string). */
@@ -153,8 +154,8 @@ export async function runLocal(options: LocalOptions = {}): Promise<ExitCode> {
       S3_BUCKET_NAME: applied.outputs.appBucketName,
     };
     backendClients = new AwsClients({ region: applied.outputs.region, endpoint: emulator.endpoint, credentials: backendCredentials });
-    const context: LocalContext = { emulator, applied, outputsFile, backendClients, environment, log };
-    for (const step of steps) {
+    const context: LocalContext = { emulator, applied, outputsFile, backendClients, backendCredentials, environment, log, print: out };
+    for (const step of options.steps ?? []) {
       log(step.title);
       const stepCode = await step.run(context);
       if (stepCode !== EXIT.ok && code === EXIT.ok) code = stepCode;
@@ -186,8 +187,10 @@ function describeOverrides(overrides: Record<string, string> | undefined): strin
 }
 
 /**
- * The emulator starts empty; the application's bucket exists before this project, so seed it as AWS
- * creates a bucket today (Block Public Access on, SSE-S3), with a file and a policy of its own.
+ * The emulator starts empty; the application's bucket exists before this project, so seed it as a
+ * well-kept bucket is today (Block Public Access on, SSE-S3, versioning), with a file and a policy of
+ * its own. Not a TLS-only Deny: moto evaluates no conditions and would apply it to every object
+ * request, blocking the demo's uploads (so bucket.tls-only reports WARN locally).
  */
 async function seedApplicationBucket(clients: AwsClients, bucket: string): Promise<void> {
   await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -203,6 +206,7 @@ async function seedApplicationBucket(clients: AwsClients, bucket: string): Promi
       ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
     }),
   );
+  await clients.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
   await clients.s3.send(
     new PutObjectCommand({ Bucket: bucket, Key: "user-uploads/welcome.txt", Body: "A file a RoadmapX user uploaded.\n" }),
   );

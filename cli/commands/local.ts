@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { findOrInstallMoto } from "../../local/emulator";
 import { runLocal } from "../../local/run-local";
+import { LOCAL_STEPS } from "../../local/steps";
 import { EXIT } from "../exit-codes";
 
 function parsePort(value: string): number {
@@ -52,6 +53,6 @@ export function registerLocal(program: Command, setExitCode: (code: number) => v
       const overrides: Record<string, string> = {};
       if (opts.createArtifactsBucket) overrides["roadmapx-ai:createArtifactsBucket"] = "true";
       if (opts.appBucketPolicy) overrides["roadmapx-ai:appBucketPolicy"] = opts.appBucketPolicy;
-      setExitCode(await runLocal({ port: opts.port, keep: opts.keep === true, stack: opts.stack, configOverrides: overrides }));
+      setExitCode(await runLocal({ port: opts.port, keep: opts.keep === true, stack: opts.stack, configOverrides: overrides, steps: LOCAL_STEPS }));
     });
 }

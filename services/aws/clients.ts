@@ -5,6 +5,7 @@
  */
 import { ComprehendClient } from "@aws-sdk/client-comprehend";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { KMSClient } from "@aws-sdk/client-kms";
 import { PersonalizeClient } from "@aws-sdk/client-personalize";
 import { PersonalizeEventsClient } from "@aws-sdk/client-personalize-events";
 import { PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
@@ -42,6 +43,7 @@ export interface AwsClientOptions {
 export type AnyClient =
   | S3Client
   | IAMClient
+  | KMSClient
   | STSClient
   | PersonalizeClient
   | PersonalizeRuntimeClient
@@ -101,6 +103,9 @@ export class AwsClients {
   }
   get iam(): IAMClient {
     return this.get("iam", () => new IAMClient(this.common()));
+  }
+  get kms(): KMSClient {
+    return this.get("kms", () => new KMSClient(this.common()));
   }
   get sts(): STSClient {
     return this.get("sts", () => new STSClient(this.common()));

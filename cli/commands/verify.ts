@@ -1,0 +1,45 @@
+import { type Command, Option } from "commander";
+import { ConfigError } from "../../services/config";
+import { type FailOn, runVerify } from "../../verify/run";
+import { renderJson, renderTable } from "../../verify/render";
+import { EXIT } from "../exit-codes";
+
+interface VerifyFlags {
+  outputs?: string;
+  json?: boolean;
+  failOn: FailOn;
+  only?: string;
+}
+
+export function registerVerify(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command("verify")
+    .description("prove, with read-only calls, that the buckets, roles and policies give the AI services what they need")
+    .option("--outputs <file>", "stack outputs JSON (`pulumi stack output --json`); default $AI_STACK_OUTPUTS")
+    .option("--json", "print exactly one JSON document (schemaVersion 1) instead of the table")
+    .addOption(
+      new Option("--fail-on <level>", "exit 1 when checks of this severity fail: error, warn, or never")
+        .choices(["error", "warn", "never"])
+        .default("error"),
+    )
+    .option("--only <ids>", "comma-separated check ids to run (a trailing * matches a prefix: role.personalize.*)")
+    .action(async (flags: VerifyFlags) => {
+      try {
+        const run = await runVerify({
+          outputsFile: flags.outputs,
+          failOn: flags.failOn,
+          only: flags.only?.split(",").map((s) => s.trim()).filter(Boolean),
+        });
+        const colour = process.stdout.isTTY === true && !process.env["NO_COLOR"];
+        process.stdout.write(flags.json ? renderJson(run.report) : renderTable(run.report, { colour }));
+        setExitCode(run.exitCode);
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          process.stderr.write(`roadmapx-ai verify: ${err.message}\n`);
+          setExitCode(EXIT.usage);
+          return;
+        }
+        throw err;
+      }
+    });
+}

@@ -1,0 +1,128 @@
+/**
+ * Runs the checklist: resolve the targets, read what decides access (read-only, in parallel, each
+ * read once), evaluate every selected check, and turn the results into the report and an exit code.
+ */
+import { EXIT, type ExitCode } from "../cli/exit-codes";
+import { type AnyClient, type AwsClientOptions, AwsClients } from "../services/aws/clients";
+import { ConfigError, type RuntimeConfig, resolveRuntimeConfig } from "../services/config";
+import { CHECK_IDS, selectChecks } from "./checks";
+import { Facts } from "./facts";
+import { type CheckResult, type Outcome, type Report, statusOf } from "./model";
+
+export type FailOn = "error" | "warn" | "never";
+
+export interface VerifyOptions {
+  outputsFile?: string | undefined;
+  /** Check ids (or `prefix*` patterns) to run; all when absent. */
+  only?: string[] | undefined;
+  failOn?: FailOn;
+  env?: NodeJS.ProcessEnv;
+  /** Overrides for the AWS clients (tests: endpoint, credentials, decorators). */
+  clientOptions?: Partial<AwsClientOptions>;
+}
+
+export interface VerifyRun {
+  report: Report;
+  exitCode: ExitCode;
+  /** Every AWS command sent, as `Client.Command`, in order. */
+  commands: string[];
+}
+
+/** Counts every command a client sends (the report's `awsCalls`; the read-only test reads the names). */
+function recordCommands(commands: string[], next?: (client: AnyClient) => void) {
+  return (client: AnyClient) => {
+    const stack = client.middlewareStack as unknown as {
+      add(mw: unknown, options: { step: string; name: string; override: boolean }): void;
+    };
+    stack.add(
+      (nextHandler: (args: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) =>
+        (args: unknown) => {
+          commands.push(`${context.clientName ?? "Client"}.${context.commandName ?? "Command"}`);
+          return nextHandler(args);
+        },
+      { step: "initialize", name: "roadmapxVerifyRecorder", override: true },
+    );
+    next?.(client);
+  };
+}
+
+export function exitCodeFor(report: Report, failOn: FailOn, credentialsFailed: boolean): ExitCode {
+  if (credentialsFailed || report.checks.some((c) => c.status === "error")) return EXIT.aws;
+  if (failOn === "never") return EXIT.ok;
+  if (!report.ok) return EXIT.failures;
+  if (failOn === "warn" && report.checks.some((c) => c.severity === "warn" && (c.status === "warn" || c.status === "fail"))) {
+    return EXIT.failures;
+  }
+  return EXIT.ok;
+}
+
+export async function runVerify(options: VerifyOptions = {}): Promise<VerifyRun> {
+  const started = Date.now();
+  const env = options.env ?? process.env;
+  const { selected, unknown } = selectChecks(options.only);
+  if (unknown.length) {
+    throw new ConfigError([`--only: unknown check id ${unknown.map((u) => `"${u}"`).join(", ")}; known ids: ${CHECK_IDS.join(", ")}`]);
+  }
+  const config: RuntimeConfig = resolveRuntimeConfig({ outputsFile: options.outputsFile }, env);
+  const commands: string[] = [];
+  const clients = new AwsClients({
+    region: config.region,
+    s3Region: config.s3Region,
+    endpoint: config.endpoint,
+    // A verifier should answer quickly: few retries, short connection timeout.
+    maxAttempts: 3,
+    connectionTimeoutMs: 3000,
+    ...options.clientOptions,
+    decorate: recordCommands(commands, options.clientOptions?.decorate),
+  });
+  try {
+    const facts = new Facts(clients, config, env);
+    const caller = await facts.caller();
+    const credentialsFailed = !caller.ok;
+    const results: CheckResult[] = await Promise.all(
+      selected.map(async (check): Promise<CheckResult> => {
+        const outcome: Outcome =
+          credentialsFailed && check.id !== "credentials"
+            ? { verdict: "skip" as const, message: "skipped: the credentials did not resolve (see credentials)" }
+            : await check.evaluate(facts).catch((err: unknown) => ({
+                verdict: "error" as const,
+                message: `the check itself failed: ${err instanceof Error ? err.message : String(err)}`,
+              }));
+        return {
+          id: check.id,
+          title: check.title,
+          severity: check.severity,
+          status: statusOf(check.severity, outcome.verdict),
+          ...(outcome.resource ? { resource: outcome.resource } : {}),
+          message: outcome.message,
+          ...(outcome.remediation ? { remediation: outcome.remediation } : {}),
+          ...(outcome.explain?.length ? { explain: outcome.explain } : {}),
+        };
+      }),
+    );
+    const count = (status: CheckResult["status"]) => results.filter((r) => r.status === status).length;
+    const report: Report = {
+      schemaVersion: 1,
+      ok: !results.some((r) => r.severity === "error" && (r.status === "fail" || r.status === "error")),
+      target: {
+        accountId: caller.ok ? caller.value.accountId : "",
+        region: config.region,
+        ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+        ...(caller.ok ? { callerArn: caller.value.arn } : {}),
+      },
+      summary: {
+        pass: count("pass"),
+        fail: count("fail"),
+        warn: count("warn"),
+        skip: count("skip"),
+        error: count("error"),
+        awsCalls: commands.length,
+        seconds: Math.round((Date.now() - started) / 10) / 100,
+      },
+      checks: results,
+    };
+    return { report, exitCode: exitCodeFor(report, options.failOn ?? "error", credentialsFailed), commands };
+  } finally {
+    clients.destroy();
+  }
+}

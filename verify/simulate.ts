@@ -1,0 +1,156 @@
+/**
+ * Local IAM policy evaluation with @cloud-copilot/iam-simulate, and the sentences that explain its
+ * answer. The library is AGPL-3.0-or-later: it is imported here and nowhere outside verify/ (a test
+ * enforces that), so the code the application imports (services/, core/) stays free of it.
+ *
+ * The library fills no global context keys and needs the resource owner's account (S3 ARNs carry
+ * none): every question below says both explicitly.
+ */
+import { getDenialReasons, runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
+import type { NamedPolicy } from "./facts";
+
+export interface Question {
+  /** An IAM ARN, or a service principal such as `personalize.amazonaws.com`. */
+  principal: string;
+  action: string;
+  resource: string;
+  /** Account that owns the resource. */
+  resourceAccount: string;
+  context?: Record<string, string | string[]>;
+}
+
+export interface PolicyInputs {
+  identity: NamedPolicy[];
+  boundary?: NamedPolicy | undefined;
+  /** Bucket policy, trust policy or key policy. */
+  resourcePolicy?: NamedPolicy | undefined;
+}
+
+export interface Answer {
+  allowed: boolean;
+  result: "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied" | "Invalid";
+  /** Why it is denied (empty when allowed). */
+  why: string[];
+}
+
+interface StatementLike {
+  sid(): string | undefined;
+  index(): number;
+  toJSON(): { Resource?: string | string[]; Condition?: unknown; Principal?: unknown };
+}
+interface AnalysisLike {
+  policyId: string;
+  statement: StatementLike;
+  actionMatch: boolean;
+  resourceMatch: boolean;
+  conditionMatch: "Match" | "NoMatch";
+  principalMatch: "Match" | "NoMatch" | "AccountLevelMatch" | "SessionRoleMatch" | "SessionUserMatch";
+}
+
+function statementName(s: StatementLike): string {
+  return s.sid() ? `statement "${s.sid()}"` : `statement #${s.index()}`;
+}
+
+function listOf(value: string | string[] | undefined): string {
+  if (value === undefined) return "(no Resource)";
+  return (Array.isArray(value) ? value : [value]).join(", ");
+}
+
+export async function ask(q: Question, policies: PolicyInputs): Promise<Answer> {
+  const labelOf = new Map<string, string>();
+  const identityPolicies = policies.identity.map((p, i) => {
+    const name = `identity-${i}`;
+    labelOf.set(name, p.label);
+    return { name, policy: p.document };
+  });
+  const simulation: Simulation = {
+    request: {
+      principal: q.principal,
+      action: q.action,
+      resource: { resource: q.resource, accountId: q.resourceAccount },
+      contextVariables: q.context ?? {},
+    },
+    identityPolicies,
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    ...(policies.resourcePolicy ? { resourcePolicy: policies.resourcePolicy.document } : {}),
+    ...(policies.boundary ? { permissionBoundaryPolicies: [{ name: "boundary", policy: policies.boundary.document }] } : {}),
+  };
+  if (policies.boundary) labelOf.set("boundary", policies.boundary.label);
+  const resourceLabel = policies.resourcePolicy?.label ?? "the resource policy";
+
+  const response = await runSimulation(simulation, {});
+  if (response.resultType === "error") {
+    const errors = response.errors;
+    const where = [
+      ...Object.keys(errors.identityPolicyErrors ?? {}).map((k) => labelOf.get(k) ?? k),
+      ...(errors.resourcePolicyErrors?.length ? [resourceLabel] : []),
+      ...Object.keys(errors.permissionBoundaryErrors ?? {}).map(() => policies.boundary?.label ?? "the boundary"),
+    ];
+    return {
+      allowed: false,
+      result: "Invalid",
+      why: [`${where.length ? `${where.join(", ")}: ` : ""}${errors.message}`],
+    };
+  }
+  const result = response.overallResult;
+  if (result === "Allowed") return { allowed: true, result, why: [] };
+
+  const single = response.resultType === "single" ? response.result : response.results[0];
+  const analysis = single?.analysis;
+  const why: string[] = [];
+  if (analysis) {
+    for (const denial of getDenialReasons(analysis)) {
+      const label =
+        denial.policyType === "resource"
+          ? resourceLabel
+          : denial.policyType === "pb"
+            ? (policies.boundary?.label ?? "the permissions boundary")
+            : denial.policyType === "identity"
+              ? "the identity policies"
+              : denial.policyType;
+      if (denial.denialType === "Explicit") {
+        const id = denial.statementId ? `statement "${denial.statementId}"` : `statement #${denial.statementIndex}`;
+        const policy = "policyIdentifier" in denial && denial.policyIdentifier ? (labelOf.get(denial.policyIdentifier) ?? label) : label;
+        why.push(`${id} of ${policy} explicitly denies ${q.action} on ${q.resource}`);
+      } else if (denial.policyType === "pb") {
+        why.push(`${label} does not allow ${q.action}, so the role cannot use it whatever its policies grant`);
+      } else if (denial.policyType === "identity" && denial.blocking === undefined && policies.resourcePolicy) {
+        // Identity and resource policy both silent: say it once below.
+      } else if (denial.policyType === "resource" && q.principal.endsWith(".amazonaws.com")) {
+        why.push(`${label} has no statement that allows ${q.principal} to ${q.action} on ${q.resource}`);
+      }
+    }
+    if (result === "ImplicitlyDenied" && !why.some((w) => w.includes("permissions boundary") || w.includes("does not allow"))) {
+      const searched = [...policies.identity.map((p) => p.label), ...(policies.resourcePolicy ? [resourceLabel] : [])];
+      if (!q.principal.endsWith(".amazonaws.com") || !policies.resourcePolicy) {
+        why.push(
+          searched.length
+            ? `no statement in ${searched.join("; ")} allows ${q.action} on ${q.resource}`
+            : `${q.principal} has no policy that allows ${q.action}`,
+        );
+      }
+    }
+    // Near misses: statements that name the action but not this resource, or only under conditions.
+    const unmatched = [
+      ...((analysis.identityAnalysis?.unmatchedStatements ?? []) as unknown as AnalysisLike[]),
+      ...((analysis.resourceAnalysis?.unmatchedStatements ?? []) as unknown as AnalysisLike[]),
+    ];
+    for (const s of unmatched) {
+      if (!s.actionMatch) continue;
+      const policy = labelOf.get(s.policyId) ?? resourceLabel;
+      if (!s.resourceMatch) {
+        why.push(`near miss: ${statementName(s.statement)} of ${policy} allows ${q.action} but on ${listOf(s.statement.toJSON().Resource)}, not ${q.resource}`);
+      } else if (s.principalMatch === "NoMatch") {
+        why.push(
+          `near miss: ${statementName(s.statement)} of ${policy} allows ${q.action} on it, but to ${JSON.stringify(s.statement.toJSON().Principal)}, not ${q.principal}`,
+        );
+      } else if (s.conditionMatch === "NoMatch") {
+        why.push(
+          `near miss: ${statementName(s.statement)} of ${policy} allows ${q.action} on it only when ${JSON.stringify(s.statement.toJSON().Condition)}`,
+        );
+      }
+    }
+  }
+  return { allowed: false, result, why };
+}
