@@ -8,29 +8,16 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { AttachUserPolicyCommand, CreateAccessKeyCommand, CreateUserCommand } from "@aws-sdk/client-iam";
-import {
-  CreateBucketCommand,
-  GetBucketPolicyCommand,
-  PutBucketEncryptionCommand,
-  PutBucketPolicyCommand,
-  PutBucketVersioningCommand,
-  PutObjectCommand,
-  PutPublicAccessBlockCommand,
-} from "@aws-sdk/client-s3";
-import type { PolicyStatement } from "../core/iam";
-import { mergeBucketPolicy } from "../core/policies";
 import { parse } from "yaml";
 import { EXIT, type ExitCode } from "../cli/exit-codes";
 import { AwsClients } from "../services/aws/clients";
-import { type AppliedStack, applyStackToEmulator, stackOutputsJson } from "./apply";
+import { setUpLocalAccount } from "./account";
+import { type AppliedStack, stackOutputsJson } from "./apply";
 import { DUMMY_CREDENTIALS, Emulator, EmulatorError } from "./emulator";
 import { describeApplied } from "./read-back";
 
 export const PROJECT_ROOT = resolve(__dirname, "..");
 export const LOCAL_DIR = join(PROJECT_ROOT, ".local");
-/** The IAM user that plays the RoadmapX backend in the emulator (the app policy is attached to it). */
-export const LOCAL_BACKEND_USER = "roadmapx-backend";
 
 export interface LocalOptions {
   port?: number | undefined;
@@ -118,25 +105,8 @@ export async function runLocal(options: LocalOptions = {}): Promise<ExitCode> {
   let backendClients: AwsClients | undefined;
   let code: ExitCode = EXIT.ok;
   try {
-    const appBucket = config["roadmapx-ai:appBucketName"] ?? "roadmapx-files";
-    log(`seeding the application's existing bucket ${appBucket} (user-uploads/welcome.txt and a policy statement of its own)`);
-    await seedApplicationBucket(admin, appBucket);
-
     log(`applying stack "${stack}" (Pulumi.${stack}.yaml${describeOverrides(options.configOverrides)}) to the emulator`);
-    const applied = await applyStackToEmulator({
-      clients: admin,
-      config,
-      stack,
-      onResource: (type, name) => log(`  created ${type.split(":").pop()} ${name}`),
-    });
-
-    log(`README step 1: attaching the application policy to the local backend identity (IAM user ${LOCAL_BACKEND_USER})`);
-    const backendCredentials = await createBackendIdentity(admin, applied.outputs.appPolicyArn);
-
-    if (applied.outputs.appBucketPolicyMode === "output") {
-      log(`README step 2, done here for you: adding personalizeBucketPolicyStatements to ${appBucket}'s policy, keeping its own statement`);
-      await addStatementsByHand(admin, appBucket, JSON.parse(applied.outputs.personalizeBucketPolicyStatements) as PolicyStatement[]);
-    }
+    const { applied, backendCredentials } = await setUpLocalAccount({ clients: admin, config, stack, log });
 
     const stateDir = options.stateDir ?? LOCAL_DIR;
     mkdirSync(stateDir, { recursive: true });
@@ -184,67 +154,6 @@ export async function runLocal(options: LocalOptions = {}): Promise<ExitCode> {
 function describeOverrides(overrides: Record<string, string> | undefined): string {
   const entries = Object.entries(overrides ?? {});
   return entries.length ? ` with ${entries.map(([k, v]) => `${k}=${v}`).join(", ")}` : "";
-}
-
-/**
- * The emulator starts empty; the application's bucket exists before this project, so seed it as a
- * well-kept bucket is today (Block Public Access on, SSE-S3, versioning), with a file and a policy of
- * its own. Not a TLS-only Deny: moto evaluates no conditions and would apply it to every object
- * request, blocking the demo's uploads (so bucket.tls-only reports WARN locally).
- */
-async function seedApplicationBucket(clients: AwsClients, bucket: string): Promise<void> {
-  await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await clients.s3.send(
-    new PutPublicAccessBlockCommand({
-      Bucket: bucket,
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-    }),
-  );
-  await clients.s3.send(
-    new PutBucketEncryptionCommand({
-      Bucket: bucket,
-      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
-    }),
-  );
-  await clients.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
-  await clients.s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: "user-uploads/welcome.txt", Body: "A file a RoadmapX user uploaded.\n" }),
-  );
-  // An owner's statement, so that `appBucketPolicy: merge` has something to keep.
-  await clients.s3.send(
-    new PutBucketPolicyCommand({
-      Bucket: bucket,
-      Policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "AppDenyUploadDeletes",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:DeleteObjectVersion",
-            Resource: `arn:aws:s3:::${bucket}/user-uploads/*`,
-          },
-        ],
-      }),
-    }),
-  );
-}
-
-/** What the README asks users to do with the `personalizeBucketPolicyStatements` output. */
-async function addStatementsByHand(clients: AwsClients, bucket: string, statements: PolicyStatement[]): Promise<void> {
-  const current = await clients.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }));
-  const merged = mergeBucketPolicy(current.Policy, statements);
-  await clients.s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(merged) }));
-}
-
-async function createBackendIdentity(clients: AwsClients, appPolicyArn: string) {
-  await clients.iam.send(new CreateUserCommand({ UserName: LOCAL_BACKEND_USER }));
-  await clients.iam.send(new AttachUserPolicyCommand({ UserName: LOCAL_BACKEND_USER, PolicyArn: appPolicyArn }));
-  const key = await clients.iam.send(new CreateAccessKeyCommand({ UserName: LOCAL_BACKEND_USER }));
-  const accessKeyId = key.AccessKey?.AccessKeyId;
-  const secretAccessKey = key.AccessKey?.SecretAccessKey;
-  if (!accessKeyId || !secretAccessKey) throw new Error("the emulator returned no access key for the backend user");
-  return { accessKeyId, secretAccessKey };
 }
 
 function printKeepInstructions(out: (line: string) => void, emulator: Emulator, environment: Record<string, string>): void {

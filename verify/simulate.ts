@@ -29,8 +29,18 @@ export interface PolicyInputs {
 export interface Answer {
   allowed: boolean;
   result: "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied" | "Invalid";
+  /**
+   * What to fix when denied: a Deny statement, the permissions boundary, a policy that does not
+   * parse, or simply no statement that allows it.
+   */
+  cause?: "explicit-deny" | "boundary" | "invalid-policy" | "not-granted";
   /** Why it is denied (empty when allowed). */
   why: string[];
+}
+
+/** "a", "a or b", "a, b or c". */
+function orList(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
 }
 
 interface StatementLike {
@@ -90,7 +100,8 @@ export async function ask(q: Question, policies: PolicyInputs): Promise<Answer> 
     return {
       allowed: false,
       result: "Invalid",
-      why: [`${where.length ? `${where.join(", ")}: ` : ""}${errors.message}`],
+      cause: "invalid-policy",
+      why: [`${where.length ? `${where.join(", ")} is not valid IAM: ` : ""}${errors.message}`],
     };
   }
   const result = response.overallResult;
@@ -99,6 +110,8 @@ export async function ask(q: Question, policies: PolicyInputs): Promise<Answer> 
   const single = response.resultType === "single" ? response.result : response.results[0];
   const analysis = single?.analysis;
   const why: string[] = [];
+  let cause: Answer["cause"] = result === "ExplicitlyDenied" ? "explicit-deny" : "not-granted";
+  const asker = q.principal.endsWith(".amazonaws.com") ? "service" : "identity";
   if (analysis) {
     for (const denial of getDenialReasons(analysis)) {
       const label =
@@ -114,6 +127,7 @@ export async function ask(q: Question, policies: PolicyInputs): Promise<Answer> 
         const policy = "policyIdentifier" in denial && denial.policyIdentifier ? (labelOf.get(denial.policyIdentifier) ?? label) : label;
         why.push(`${id} of ${policy} explicitly denies ${q.action} on ${q.resource}`);
       } else if (denial.policyType === "pb") {
+        cause = "boundary";
         why.push(`${label} does not allow ${q.action}, so the role cannot use it whatever its policies grant`);
       } else if (denial.policyType === "identity" && denial.blocking === undefined && policies.resourcePolicy) {
         // Identity and resource policy both silent: say it once below.
@@ -121,12 +135,12 @@ export async function ask(q: Question, policies: PolicyInputs): Promise<Answer> 
         why.push(`${label} has no statement that allows ${q.principal} to ${q.action} on ${q.resource}`);
       }
     }
-    if (result === "ImplicitlyDenied" && !why.some((w) => w.includes("permissions boundary") || w.includes("does not allow"))) {
+    if (result === "ImplicitlyDenied" && cause !== "boundary") {
       const searched = [...policies.identity.map((p) => p.label), ...(policies.resourcePolicy ? [resourceLabel] : [])];
-      if (!q.principal.endsWith(".amazonaws.com") || !policies.resourcePolicy) {
+      if (asker === "identity" || !policies.resourcePolicy) {
         why.push(
           searched.length
-            ? `no statement in ${searched.join("; ")} allows ${q.action} on ${q.resource}`
+            ? `no statement in ${orList(searched)} allows ${q.action} on ${q.resource}`
             : `${q.principal} has no policy that allows ${q.action}`,
         );
       }
@@ -142,6 +156,8 @@ export async function ask(q: Question, policies: PolicyInputs): Promise<Answer> 
       if (!s.resourceMatch) {
         why.push(`near miss: ${statementName(s.statement)} of ${policy} allows ${q.action} but on ${listOf(s.statement.toJSON().Resource)}, not ${q.resource}`);
       } else if (s.principalMatch === "NoMatch") {
+        // For an IAM identity, resource-policy statements for other principals are simply unrelated.
+        if (asker === "identity") continue;
         why.push(
           `near miss: ${statementName(s.statement)} of ${policy} allows ${q.action} on it, but to ${JSON.stringify(s.statement.toJSON().Principal)}, not ${q.principal}`,
         );
@@ -152,5 +168,6 @@ export async function ask(q: Question, policies: PolicyInputs): Promise<Answer> 
       }
     }
   }
-  return { allowed: false, result, why };
+  if (why.length === 0) why.push(`${q.action} on ${q.resource} is ${result === "ExplicitlyDenied" ? "explicitly denied" : "not allowed"}`);
+  return { allowed: false, result, cause, why };
 }

@@ -1,8 +1,15 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { findOrInstallMoto } from "../../local/emulator";
-import { runLocal } from "../../local/run-local";
-import { LOCAL_STEPS } from "../../local/steps";
 import { EXIT } from "../exit-codes";
+
+// The local harness loads the Pulumi SDK and @pulumi/aws (about 1.5 s): load it only when this
+// command runs, so that every other command starts fast.
+function harness() {
+  return {
+    ...(require("../../local/emulator") as typeof import("../../local/emulator")),
+    ...(require("../../local/run-local") as typeof import("../../local/run-local")),
+    ...(require("../../local/steps") as typeof import("../../local/steps")),
+  };
+}
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -39,6 +46,7 @@ export function registerLocal(program: Command, setExitCode: (code: number) => v
       ]),
     )
     .action(async (opts: LocalFlags) => {
+      const { findOrInstallMoto, runLocal, LOCAL_STEPS } = harness();
       if (opts.installOnly) {
         try {
           const found = await findOrInstallMoto({ progress: (line) => console.log(line) });

@@ -15,6 +15,9 @@ export function kmsCheck(id: AiServiceId): CheckDefinition {
     risk: `${name} cannot decrypt the data it reads or encrypt what it writes: jobs fail on the first object.`,
     async evaluate(facts) {
       const bucket = facts.config.aiBucket;
+      const head = await facts.bucketReachability(bucket);
+      if (!head.ok) return unreadable(head.problem);
+      if (head.value.state !== "exists") return skip(`bucket ${bucket} is not reachable (see bucket.exists)`, bucket);
       const sse = await facts.bucketEncryption(bucket);
       if (!sse.ok) return unreadable(sse.problem);
       const usesKms = sse.value?.algorithm.startsWith("aws:kms") === true;

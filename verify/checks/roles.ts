@@ -1,5 +1,5 @@
 /** Checks on each service role: it exists, its trust policy, and what it may do (effective permissions). */
-import { asList } from "../../core/iam";
+import { asList, type PolicyStatement } from "../../core/iam";
 import { serviceRolePolicy, trustPolicy } from "../../core/policies";
 import { type AiServiceId, SERVICES, type ServiceRequirement } from "../../core/requirements";
 import type { Facts, NamedPolicy, PrincipalPolicies, Read, RoleFacts } from "../facts";
@@ -57,15 +57,33 @@ async function deniedAmong<Q extends Parameters<typeof ask>[0]>(
   return answers.filter((a) => !a.answer.allowed);
 }
 
-function fixAdvice(role: string, denied: { answer: Answer }[]): string[] {
-  const advice: string[] = [];
-  if (denied.some((d) => d.answer.why.some((w) => w.includes("explicitly denies")))) {
-    advice.push("Remove or narrow the Deny statements named under why.");
+/**
+ * How to fix denied requests, by cause: statements to add for what no policy grants, the boundary
+ * for what it caps, the Deny statements for what they block.
+ */
+function remediation(role: string, denied: { answer: Answer }[], statements: PolicyStatement[]): string {
+  const causes = new Set(denied.map((d) => d.answer.cause));
+  const lines: string[] = [];
+  if (causes.has("not-granted") || causes.has("invalid-policy")) {
+    lines.push(`Add to ${role}'s policy (or re-run \`pulumi up\` if this stack manages the role):\n${json(statements)}`);
   }
-  if (denied.some((d) => d.answer.why.some((w) => w.includes("permissions boundary")))) {
-    advice.push(`Allow the same actions in the permissions boundary of ${role}.`);
+  if (causes.has("boundary")) lines.push(`Allow the same actions in the permissions boundary of ${role} (it caps what the role may do).`);
+  if (causes.has("explicit-deny")) lines.push("Remove or narrow the Deny statements named under why.");
+  return lines.join("\n");
+}
+
+/** The why lines of many denials, with a boundary's many "does not allow X" lines folded into one. */
+function reasons(denied: { answer: Answer }[]): string[] {
+  const lines = denied.flatMap((d) => d.answer.why);
+  const capped = new Map<string, string[]>();
+  const other: string[] = [];
+  for (const line of lines) {
+    const m = /^(permissions boundary \S+) does not allow (\S+), so /.exec(line);
+    if (m?.[1] && m[2]) capped.set(m[1], [...(capped.get(m[1]) ?? []), m[2]]);
+    else other.push(line);
   }
-  return advice;
+  const folded = [...capped].map(([boundary, actions]) => `${boundary} does not allow ${[...new Set(actions)].join(", ")}, so the role cannot use them whatever its policies grant`);
+  return [...new Set([...folded, ...other])];
 }
 
 export function roleChecks(id: AiServiceId): CheckDefinition[] {
@@ -198,11 +216,8 @@ export function roleChecks(id: AiServiceId): CheckDefinition[] {
         message: `${role.name} may not do ${denied.length} of the ${questions.length} S3 requests ${name} needs: ${denied
           .map((d) => `${d.question.action} on ${d.question.resource}${d.question.context?.["s3:prefix"] ? ` (prefix ${d.question.context["s3:prefix"]})` : ""}`)
           .join("; ")}`,
-        remediation: [
-          `Add to ${role.name}'s policy (or re-run \`pulumi up\` if this stack manages the role):\n${json(statements)}`,
-          ...fixAdvice(role.name, denied),
-        ].join("\n"),
-        explain: [...new Set(denied.flatMap((d) => d.answer.why))],
+        remediation: remediation(role.name, denied, statements),
+        explain: reasons(denied),
       };
     },
   };
@@ -233,8 +248,8 @@ export function roleChecks(id: AiServiceId): CheckDefinition[] {
           verdict: "broken",
           resource: role.arn,
           message: `${role.name} may not ${denied.map((d) => `${d.question.action} on ${d.question.resource}`).join("; ")}`,
-          remediation: [`Add to ${role.name}'s policy (or re-run \`pulumi up\`):\n${json(statements)}`, ...fixAdvice(role.name, denied)].join("\n"),
-          explain: [...new Set(denied.flatMap((d) => d.answer.why))],
+          remediation: remediation(role.name, denied, statements),
+          explain: reasons(denied),
         };
       },
     });
