@@ -5,29 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
+import { alive, until } from "../helpers/process";
 import { DUMMY_CREDENTIALS, Emulator, EmulatorError, findOrInstallMoto, freePort } from "../../local/emulator";
 import { AwsClients } from "../../services/aws/clients";
 import { sharedEmulator } from "../helpers/emulator";
 
 const ROOT = join(__dirname, "..", "..");
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
 
 /** Runs test/fixtures/start-emulator.ts in a child Node process and returns it with the emulator's pid. */
 async function childWithEmulator(mode: "stay" | "keep-and-exit") {

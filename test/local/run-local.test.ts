@@ -4,19 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
+import { alive } from "../helpers/process";
 import { runLocal } from "../../local/run-local";
 
 const ROOT = join(__dirname, "..", "..");
 const execFileAsync = promisify(execFile);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function emulatorPid(lines: string[]): number {
   const match = lines.join("\n").match(/emulator up: moto [\d.]+ at http:\/\/127\.0\.0\.1:\d+ \(pid (\d+)\)/);

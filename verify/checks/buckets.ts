@@ -2,7 +2,8 @@
 import { s3BucketArn, s3ObjectsArn } from "../../core/iam";
 import { personalizeBucketPolicyStatements, tlsOnlyStatement } from "../../core/policies";
 import { SERVICES } from "../../core/requirements";
-import type { Facts } from "../facts";
+import type { AwsTarget } from "../../core/iam";
+import type { Facts, NamedPolicy } from "../facts";
 import type { CheckDefinition, Outcome } from "../model";
 import { ask } from "../simulate";
 import { bucketPolicyOf, json, objectProbeArn, s3Questions, serviceContext, skip, target, unreadable } from "./support";
@@ -12,6 +13,20 @@ async function reachable(facts: Facts, bucket: string): Promise<Outcome | undefi
   const head = await facts.bucketReachability(bucket);
   if (!head.ok) return unreadable(head.problem);
   return head.value.state === "exists" ? undefined : skip(`bucket ${bucket} is not reachable (see bucket.exists)`, bucket);
+}
+
+/** The AI bucket, the target and the bucket policy, or the outcome that says why they are not there. */
+async function bucketAndPolicy(
+  facts: Facts,
+): Promise<Outcome | { bucket: string; target: AwsTarget; policy: NamedPolicy | undefined }> {
+  const bucket = facts.config.aiBucket;
+  const blocked = await reachable(facts, bucket);
+  if (blocked) return blocked;
+  const t = await target(facts);
+  if (!t.ok) return unreadable(t.problem);
+  const policy = await bucketPolicyOf(facts, bucket);
+  if (!policy.ok) return unreadable(policy.problem);
+  return { bucket, target: t.value.target, policy: policy.value };
 }
 
 function existenceOutcome(facts: Facts, bucket: string, variable: string): Promise<Outcome> {
@@ -155,14 +170,10 @@ export const bucketTlsOnly: CheckDefinition = {
   severity: "warn",
   risk: "Data could be read or written over plain HTTP.",
   async evaluate(facts) {
-    const bucket = facts.config.aiBucket;
-    const blocked = await reachable(facts, bucket);
-    if (blocked) return blocked;
-    const t = await target(facts);
-    if (!t.ok) return unreadable(t.problem);
-    const policy = await bucketPolicyOf(facts, bucket);
-    if (!policy.ok) return unreadable(policy.problem);
-    const { partition, accountId } = t.value.target;
+    const found = await bucketAndPolicy(facts);
+    if ("verdict" in found) return found;
+    const { bucket, policy } = found;
+    const { partition, accountId } = found.target;
     // A principal of this account that its own policies allow everything: only a Deny in the bucket
     // policy can stop its plain-HTTP requests.
     const probe = `arn:${partition}:iam::${accountId}:role/roadmapx-ai-verify-probe`;
@@ -176,7 +187,7 @@ export const bucketTlsOnly: CheckDefinition = {
     for (const r of requests) {
       const answer = await ask(
         { principal: probe, ...r, resourceAccount: accountId, context: { "aws:SecureTransport": "false", "aws:PrincipalArn": probe, "aws:PrincipalAccount": accountId } },
-        { identity: [everything], resourcePolicy: policy.value },
+        { identity: [everything], resourcePolicy: policy },
       );
       if (answer.result !== "ExplicitlyDenied") open.push(r.action);
     }
@@ -217,21 +228,17 @@ export const bucketPersonalizePolicy: CheckDefinition = {
   severity: "error",
   risk: "Dataset import jobs fail with an access error after they start, even though the role may read the data.",
   async evaluate(facts) {
-    const bucket = facts.config.aiBucket;
-    const blocked = await reachable(facts, bucket);
-    if (blocked) return blocked;
-    const t = await target(facts);
-    if (!t.ok) return unreadable(t.problem);
-    const policy = await bucketPolicyOf(facts, bucket);
-    if (!policy.ok) return unreadable(policy.problem);
+    const found = await bucketAndPolicy(facts);
+    if ("verdict" in found) return found;
+    const { bucket, policy, target: t } = found;
     const req = SERVICES.personalize;
     const grants = req.bucketPolicy;
     if (!grants) return skip("Personalize needs no bucket policy");
-    const questions = s3Questions(grants, t.value.target, bucket, req.principal, serviceContext(req, t.value.target));
+    const questions = s3Questions(grants, t, bucket, req.principal, serviceContext(req, t));
     const denied: string[] = [];
     const why: string[] = [];
     for (const q of questions) {
-      const answer = await ask(q, { identity: [], resourcePolicy: policy.value });
+      const answer = await ask(q, { identity: [], resourcePolicy: policy });
       if (!answer.allowed) {
         denied.push(`${q.action} on ${q.resource}`);
         why.push(...answer.why);
@@ -240,18 +247,18 @@ export const bucketPersonalizePolicy: CheckDefinition = {
     if (denied.length === 0) {
       return {
         verdict: "holds",
-        resource: s3BucketArn(t.value.target.partition, bucket),
-        message: `the bucket policy of ${bucket} lets ${req.principal} list the bucket and read and write ${s3ObjectsArn(t.value.target.partition, bucket, "personalize/")}`,
+        resource: s3BucketArn(t.partition, bucket),
+        message: `the bucket policy of ${bucket} lets ${req.principal} list the bucket and read and write ${s3ObjectsArn(t.partition, bucket, "personalize/")}`,
       };
     }
-    const statements = personalizeBucketPolicyStatements(t.value.target.partition, bucket);
+    const statements = personalizeBucketPolicyStatements(t.partition, bucket);
     const managed = facts.config.outputs?.artifactsBucketCreated
       ? "re-run `pulumi up` (the stack writes this bucket's policy), or add"
       : "add (keeping the statements already there; or let the stack do it: `pulumi config set roadmapx-ai:appBucketPolicy merge && pulumi up`)";
     return {
       verdict: "broken",
-      resource: s3BucketArn(t.value.target.partition, bucket),
-      message: policy.value
+      resource: s3BucketArn(t.partition, bucket),
+      message: policy
         ? `the bucket policy of ${bucket} does not let ${req.principal} do ${denied.join("; ")}`
         : `${bucket} has no bucket policy, and Personalize needs one that lets ${req.principal} read the data`,
       remediation: `To the bucket policy of ${bucket}, ${managed}:\n${json(statements)}`,
