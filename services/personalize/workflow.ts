@@ -1,0 +1,464 @@
+/**
+ * The rest of the Personalize lifecycle, each step idempotent (found by name before it is created):
+ * schema, dataset group, dataset, solution, solution version (training), campaign, event tracker;
+ * recommendations and events at run time; and a cleanup that deletes in dependency order.
+ * Every step that creates something billed says so through the logger.
+ */
+import {
+  CreateCampaignCommand,
+  CreateDatasetCommand,
+  CreateDatasetGroupCommand,
+  CreateEventTrackerCommand,
+  CreateSchemaCommand,
+  CreateSolutionCommand,
+  CreateSolutionVersionCommand,
+  DeleteCampaignCommand,
+  DeleteDatasetCommand,
+  DeleteDatasetGroupCommand,
+  DeleteEventTrackerCommand,
+  DeleteSchemaCommand,
+  DeleteSolutionCommand,
+  DescribeCampaignCommand,
+  DescribeDatasetCommand,
+  DescribeDatasetGroupCommand,
+  DescribeEventTrackerCommand,
+  DescribeSchemaCommand,
+  DescribeSolutionCommand,
+  DescribeSolutionVersionCommand,
+  GetSolutionMetricsCommand,
+  ListCampaignsCommand,
+  ListDatasetGroupsCommand,
+  ListDatasetsCommand,
+  ListEventTrackersCommand,
+  ListSchemasCommand,
+  ListSolutionsCommand,
+} from "@aws-sdk/client-personalize";
+import { PutEventsCommand } from "@aws-sdk/client-personalize-events";
+import { GetRecommendationsCommand } from "@aws-sdk/client-personalize-runtime";
+import type { ServiceContext } from "../context";
+import { pollUntil, type PollStatus } from "../poll";
+import type { DatasetSchema, DatasetType } from "./schemas";
+
+export interface WaitOptions {
+  /** First pause between polls (default 15 s), growing 1.5x to `maxIntervalMs` (default 120 s). */
+  intervalMs?: number;
+  maxIntervalMs?: number;
+  /** Default: 1 h for groups, datasets and campaigns, 12 h for training. */
+  timeoutMs?: number;
+  onStatus?: (what: string, status: PollStatus) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface Ensured {
+  arn: string;
+  /** False when it already existed (nothing was created or billed). */
+  created: boolean;
+}
+
+export class WorkflowError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WorkflowError";
+  }
+}
+
+/** The recipe RoadmapX uses by default: user personalization (v2). */
+export const DEFAULT_RECIPE_ARN = "arn:aws:personalize:::recipe/aws-user-personalization-v2";
+export const MAX_RECOMMENDATIONS = 500;
+export const MAX_EVENTS_PER_CALL = 10;
+
+const DATASET_TYPE_NAMES: Record<DatasetType, string> = { interactions: "Interactions", items: "Items", users: "Users" };
+
+function notFound(err: unknown): boolean {
+  return (err as { name?: string }).name === "ResourceNotFoundException";
+}
+
+/** Pages through a List* call. */
+async function listAll<T>(page: (nextToken: string | undefined) => Promise<{ items?: T[] | undefined; nextToken?: string | undefined }>): Promise<T[]> {
+  const all: T[] = [];
+  let token: string | undefined;
+  do {
+    const result = await page(token);
+    all.push(...(result.items ?? []));
+    token = result.nextToken;
+  } while (token);
+  return all;
+}
+
+export class PersonalizeWorkflow {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly wait: WaitOptions = {},
+  ) {}
+
+  private get client() {
+    return this.ctx.clients.personalize;
+  }
+
+  private waitFor<T>(what: string, describe: () => Promise<T>, statusOf: (t: T) => string | undefined, reasonOf: (t: T) => string | undefined, timeoutMs: number) {
+    return pollUntil({
+      what,
+      describe,
+      statusOf: (t) => statusOf(t) ?? "UNKNOWN",
+      reasonOf,
+      done: ["ACTIVE"],
+      failed: ["CREATE FAILED"],
+      intervalMs: this.wait.intervalMs ?? 15_000,
+      maxIntervalMs: this.wait.maxIntervalMs ?? 120_000,
+      timeoutMs: this.wait.timeoutMs ?? timeoutMs,
+      onStatus: (s) => this.wait.onStatus?.(what, s),
+      ...(this.wait.sleep ? { sleep: this.wait.sleep } : {}),
+    });
+  }
+
+  /** Waits until `describe` answers ResourceNotFound (deletions are asynchronous). */
+  private async waitGone(what: string, describe: () => Promise<unknown>): Promise<void> {
+    try {
+      await pollUntil({
+        what: `deletion of ${what}`,
+        describe: async () => {
+          try {
+            await describe();
+            return "DELETE IN_PROGRESS";
+          } catch (err) {
+            if (notFound(err)) return "DELETED";
+            throw err;
+          }
+        },
+        statusOf: (s) => s,
+        done: ["DELETED"],
+        failed: [],
+        intervalMs: this.wait.intervalMs ?? 10_000,
+        maxIntervalMs: this.wait.maxIntervalMs ?? 60_000,
+        timeoutMs: this.wait.timeoutMs ?? 3600_000,
+        onStatus: (s) => this.wait.onStatus?.(`deletion of ${what}`, s),
+        ...(this.wait.sleep ? { sleep: this.wait.sleep } : {}),
+      });
+    } catch (err) {
+      throw new WorkflowError(`${(err as Error).message}`);
+    }
+  }
+
+  /** Deletes a resource (already gone is fine) and waits until Personalize no longer knows it. */
+  private async remove(what: string, arn: string, remove: () => Promise<unknown>, describe: () => Promise<unknown>): Promise<string> {
+    await remove().catch((e: unknown) => {
+      if (!notFound(e)) throw e;
+    });
+    await this.waitGone(`${what} ${arn}`, describe);
+    return arn;
+  }
+
+  /** A schema by name; refuses to reuse a same-named schema with other fields (schemas are immutable). */
+  async ensureSchema(name: string, schema: DatasetSchema): Promise<Ensured> {
+    const existing = (
+      await listAll((nextToken) =>
+        this.client.send(new ListSchemasCommand({ nextToken, maxResults: 100 })).then((r) => ({ items: r.schemas, nextToken: r.nextToken })),
+      )
+    ).find((s) => s.name === name);
+    if (existing?.schemaArn) {
+      const described = await this.client.send(new DescribeSchemaCommand({ schemaArn: existing.schemaArn }));
+      const current = described.schema?.schema;
+      if (current && JSON.stringify(JSON.parse(current)) !== JSON.stringify(JSON.parse(schema.avro))) {
+        throw new WorkflowError(
+          `schema ${name} already exists with other fields, and schemas cannot change: choose a new name (or delete ${existing.schemaArn} once no dataset uses it)`,
+        );
+      }
+      return { arn: existing.schemaArn, created: false };
+    }
+    const created = await this.client.send(new CreateSchemaCommand({ name, schema: schema.avro }));
+    if (!created.schemaArn) throw new WorkflowError("CreateSchema returned no ARN");
+    return { arn: created.schemaArn, created: true };
+  }
+
+  async ensureDatasetGroup(name: string): Promise<Ensured> {
+    const existing = (
+      await listAll((nextToken) =>
+        this.client.send(new ListDatasetGroupsCommand({ nextToken, maxResults: 100 })).then((r) => ({ items: r.datasetGroups, nextToken: r.nextToken })),
+      )
+    ).find((g) => g.name === name);
+    let arn = existing?.datasetGroupArn;
+    const created = !arn;
+    if (!arn) arn = (await this.client.send(new CreateDatasetGroupCommand({ name }))).datasetGroupArn;
+    if (!arn) throw new WorkflowError("CreateDatasetGroup returned no ARN");
+    const groupArn = arn;
+    await this.waitFor(
+      `dataset group ${name}`,
+      async () => (await this.client.send(new DescribeDatasetGroupCommand({ datasetGroupArn: groupArn }))).datasetGroup,
+      (g) => g?.status,
+      (g) => g?.failureReason,
+      3600_000,
+    );
+    return { arn: groupArn, created };
+  }
+
+  /** The dataset of a type in a group (a group holds at most one per type). */
+  async ensureDataset(datasetGroupArn: string, type: DatasetType, schemaArn: string, name: string): Promise<Ensured> {
+    const datasets = await listAll((nextToken) =>
+      this.client.send(new ListDatasetsCommand({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.datasets, nextToken: r.nextToken })),
+    );
+    const existing = datasets.find((d) => d.datasetType?.toLowerCase() === type);
+    let arn = existing?.datasetArn;
+    const created = !arn;
+    if (!arn) {
+      arn = (await this.client.send(new CreateDatasetCommand({ name, schemaArn, datasetGroupArn, datasetType: DATASET_TYPE_NAMES[type] }))).datasetArn;
+    }
+    if (!arn) throw new WorkflowError("CreateDataset returned no ARN");
+    const datasetArn = arn;
+    await this.waitFor(
+      `${type} dataset ${name}`,
+      async () => (await this.client.send(new DescribeDatasetCommand({ datasetArn }))).dataset,
+      (d) => d?.status,
+      () => undefined,
+      3600_000,
+    );
+    return { arn: datasetArn, created };
+  }
+
+  /**
+   * A solution (a recipe bound to a dataset group). Automatic training is off unless asked for: it
+   * creates, and bills, a new solution version every 7 days until the solution is deleted.
+   */
+  async ensureSolution(args: { name: string; datasetGroupArn: string; recipeArn?: string; performAutoTraining?: boolean }): Promise<Ensured> {
+    const solutions = await listAll((nextToken) =>
+      this.client
+        .send(new ListSolutionsCommand({ datasetGroupArn: args.datasetGroupArn, nextToken, maxResults: 100 }))
+        .then((r) => ({ items: r.solutions, nextToken: r.nextToken })),
+    );
+    const existing = solutions.find((s) => s.name === args.name);
+    let arn = existing?.solutionArn;
+    const created = !arn;
+    if (!arn) {
+      if (args.performAutoTraining) {
+        this.ctx.logger.warn(`cost: solution ${args.name} trains itself every 7 days (performAutoTraining), each run billed as training hours, until you delete it.`);
+      }
+      arn = (
+        await this.client.send(
+          new CreateSolutionCommand({
+            name: args.name,
+            datasetGroupArn: args.datasetGroupArn,
+            recipeArn: args.recipeArn ?? DEFAULT_RECIPE_ARN,
+            performAutoTraining: args.performAutoTraining === true,
+          }),
+        )
+      ).solutionArn;
+    }
+    if (!arn) throw new WorkflowError("CreateSolution returned no ARN");
+    const solutionArn = arn;
+    await this.waitFor(
+      `solution ${args.name}`,
+      async () => (await this.client.send(new DescribeSolutionCommand({ solutionArn }))).solution,
+      (s) => s?.status,
+      () => undefined,
+      3600_000,
+    );
+    return { arn: solutionArn, created };
+  }
+
+  /** Trains a new solution version (billed by training hours) and returns it with its metrics. */
+  async train(solutionArn: string, trainingMode: "FULL" | "UPDATE" = "FULL"): Promise<{ arn: string; metrics: Record<string, number>; trainingHours?: number }> {
+    this.ctx.logger.warn("cost: training is billed per training hour; a run usually takes between half an hour and several hours.");
+    const arn = (await this.client.send(new CreateSolutionVersionCommand({ solutionArn, trainingMode }))).solutionVersionArn;
+    if (!arn) throw new WorkflowError("CreateSolutionVersion returned no ARN");
+    const version = await this.waitFor(
+      `solution version ${arn}`,
+      async () => (await this.client.send(new DescribeSolutionVersionCommand({ solutionVersionArn: arn }))).solutionVersion,
+      (v) => v?.status,
+      (v) => v?.failureReason,
+      12 * 3600_000,
+    );
+    const metrics = (await this.client.send(new GetSolutionMetricsCommand({ solutionVersionArn: arn }))).metrics ?? {};
+    return { arn, metrics, ...(version?.trainingHours !== undefined ? { trainingHours: version.trainingHours } : {}) };
+  }
+
+  /**
+   * A campaign serving a solution version. `minProvisionedTPS` is required on purpose: a campaign
+   * bills for it every hour it exists, used or not.
+   */
+  async ensureCampaign(args: { name: string; solutionArn: string; solutionVersionArn: string; minProvisionedTPS: number }): Promise<Ensured> {
+    if (!Number.isInteger(args.minProvisionedTPS) || args.minProvisionedTPS < 1) {
+      throw new WorkflowError(`minProvisionedTPS must be a whole number of 1 or more (got ${args.minProvisionedTPS})`);
+    }
+    const campaigns = await listAll((nextToken) =>
+      this.client
+        .send(new ListCampaignsCommand({ solutionArn: args.solutionArn, nextToken, maxResults: 100 }))
+        .then((r) => ({ items: r.campaigns, nextToken: r.nextToken })),
+    );
+    const existing = campaigns.find((c) => c.name === args.name);
+    let arn = existing?.campaignArn;
+    const created = !arn;
+    if (!arn) {
+      this.ctx.logger.warn(
+        `cost: campaign ${args.name} bills for ${args.minProvisionedTPS} provisioned TPS every hour it exists, whether or not it serves requests; delete it (roadmapx-ai personalize cleanup) when you are done.`,
+      );
+      arn = (
+        await this.client.send(
+          new CreateCampaignCommand({ name: args.name, solutionVersionArn: args.solutionVersionArn, minProvisionedTPS: args.minProvisionedTPS }),
+        )
+      ).campaignArn;
+    }
+    if (!arn) throw new WorkflowError("CreateCampaign returned no ARN");
+    const campaignArn = arn;
+    const campaign = await this.waitFor(
+      `campaign ${args.name}`,
+      async () => (await this.client.send(new DescribeCampaignCommand({ campaignArn }))).campaign,
+      (c) => c?.status,
+      (c) => c?.failureReason,
+      3600_000,
+    );
+    if (!created && campaign?.solutionVersionArn !== args.solutionVersionArn) {
+      this.ctx.logger.warn(`campaign ${args.name} exists and serves ${campaign?.solutionVersionArn}, not ${args.solutionVersionArn}: left as it is.`);
+    }
+    return { arn: campaignArn, created };
+  }
+
+  /** The event tracker of a dataset group (one per group); returns its tracking id for putEvents. */
+  async ensureEventTracker(datasetGroupArn: string, name: string): Promise<Ensured & { trackingId: string }> {
+    const trackers = await listAll((nextToken) =>
+      this.client.send(new ListEventTrackersCommand({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.eventTrackers, nextToken: r.nextToken })),
+    );
+    let arn = trackers[0]?.eventTrackerArn;
+    const created = !arn;
+    if (!arn) arn = (await this.client.send(new CreateEventTrackerCommand({ name, datasetGroupArn }))).eventTrackerArn;
+    if (!arn) throw new WorkflowError("CreateEventTracker returned no ARN");
+    const eventTrackerArn = arn;
+    const tracker = await this.waitFor(
+      `event tracker ${name}`,
+      async () => (await this.client.send(new DescribeEventTrackerCommand({ eventTrackerArn }))).eventTracker,
+      (t) => t?.status,
+      () => undefined,
+      3600_000,
+    );
+    if (!tracker?.trackingId) throw new WorkflowError(`event tracker ${eventTrackerArn} has no tracking id`);
+    return { arn: eventTrackerArn, created, trackingId: tracker.trackingId };
+  }
+
+  /** Recommendations for a user from a campaign (personalize-runtime). */
+  async getRecommendations(args: { campaignArn: string; userId: string; numResults?: number; filterArn?: string }): Promise<{ itemId: string; score?: number }[]> {
+    const numResults = args.numResults ?? 25;
+    if (!Number.isInteger(numResults) || numResults < 1 || numResults > MAX_RECOMMENDATIONS) {
+      throw new WorkflowError(`numResults must be between 1 and ${MAX_RECOMMENDATIONS} (got ${numResults})`);
+    }
+    if (!args.userId) throw new WorkflowError("userId is empty");
+    const result = await this.ctx.clients.personalizeRuntime.send(
+      new GetRecommendationsCommand({ campaignArn: args.campaignArn, userId: args.userId, numResults, ...(args.filterArn ? { filterArn: args.filterArn } : {}) }),
+    );
+    return (result.itemList ?? []).flatMap((i) => (i.itemId ? [{ itemId: i.itemId, ...(i.score !== undefined ? { score: i.score } : {}) }] : []));
+  }
+
+  /** Records events (personalize-events), in calls of at most 10 events each. */
+  async putEvents(args: {
+    trackingId: string;
+    userId: string;
+    sessionId: string;
+    events: { eventType: string; itemId?: string; sentAt: Date; eventValue?: number; properties?: Record<string, string> }[];
+  }): Promise<{ sent: number; calls: number }> {
+    if (!args.trackingId || !args.sessionId) throw new WorkflowError("trackingId and sessionId are required");
+    for (const [i, e] of args.events.entries()) {
+      if (!e.eventType) throw new WorkflowError(`event ${i + 1} has no eventType`);
+      if (!(e.sentAt instanceof Date) || Number.isNaN(e.sentAt.getTime())) throw new WorkflowError(`event ${i + 1} has no valid sentAt date`);
+    }
+    let calls = 0;
+    for (let i = 0; i < args.events.length; i += MAX_EVENTS_PER_CALL) {
+      const batch = args.events.slice(i, i + MAX_EVENTS_PER_CALL);
+      await this.ctx.clients.personalizeEvents.send(
+        new PutEventsCommand({
+          trackingId: args.trackingId,
+          userId: args.userId,
+          sessionId: args.sessionId,
+          eventList: batch.map((e) => ({
+            eventType: e.eventType,
+            sentAt: e.sentAt,
+            ...(e.itemId ? { itemId: e.itemId } : {}),
+            ...(e.eventValue !== undefined ? { eventValue: e.eventValue } : {}),
+            ...(e.properties ? { properties: JSON.stringify(e.properties) } : {}),
+          })),
+        }),
+      );
+      calls++;
+    }
+    return { sent: args.events.length, calls };
+  }
+
+  /**
+   * Deletes everything in a dataset group, in the order Personalize requires: campaigns, then
+   * solutions, event trackers, datasets, the group itself, and (when asked) the schemas its datasets
+   * used. Each deletion is waited for; what is already gone is skipped.
+   */
+  async cleanup(datasetGroupArn: string, options: { deleteSchemas?: boolean } = {}): Promise<string[]> {
+    const deleted: string[] = [];
+    const c = this.client;
+    try {
+      await c.send(new DescribeDatasetGroupCommand({ datasetGroupArn }));
+    } catch (err) {
+      if (notFound(err)) return deleted;
+      throw err;
+    }
+    const solutions = await listAll((nextToken) =>
+      c.send(new ListSolutionsCommand({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.solutions, nextToken: r.nextToken })),
+    );
+    for (const s of solutions) {
+      const campaigns = await listAll((nextToken) =>
+        c.send(new ListCampaignsCommand({ solutionArn: s.solutionArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.campaigns, nextToken: r.nextToken })),
+      );
+      for (const campaign of campaigns) {
+        if (!campaign.campaignArn) continue;
+        const campaignArn = campaign.campaignArn;
+        deleted.push(
+          await this.remove("campaign", campaignArn, () => c.send(new DeleteCampaignCommand({ campaignArn })), () => c.send(new DescribeCampaignCommand({ campaignArn }))),
+        );
+      }
+    }
+    for (const s of solutions) {
+      if (!s.solutionArn) continue;
+      const solutionArn = s.solutionArn;
+      deleted.push(
+        await this.remove("solution", solutionArn, () => c.send(new DeleteSolutionCommand({ solutionArn })), () => c.send(new DescribeSolutionCommand({ solutionArn }))),
+      );
+    }
+    const trackers = await listAll((nextToken) =>
+      c.send(new ListEventTrackersCommand({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.eventTrackers, nextToken: r.nextToken })),
+    );
+    for (const t of trackers) {
+      if (!t.eventTrackerArn) continue;
+      const eventTrackerArn = t.eventTrackerArn;
+      deleted.push(
+        await this.remove(
+          "event tracker",
+          eventTrackerArn,
+          () => c.send(new DeleteEventTrackerCommand({ eventTrackerArn })),
+          () => c.send(new DescribeEventTrackerCommand({ eventTrackerArn })),
+        ),
+      );
+    }
+    const datasets = await listAll((nextToken) =>
+      c.send(new ListDatasetsCommand({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.datasets, nextToken: r.nextToken })),
+    );
+    const schemaArns = new Set<string>();
+    for (const d of datasets) {
+      if (!d.datasetArn) continue;
+      const datasetArn = d.datasetArn;
+      if (options.deleteSchemas) {
+        const described = await c.send(new DescribeDatasetCommand({ datasetArn }));
+        if (described.dataset?.schemaArn) schemaArns.add(described.dataset.schemaArn);
+      }
+      deleted.push(
+        await this.remove("dataset", datasetArn, () => c.send(new DeleteDatasetCommand({ datasetArn })), () => c.send(new DescribeDatasetCommand({ datasetArn }))),
+      );
+    }
+    deleted.push(
+      await this.remove(
+        "dataset group",
+        datasetGroupArn,
+        () => c.send(new DeleteDatasetGroupCommand({ datasetGroupArn })),
+        () => c.send(new DescribeDatasetGroupCommand({ datasetGroupArn })),
+      ),
+    );
+    for (const schemaArn of schemaArns) {
+      await c.send(new DeleteSchemaCommand({ schemaArn })).catch((e: unknown) => {
+        if (!notFound(e)) throw e;
+      });
+      deleted.push(schemaArn);
+    }
+    return deleted;
+  }
+}

@@ -1,0 +1,165 @@
+import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
+import { CreateBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { expect } from "chai";
+import { byCommand, injectFaults } from "../../local/faults";
+import { AiStorage, KeyError, UploadAbortedError, aiKey, assertAiKey } from "../../services/storage";
+import { useEmulator } from "../helpers/emulator";
+
+const BUCKET = "roadmapx-files";
+const MiB = 1024 * 1024;
+
+/** A deterministic stream of `bytes` bytes; `failAt` makes it error after that many bytes. */
+function generated(bytes: number, failAt?: number): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (failAt !== undefined && sent >= failAt) {
+        this.destroy(new Error("the source broke mid-stream"));
+        return;
+      }
+      if (sent >= bytes) {
+        this.push(null);
+        return;
+      }
+      const size = Math.min(256 * 1024, bytes - sent);
+      const chunk = Buffer.alloc(size, String.fromCharCode(97 + ((sent / (256 * 1024)) % 26)));
+      sent += size;
+      this.push(chunk);
+    },
+  });
+}
+
+async function sha256(stream: AsyncIterable<Uint8Array>): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of stream) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+describe("AI storage (against the emulator)", function () {
+  this.timeout(60_000);
+  const ctx = useEmulator();
+  let storage: AiStorage;
+
+  beforeEach(async () => {
+    await ctx.clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    storage = new AiStorage(ctx.clients, BUCKET);
+  });
+
+  async function leftovers(): Promise<{ objects: string[]; uploads: number }> {
+    const objects = await ctx.clients.s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+    const uploads = await ctx.clients.s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
+    return { objects: (objects.Contents ?? []).map((o) => o.Key ?? ""), uploads: uploads.Uploads?.length ?? 0 };
+  }
+
+  describe("keys", () => {
+    it("builds keys under the AI prefixes, with sub-paths", () => {
+      expect(aiKey("personalize", "datasets", "interactions.csv")).to.equal("personalize/datasets/interactions.csv");
+      expect(aiKey("training", "churn/v1/train.csv")).to.equal("sagemaker/training/churn/v1/train.csv");
+      expect(aiKey("models", "job-1")).to.equal("models/job-1");
+    });
+
+    const bad: [string, () => unknown, RegExp][] = [
+      ["..", () => aiKey("personalize", "../user-uploads/x"), /must not climb out of their prefix/],
+      ["an absolute part", () => aiKey("personalize", "/etc/passwd"), /is absolute/],
+      ["an empty key", () => aiKey("models"), /needs a name after the prefix/],
+      ["an empty segment", () => aiKey("models", "a//b"), /empty segment/],
+      ["a control character", () => aiKey("models", "a\nb"), /control character/],
+      ["a key too long for S3", () => aiKey("models", "x".repeat(1100)), /longer than S3's 1024 bytes/],
+      ["user-uploads/", () => assertAiKey("user-uploads/photo.png"), /belongs to the application: the AI side never writes there/],
+      ["a key outside every prefix", () => assertAiKey("data.csv"), /not under an AI prefix \(personalize\/, sagemaker\/training\/, models\/\)/],
+    ];
+    for (const [what, build, message] of bad) {
+      it(`refuses ${what}`, () => {
+        expect(build).to.throw(KeyError, message);
+      });
+    }
+  });
+
+  it("streams a large body as a multipart upload, reporting progress, and downloads it as a stream", async () => {
+    const size = 23 * MiB;
+    const progress: number[] = [];
+    const result = await storage.upload("personalize/big.csv", generated(size), { partSize: 5 * MiB, queueSize: 2, onProgress: (p) => progress.push(p.loaded) });
+    expect(result).to.include({ bucket: BUCKET, key: "personalize/big.csv", uri: "s3://roadmapx-files/personalize/big.csv" });
+    expect(result.etag).to.match(/-5"?$/); // five parts: 4 × 5 MiB + 3 MiB
+    const head = await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "personalize/big.csv" }));
+    expect(head.ContentLength).to.equal(size);
+    expect(progress.at(-1)).to.equal(size);
+    expect([...progress].sort((a, b) => a - b)).to.deep.equal(progress);
+    expect(await sha256(await storage.download("personalize/big.csv"))).to.equal(await sha256(generated(size)));
+  });
+
+  it("a source that fails mid-stream leaves nothing: no object, no multipart parts", async () => {
+    let caught: unknown;
+    try {
+      await storage.upload("personalize/broken.csv", generated(30 * MiB, 12 * MiB), { partSize: 5 * MiB });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(UploadAbortedError);
+    expect(String(caught)).to.match(/upload of personalize\/broken\.csv was aborted; nothing was left in the bucket \(the source broke mid-stream\)/);
+    expect(await leftovers()).to.deep.equal({ objects: [], uploads: 0 });
+  });
+
+  it("an abort signal mid-upload stops it and removes the parts already sent", async () => {
+    const controller = new AbortController();
+    let caught: unknown;
+    try {
+      await storage.upload("models/aborted.bin", generated(40 * MiB), {
+        partSize: 5 * MiB,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.loaded >= 10 * MiB) controller.abort(new Error("stopped by the caller"));
+        },
+      });
+    } catch (err) {
+      caught = err;
+    }
+    expect(String(caught)).to.match(/upload of models\/aborted\.bin was aborted; nothing was left in the bucket \(stopped by the caller\)/);
+    expect(await leftovers()).to.deep.equal({ objects: [], uploads: 0 });
+  });
+
+  it("rides out throttling and 5xx on parts (fault injection), with retries", async () => {
+    const clients = ctx.makeClients({ maxAttempts: 3, retryMode: "standard" });
+    const faults = injectFaults(clients.s3, byCommand("UploadPartCommand", { 1: { kind: "throttle" }, 3: { kind: "status", status: 503 } }));
+    const result = await new AiStorage(clients, BUCKET).upload("sagemaker/training/retry.csv", generated(12 * MiB), { partSize: 5 * MiB, queueSize: 1 });
+    expect(result.key).to.equal("sagemaker/training/retry.csv");
+    expect(faults.injected.map((i) => i.fault.kind)).to.deep.equal(["throttle", "status"]);
+    const head = await clients.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "sagemaker/training/retry.csv" }));
+    expect(head.ContentLength).to.equal(12 * MiB);
+  });
+
+  it("gives up on a part that keeps failing, and leaves nothing behind", async () => {
+    const clients = ctx.makeClients({ maxAttempts: 2, retryMode: "standard" });
+    injectFaults(clients.s3, (r) => (r.command === "UploadPartCommand" && r.attempt > 2 ? { kind: "status", status: 500 } : undefined));
+    let caught: unknown;
+    try {
+      await new AiStorage(clients, BUCKET).upload("personalize/doomed.csv", generated(16 * MiB), { partSize: 5 * MiB, queueSize: 1 });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(UploadAbortedError);
+    expect(await leftovers()).to.deep.equal({ objects: [], uploads: 0 });
+  });
+
+  it("small bodies (string, Buffer) go up in one request", async () => {
+    await storage.upload("personalize/small.csv", "USER_ID,ITEM_ID,TIMESTAMP\n", { contentType: "text/csv" });
+    await storage.upload("personalize/small.bin", Buffer.from([1, 2, 3]));
+    const head = await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "personalize/small.csv" }));
+    expect(head.ContentType).to.equal("text/csv");
+    expect(await storage.exists("personalize/small.bin")).to.equal(true);
+    await storage.delete("personalize/small.bin");
+    expect(await storage.exists("personalize/small.bin")).to.equal(false);
+  });
+
+  it("refuses to write under user-uploads/ before sending anything", async () => {
+    let caught: unknown;
+    try {
+      await storage.upload("user-uploads/evil.csv", "x");
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(KeyError);
+    expect((await leftovers()).objects).to.deep.equal([]);
+  });
+});
