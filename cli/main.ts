@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerLocal } from "./commands/local";
+import { registerPersonalize } from "./commands/personalize";
 import { registerVerify } from "./commands/verify";
 import { CliError, EXIT } from "./exit-codes";
 
@@ -13,6 +14,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   registerVerify(program, setExitCode);
+  registerPersonalize(program, setExitCode);
   registerLocal(program, setExitCode);
   return program;
 }

@@ -1,5 +1,10 @@
 /** What `roadmapx-ai local` runs once the stack is applied: the verifier, then the services demo. */
 import { EXIT, type ExitCode } from "../cli/exit-codes";
+import { resolveRuntimeConfig } from "../services/config";
+import { type ServiceContext, silentLogger } from "../services/context";
+import { ImportValidationError, PersonalizeService, builtinSchema } from "../services/personalize";
+import { AiStorage } from "../services/storage";
+import { interactionsCsv } from "./demo-data";
 import { renderTable } from "../verify/render";
 import { runVerify } from "../verify/run";
 import type { LocalContext, LocalStep } from "./run-local";
@@ -23,4 +28,51 @@ export const verifyStep: LocalStep = {
   },
 };
 
-export const LOCAL_STEPS: LocalStep[] = [verifyStep];
+/** The backend's view of the emulator: its identity, the stack outputs, the AI bucket. */
+function backendContext(context: LocalContext): ServiceContext {
+  const config = resolveRuntimeConfig({}, { ...process.env, ...context.environment });
+  return { config, clients: context.backendClients, storage: new AiStorage(context.backendClients, config.aiBucket), logger: silentLogger };
+}
+
+export const personalizeDemoStep: LocalStep = {
+  title: "services demo: Personalize, as the local backend identity",
+  async run(context: LocalContext): Promise<ExitCode> {
+    const ctx = backendContext(context);
+    const personalize = new PersonalizeService(ctx);
+    const say = (line: string) => context.print(`  ${line}`);
+
+    const data = interactionsCsv(1200);
+    const report = await personalize.validate(data, "interactions");
+    say(`validate: ${report.rows} generated interactions -> ${report.valid ? "valid" : `${report.errorCount} errors`}${report.warnings.length ? `; ${report.warnings.join("; ")}` : ", ready to train"}`);
+
+    const key = "personalize/demo/interactions.csv";
+    try {
+      const uploaded = await ctx.storage.upload(key, data, { contentType: "text/csv" });
+      say(`upload: ${uploaded.uri} (${(Buffer.byteLength(data) / 1024).toFixed(1)} KiB)`);
+    } catch (err) {
+      if (!ctx.config.outputs?.artifactsBucketCreated) throw err;
+      // The created bucket's policy has the TLS-only Deny, which moto applies to every request.
+      say(`upload: skipped here: moto applies the created bucket's TLS-only Deny to every object request (it evaluates no conditions); on AWS this upload works over TLS`);
+    }
+
+    const badData = `${data}user-1,roadmap-item-1,1700000000123,view\n`;
+    try {
+      await personalize.importDataset("arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx-demo/INTERACTIONS", badData, "personalize/demo/bad.csv");
+      say("bad CSV: accepted (unexpected)");
+      return EXIT.failures;
+    } catch (err) {
+      if (!(err instanceof ImportValidationError)) throw err;
+      const first = err.report.errors[0];
+      const left = await ctx.storage.exists("personalize/demo/bad.csv").catch(() => false);
+      say(`bad CSV: importDataset refused it at line ${first?.line} (${first?.kind}); ${left ? "but an object was left!" : "nothing was uploaded, no import job started"}`);
+      if (left) return EXIT.failures;
+    }
+
+    const schema = await personalize.ensureSchema("roadmapx-demo-interactions", builtinSchema("interactions"));
+    say(`schema: ${schema.arn} (${schema.created ? "created" : "already there"})`);
+    say("needs real AWS (moto emulates no more of Personalize): dataset group, dataset, import job, training, campaign, recommendations, events");
+    return EXIT.ok;
+  },
+};
+
+export const LOCAL_STEPS: LocalStep[] = [verifyStep, personalizeDemoStep];

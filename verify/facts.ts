@@ -32,55 +32,10 @@ import {
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { PolicyDocument } from "../core/iam";
 import type { AwsClients } from "../services/aws/clients";
+import { type AwsError, classify, type Read, type ReadProblem } from "../services/aws/errors";
 import type { RuntimeConfig } from "../services/config";
 
-export interface ReadProblem {
-  kind: "denied" | "credentials" | "unreachable" | "unavailable" | "failed";
-  /** The IAM action the read needed, e.g. `s3:GetBucketPolicy`. */
-  permission: string;
-  resource: string;
-  detail: string;
-}
-
-export type Read<T> = { ok: true; value: T } | { ok: false; problem: ReadProblem };
-
-interface AwsError {
-  name?: string;
-  code?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number };
-  $response?: { headers?: Record<string, string> };
-}
-
-const DENIED = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "Forbidden"]);
-const CREDENTIALS = new Set([
-  "InvalidClientTokenId",
-  "UnrecognizedClientException",
-  "ExpiredToken",
-  "ExpiredTokenException",
-  "InvalidAccessKeyId",
-  "SignatureDoesNotMatch",
-  "CredentialsProviderError",
-  "InvalidToken",
-]);
-const NETWORK = new Set(["ECONNREFUSED", "ENOTFOUND", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN", "EHOSTUNREACH"]);
-
-export function classify(err: unknown, permission: string, resource: string): ReadProblem {
-  const e = (err ?? {}) as AwsError;
-  const name = e.name ?? "Error";
-  const status = e.$metadata?.httpStatusCode;
-  const detail = `${name}${e.message && e.message !== name ? `: ${e.message.split("\n")[0]}` : ""}`;
-  if (CREDENTIALS.has(name)) return { kind: "credentials", permission, resource, detail };
-  if (DENIED.has(name) || status === 403) return { kind: "denied", permission, resource, detail };
-  if ((e.code && NETWORK.has(e.code)) || name === "TimeoutError" || NETWORK.has(name)) {
-    return { kind: "unreachable", permission, resource, detail };
-  }
-  if (name === "NotImplemented" || status === 501 || (status === 500 && /<html|not yet implemented|NotImplemented/i.test(e.message ?? ""))) {
-    return { kind: "unavailable", permission, resource, detail };
-  }
-  if (status === 500 && name === "Unknown") return { kind: "unavailable", permission, resource, detail };
-  return { kind: "failed", permission, resource, detail };
-}
+export { classify, type Read, type ReadProblem };
 
 /** How a read problem reads in a report. */
 export function describeProblem(p: ReadProblem): string {

@@ -95,6 +95,17 @@ export class ImportJobFailedError extends Error {
   }
 }
 
+/** The data is in the bucket, but Personalize would not start the job (the cause says why). */
+export class ImportStartError extends Error {
+  constructor(
+    readonly uri: string,
+    cause: unknown,
+  ) {
+    super(`the data is at ${uri}, but starting the import job failed`, { cause });
+    this.name = "ImportStartError";
+  }
+}
+
 export class ImportConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -269,7 +280,7 @@ export async function importDataset(
       jobArn = created.datasetImportJobArn;
       break;
     } catch (err) {
-      if (!isFreshRoleDenial(err) || Date.now() + delay > retryUntil) throw err;
+      if (!isFreshRoleDenial(err) || Date.now() + delay > retryUntil) throw new ImportStartError(uploaded.uri, err);
       ctx.logger.info(`Personalize cannot use ${roleArn} yet (${(err as Error).message}); IAM changes take a minute to propagate, retrying`);
       await sleep(delay);
     }

@@ -46,7 +46,9 @@ export interface WaitOptions {
   /** Default: 1 h for groups, datasets and campaigns, 12 h for training. */
   timeoutMs?: number;
   onStatus?: (what: string, status: PollStatus) => void;
+  /** For tests: how to wait, and what time it is. */
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
 }
 
 export interface Ensured {
@@ -108,6 +110,7 @@ export class PersonalizeWorkflow {
       timeoutMs: this.wait.timeoutMs ?? timeoutMs,
       onStatus: (s) => this.wait.onStatus?.(what, s),
       ...(this.wait.sleep ? { sleep: this.wait.sleep } : {}),
+      ...(this.wait.now ? { now: this.wait.now } : {}),
     });
   }
 
@@ -133,6 +136,7 @@ export class PersonalizeWorkflow {
         timeoutMs: this.wait.timeoutMs ?? 3600_000,
         onStatus: (s) => this.wait.onStatus?.(`deletion of ${what}`, s),
         ...(this.wait.sleep ? { sleep: this.wait.sleep } : {}),
+      ...(this.wait.now ? { now: this.wait.now } : {}),
       });
     } catch (err) {
       throw new WorkflowError(`${(err as Error).message}`);
@@ -141,9 +145,11 @@ export class PersonalizeWorkflow {
 
   /** Deletes a resource (already gone is fine) and waits until Personalize no longer knows it. */
   private async remove(what: string, arn: string, remove: () => Promise<unknown>, describe: () => Promise<unknown>): Promise<string> {
-    await remove().catch((e: unknown) => {
-      if (!notFound(e)) throw e;
-    });
+    try {
+      await remove();
+    } catch (err) {
+      if (!notFound(err)) throw err;
+    }
     await this.waitGone(`${what} ${arn}`, describe);
     return arn;
   }
@@ -454,9 +460,11 @@ export class PersonalizeWorkflow {
       ),
     );
     for (const schemaArn of schemaArns) {
-      await c.send(new DeleteSchemaCommand({ schemaArn })).catch((e: unknown) => {
-        if (!notFound(e)) throw e;
-      });
+      try {
+        await c.send(new DeleteSchemaCommand({ schemaArn }));
+      } catch (err) {
+        if (!notFound(err)) throw err;
+      }
       deleted.push(schemaArn);
     }
     return deleted;

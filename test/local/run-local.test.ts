@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 import { alive } from "../helpers/process";
 import { runLocal } from "../../local/run-local";
+import { LOCAL_STEPS } from "../../local/steps";
 
 const ROOT = join(__dirname, "..", "..");
 const execFileAsync = promisify(execFile);
@@ -23,13 +24,19 @@ describe("roadmapx-ai local (npm start)", function () {
   it("applies the dev stack, writes the outputs, reads back, and stops the emulator", async () => {
     const lines: string[] = [];
     const stateDir = mkdtempSync(join(tmpdir(), "roadmapx-local-"));
-    const code = await runLocal({ out: (l) => lines.push(l), stateDir });
+    const code = await runLocal({ out: (l) => lines.push(l), stateDir, steps: LOCAL_STEPS });
     const text = lines.join("\n");
     expect(code, text).to.equal(0);
     expect(text).to.include("This is a local harness, not a deployment engine");
     expect(text).to.match(/created Role roadmapx-ai-dev-personalize/);
     expect(text).to.match(/role roadmapx-ai-dev-personalize: trusts personalize\.amazonaws\.com \(pinned to account and region\)/);
     expect(text).to.match(/bucket roadmapx-files \(AI bucket = app bucket\): .*policy AppDenyUploadDeletes, RoadmapxAiPersonalizeList, RoadmapxAiPersonalizeObjects/);
+    expect(text).to.match(/Ready: 19 pass, 0 fail, 1 warn, \d+ skip, 0 error/);
+    expect(text).to.include("validate: 1200 generated interactions -> valid, ready to train");
+    expect(text).to.include("upload: s3://roadmapx-files/personalize/demo/interactions.csv");
+    expect(text).to.match(/bad CSV: importDataset refused it at line 1202 \(timestamp-milliseconds\); nothing was uploaded, no import job started/);
+    expect(text).to.include("schema: arn:aws:personalize:us-east-1:123456789012:schema/roadmapx-demo-interactions (created)");
+    expect(text).to.include("needs real AWS (moto emulates no more of Personalize)");
     expect(text).to.match(/Summary: stack "dev" applied to the emulator in [\d.]+ s; 5 resources; AI bucket roadmapx-files \(the app bucket, reused\)/);
     const outputs = JSON.parse(readFileSync(join(stateDir, "stack-outputs.json"), "utf8")) as Record<string, unknown>;
     expect(outputs).to.include({ artifactsBucketName: "roadmapx-files", artifactsBucketCreated: false, region: "us-east-1" });

@@ -19,7 +19,7 @@ import { byCommand, injectFaults } from "../../local/faults";
 import type { AwsClients } from "../../services/aws/clients";
 import { resolveRuntimeConfig } from "../../services/config";
 import type { Logger, ServiceContext } from "../../services/context";
-import { ImportConfigError, ImportJobFailedError, ImportValidationError, PersonalizeService } from "../../services/personalize";
+import { ImportConfigError, ImportJobFailedError, ImportStartError, ImportValidationError, PersonalizeService } from "../../services/personalize";
 import { WaitTimeoutError } from "../../services/poll";
 import { AiStorage, KeyError } from "../../services/storage";
 import { useEmulator } from "../helpers/emulator";
@@ -205,7 +205,9 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
     } catch (err) {
       caught = err;
     }
-    expect((caught as Error).name).to.equal("AccessDeniedException");
+    expect(caught).to.be.instanceOf(ImportStartError);
+    expect(String(caught)).to.include("the data is at s3://roadmapx-files/personalize/denied.csv, but starting the import job failed");
+    expect(((caught as Error).cause as Error).name).to.equal("AccessDeniedException");
   });
 
   it("polls through throttling and 5xx (aws-sdk-client-mock)", async () => {

@@ -1,0 +1,242 @@
+/**
+ * `roadmapx-ai personalize ...`: validate and import datasets (DESIGN.md), and the rest of the
+ * lifecycle. Progress and costs go to stderr; results (reports, ARNs, recommendations) to stdout.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import type { ServiceContext } from "../../services/context";
+import { CliError, EXIT } from "../exit-codes";
+import { exitCodeOf, messageOf } from "../errors";
+
+// Loaded on first use, so that other commands start fast.
+type PersonalizeModule = typeof import("../../services/personalize");
+const personalizeModule = () => require("../../services/personalize") as PersonalizeModule;
+const contextModule = () => require("../../services/context") as typeof import("../../services/context");
+
+function stderrLine(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function elapsed(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+/** Runs an action, turning its errors into the exit codes of DESIGN.md. */
+function guarded(setExitCode: (code: number) => void, action: () => Promise<number | void>): Promise<void> {
+  return action().then(
+    (code) => setExitCode(code ?? EXIT.ok),
+    (err: unknown) => {
+      stderrLine(`roadmapx-ai personalize: ${messageOf(err)}`);
+      setExitCode(exitCodeOf(err));
+    },
+  );
+}
+
+function services(): { ctx: ServiceContext; service: InstanceType<PersonalizeModule["PersonalizeService"]> } {
+  const { createServiceContext } = contextModule();
+  const ctx = createServiceContext({ logger: { info: stderrLine, warn: (m) => stderrLine(`! ${m}`) } });
+  const { PersonalizeService } = personalizeModule();
+  const service = new PersonalizeService(ctx, {
+    onStatus: (what, s) => stderrLine(`[${elapsed(s.elapsedMs).padStart(6)}] ${what}: ${s.status}`),
+  });
+  return { ctx, service };
+}
+
+function datasetType(value: string) {
+  const { isDatasetType, DATASET_TYPES } = personalizeModule();
+  if (!isDatasetType(value)) throw new InvalidArgumentError(`"${value}" is not a dataset type (${DATASET_TYPES.join(", ")})`);
+  return value;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a whole number of 1 or more`);
+  return n;
+}
+
+function readSchema(type: string, file: string | undefined) {
+  const { builtinSchema, parseSchema } = personalizeModule();
+  if (!file) return builtinSchema(type as Parameters<typeof builtinSchema>[0]);
+  if (!existsSync(file)) throw new CliError(`--schema: ${file} does not exist`, EXIT.usage);
+  return parseSchema(type as Parameters<typeof builtinSchema>[0], readFileSync(file, "utf8"), file);
+}
+
+function requireFile(file: string): void {
+  if (!existsSync(file)) throw new CliError(`--file: ${file} does not exist`, EXIT.usage);
+}
+
+/** The validation report for people. */
+function printReport(file: string, report: import("../../services/personalize").ValidationReport): void {
+  const size = report.bytes >= 1024 * 1024 ? `${(report.bytes / 1024 / 1024).toFixed(1)} MiB` : `${(report.bytes / 1024).toFixed(1)} KiB`;
+  if (report.valid) {
+    console.log(`${file}: valid ${report.datasetType} CSV, ${report.rows} rows (${size})`);
+  } else {
+    console.log(`${file}: ${report.errorCount} error(s) in ${report.rows} rows (${size})`);
+    for (const e of report.errors) console.log(`  line ${e.line}${e.column ? `, ${e.column}` : ""}: ${e.message}`);
+    const more = report.errorCount - report.errors.length;
+    if (more > 0) {
+      const counts = Object.entries(report.errorCounts).map(([kind, n]) => `${kind}: ${n}`).join(", ");
+      console.log(`  ...and ${more} more (${counts})`);
+    }
+  }
+  for (const w of report.warnings) console.log(`  warning: ${w}`);
+}
+
+export function registerPersonalize(program: Command, setExitCode: (code: number) => void): void {
+  const personalize = program.command("personalize").description("Amazon Personalize: validate and import datasets, train, deploy, recommend, clean up");
+
+  personalize
+    .command("validate")
+    .description("check a dataset CSV against its schema, offline (nothing is sent to AWS)")
+    .requiredOption("--type <type>", "dataset type: interactions, items or users", datasetType)
+    .requiredOption("--file <path>", "the CSV file")
+    .option("--schema <file>", "a custom Avro schema (JSON); the built-in one for the type by default")
+    .option("--json", "print the report as JSON")
+    .action((o: { type: string; file: string; schema?: string; json?: boolean }) =>
+      guarded(setExitCode, async () => {
+        requireFile(o.file);
+        const schema = readSchema(o.type, o.schema);
+        const { validateCsv } = personalizeModule();
+        const { createReadStream } = await import("node:fs");
+        const report = await validateCsv(createReadStream(o.file), schema);
+        if (o.json) console.log(JSON.stringify(report, null, 2));
+        else printReport(o.file, report);
+        return report.valid ? EXIT.ok : EXIT.failures;
+      }),
+    );
+
+  personalize
+    .command("import")
+    .description("validate while streaming to personalize/, start the dataset import job, and wait for it")
+    .requiredOption("--dataset-arn <arn>", "the dataset to import into")
+    .requiredOption("--type <type>", "dataset type: interactions, items or users", datasetType)
+    .requiredOption("--file <path>", "the CSV file")
+    .option("--key <key>", "object key under personalize/ (default: personalize/datasets/<type>/<time>.csv)")
+    .addOption(new Option("--mode <mode>", "FULL replaces the dataset; INCREMENTAL adds to it").choices(["FULL", "INCREMENTAL"]).default("FULL"))
+    .option("--schema <file>", "a custom Avro schema (JSON)")
+    .option("--no-wait", "return once the import job has started")
+    .action((o: { datasetArn: string; type: string; file: string; key?: string; mode: "FULL" | "INCREMENTAL"; schema?: string; wait: boolean }) =>
+      guarded(setExitCode, async () => {
+        requireFile(o.file);
+        const schema = readSchema(o.type, o.schema);
+        const { service } = services();
+        let lastBeat = -Infinity;
+        const result = await service.importDataset(o.datasetArn, { path: o.file }, o.key, {
+          schema,
+          mode: o.mode,
+          wait: o.wait,
+          onProgress: (p) => {
+            // A line per status change, and a heartbeat every minute of a long wait.
+            if (p.phase === "import" && p.elapsedMs - lastBeat >= 60_000) {
+              lastBeat = p.elapsedMs;
+              stderrLine(`[${elapsed(p.elapsedMs).padStart(6)}] import job: ${p.status}`);
+            }
+          },
+        });
+        console.log(JSON.stringify({ jobArn: result.jobArn, status: result.status, uri: result.uri, rows: result.report.rows, warnings: result.report.warnings }, null, 2));
+      }),
+    );
+
+  personalize
+    .command("setup")
+    .description("create (or find) the schemas, the dataset group and its datasets")
+    .requiredOption("--name <name>", "dataset group name; schemas and datasets are named after it")
+    .option("--types <list>", "dataset types to create", "interactions,items,users")
+    .action((o: { name: string; types: string }) =>
+      guarded(setExitCode, async () => {
+        const types = o.types.split(",").map((t) => datasetType(t.trim()));
+        const { service } = services();
+        const { builtinSchema } = personalizeModule();
+        const group = await service.ensureDatasetGroup(o.name);
+        const datasets: Record<string, string> = {};
+        for (const type of types) {
+          const schema = await service.ensureSchema(`${o.name}-${type}`, builtinSchema(type));
+          datasets[type] = (await service.ensureDataset(group.arn, type, schema.arn, `${o.name}-${type}`)).arn;
+        }
+        console.log(JSON.stringify({ datasetGroupArn: group.arn, datasets }, null, 2));
+      }),
+    );
+
+  personalize
+    .command("train")
+    .description("create (or find) a solution and train a new solution version (billed per training hour)")
+    .requiredOption("--dataset-group-arn <arn>", "the dataset group")
+    .requiredOption("--solution-name <name>", "the solution")
+    .option("--recipe <arn>", "recipe ARN (default: aws-user-personalization-v2)")
+    .option("--auto-training", "let Personalize retrain every 7 days (each run billed)")
+    .action((o: { datasetGroupArn: string; solutionName: string; recipe?: string; autoTraining?: boolean }) =>
+      guarded(setExitCode, async () => {
+        const { service } = services();
+        const solution = await service.ensureSolution({
+          name: o.solutionName,
+          datasetGroupArn: o.datasetGroupArn,
+          ...(o.recipe ? { recipeArn: o.recipe } : {}),
+          performAutoTraining: o.autoTraining === true,
+        });
+        const version = await service.train(solution.arn);
+        console.log(JSON.stringify({ solutionArn: solution.arn, solutionVersionArn: version.arn, metrics: version.metrics }, null, 2));
+      }),
+    );
+
+  personalize
+    .command("deploy")
+    .description("create (or find) a campaign for a solution version (billed per provisioned TPS-hour)")
+    .requiredOption("--solution-arn <arn>", "the solution")
+    .requiredOption("--solution-version-arn <arn>", "the trained version to serve")
+    .requiredOption("--campaign-name <name>", "the campaign")
+    .requiredOption("--min-tps <n>", "minProvisionedTPS: billed every hour, used or not", positiveInt)
+    .action((o: { solutionArn: string; solutionVersionArn: string; campaignName: string; minTps: number }) =>
+      guarded(setExitCode, async () => {
+        const { service } = services();
+        const campaign = await service.ensureCampaign({
+          name: o.campaignName,
+          solutionArn: o.solutionArn,
+          solutionVersionArn: o.solutionVersionArn,
+          minProvisionedTPS: o.minTps,
+        });
+        console.log(JSON.stringify({ campaignArn: campaign.arn, created: campaign.created }, null, 2));
+      }),
+    );
+
+  personalize
+    .command("recommend")
+    .description("recommendations for a user from a campaign")
+    .requiredOption("--campaign-arn <arn>", "the campaign")
+    .requiredOption("--user-id <id>", "the user")
+    .option("--num-results <n>", "how many (1-500)", positiveInt, 25)
+    .action((o: { campaignArn: string; userId: string; numResults: number }) =>
+      guarded(setExitCode, async () => {
+        const { service } = services();
+        console.log(JSON.stringify(await service.getRecommendations({ campaignArn: o.campaignArn, userId: o.userId, numResults: o.numResults }), null, 2));
+      }),
+    );
+
+  personalize
+    .command("tracker")
+    .description("create (or find) the event tracker of a dataset group and print its tracking id")
+    .requiredOption("--dataset-group-arn <arn>", "the dataset group")
+    .option("--name <name>", "tracker name", "roadmapx-events")
+    .action((o: { datasetGroupArn: string; name: string }) =>
+      guarded(setExitCode, async () => {
+        const { service } = services();
+        const tracker = await service.ensureEventTracker(o.datasetGroupArn, o.name);
+        console.log(JSON.stringify(tracker, null, 2));
+      }),
+    );
+
+  personalize
+    .command("cleanup")
+    .description("delete a dataset group and everything in it (campaigns, solutions, trackers, datasets), in order")
+    .requiredOption("--dataset-group-arn <arn>", "the dataset group")
+    .option("--delete-schemas", "also delete the schemas its datasets used")
+    .option("--yes", "confirm: this deletes billed and unbilled resources for good")
+    .action((o: { datasetGroupArn: string; deleteSchemas?: boolean; yes?: boolean }) =>
+      guarded(setExitCode, async () => {
+        if (!o.yes) throw new CliError(`cleanup deletes ${o.datasetGroupArn} and everything in it; run again with --yes to confirm`, EXIT.usage);
+        const { service } = services();
+        const deleted = await service.cleanup(o.datasetGroupArn, { deleteSchemas: o.deleteSchemas === true });
+        console.log(JSON.stringify({ deleted }, null, 2));
+      }),
+    );
+}
