@@ -4,7 +4,7 @@
  * used (unreachable, credentials, access denied, API not available).
  */
 import { ConfigError } from "../services/config";
-import { ImportConfigError, ImportJobFailedError, ImportStartError, ImportValidationError } from "../services/personalize/import";
+import { ImportConfigError, ImportJobFailedError, ImportStartError, ImportValidationError } from "../services/personalize/errors";
 import { SchemaError } from "../services/personalize/schemas";
 import { WorkflowError } from "../services/personalize/workflow";
 import { WaitFailedError, WaitTimeoutError } from "../services/poll";

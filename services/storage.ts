@@ -8,6 +8,7 @@ import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand } from "@aws-s
 import { Upload } from "@aws-sdk/lib-storage";
 import { AI_PREFIXES, PREFIXES, type PrefixName } from "../core/requirements";
 import type { AwsClients } from "./aws/clients";
+import { garbageCollector } from "./memory";
 
 export type AiPrefix = Exclude<PrefixName, "userUploads">;
 
@@ -78,6 +79,12 @@ export interface UploadOptions {
   onProgress?: (progress: UploadProgress) => void;
   /** Aborting it stops the upload and removes every part already sent. */
   signal?: AbortSignal;
+  /**
+   * Run a full garbage collection each time this many more bytes have been uploaded, so finished
+   * parts do not linger until V8 gets round to them (see services/memory.ts). For batch processes;
+   * off by default.
+   */
+  collectGarbageEveryBytes?: number;
 }
 
 export interface UploadResult {
@@ -122,7 +129,10 @@ export class AiStorage {
     // aborts the multipart upload *before* done() rejects. (Its own abort() rejects at once and
     // removes the parts later, in the background.)
     const source =
-      body instanceof Readable ? body : typeof body === "string" || body instanceof Uint8Array ? Readable.from([Buffer.from(body)]) : Readable.from(body);
+      body instanceof Readable ? body : typeof body === "string" || body instanceof Uint8Array
+          ? Readable.from([Buffer.from(body)])
+          : // One chunk of read-ahead: object-mode streams otherwise buffer 16 chunks (16 MiB of 1 MiB reads).
+            Readable.from(body, { highWaterMark: 1 });
     const upload = new Upload({
       client: this.clients.s3,
       params: { Bucket: this.bucket, Key: key, Body: source, ...(options.contentType ? { ContentType: options.contentType } : {}) },
@@ -131,7 +141,17 @@ export class AiStorage {
       // The default, said out loud: a failed upload removes its parts.
       leavePartsOnError: false,
     });
-    upload.on("httpUploadProgress", (p) => options.onProgress?.({ key, loaded: p.loaded ?? 0, total: p.total }));
+    const every = options.collectGarbageEveryBytes;
+    const collect = every ? garbageCollector() : undefined;
+    let collectedAt = 0;
+    upload.on("httpUploadProgress", (p) => {
+      const loaded = p.loaded ?? 0;
+      if (collect && every && loaded - collectedAt >= every) {
+        collectedAt = loaded;
+        collect();
+      }
+      options.onProgress?.({ key, loaded, total: p.total });
+    });
     const stop = () => source.destroy(options.signal?.reason instanceof Error ? options.signal.reason : new Error("upload aborted"));
     if (options.signal?.aborted) stop();
     options.signal?.addEventListener("abort", stop, { once: true });

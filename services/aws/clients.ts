@@ -3,16 +3,16 @@
  * project (services, verify, the local harness) is made here, with the same region, credentials,
  * endpoint, retry and timeout settings.
  */
-import { ComprehendClient } from "@aws-sdk/client-comprehend";
-import { IAMClient } from "@aws-sdk/client-iam";
-import { KMSClient } from "@aws-sdk/client-kms";
-import { PersonalizeClient } from "@aws-sdk/client-personalize";
-import { PersonalizeEventsClient } from "@aws-sdk/client-personalize-events";
-import { PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SageMakerClient } from "@aws-sdk/client-sagemaker";
-import { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
-import { STSClient } from "@aws-sdk/client-sts";
+import type { ComprehendClient } from "@aws-sdk/client-comprehend";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { KMSClient } from "@aws-sdk/client-kms";
+import type { PersonalizeClient } from "@aws-sdk/client-personalize";
+import type { PersonalizeEventsClient } from "@aws-sdk/client-personalize-events";
+import type { PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SageMakerClient } from "@aws-sdk/client-sagemaker";
+import type { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
+import type { STSClient } from "@aws-sdk/client-sts";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
@@ -57,7 +57,11 @@ function hasEndpointOverride(options: AwsClientOptions): boolean {
   return Boolean(options.endpoint ?? process.env["AWS_ENDPOINT_URL_S3"] ?? process.env["AWS_ENDPOINT_URL"]);
 }
 
-/** Clients are made on first use and then shared; one credential provider serves them all. */
+/**
+ * Clients are made on first use and then shared; one credential provider serves them all. Each
+ * client's package is required only then: an SDK client costs 10-20 MB, and most processes use two
+ * or three of the ten.
+ */
 export class AwsClients {
   private readonly made = new Map<string, AnyClient>();
   private readonly credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
@@ -95,38 +99,43 @@ export class AwsClients {
     return this.get(
       "s3",
       () =>
-        new S3Client({
+        new (require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3")).S3Client({
           ...this.common(this.options.s3Region ?? this.options.region),
           forcePathStyle: hasEndpointOverride(this.options),
+          // Expect: 100-continue (sent by default for bodies of 2 MiB or more) makes the SDK open a
+          // new connection for every such request, without keep-alive, and wait a round trip
+          // before sending the body. A multipart upload pays that on every part; what it saves
+          // (not sending a body S3 would refuse) is one part's worth of bytes.
+          expectContinueHeader: false,
         }),
     );
   }
   get iam(): IAMClient {
-    return this.get("iam", () => new IAMClient(this.common()));
+    return this.get("iam", () => new (require("@aws-sdk/client-iam") as typeof import("@aws-sdk/client-iam")).IAMClient(this.common()));
   }
   get kms(): KMSClient {
-    return this.get("kms", () => new KMSClient(this.common()));
+    return this.get("kms", () => new (require("@aws-sdk/client-kms") as typeof import("@aws-sdk/client-kms")).KMSClient(this.common()));
   }
   get sts(): STSClient {
-    return this.get("sts", () => new STSClient(this.common()));
+    return this.get("sts", () => new (require("@aws-sdk/client-sts") as typeof import("@aws-sdk/client-sts")).STSClient(this.common()));
   }
   get personalize(): PersonalizeClient {
-    return this.get("personalize", () => new PersonalizeClient(this.common()));
+    return this.get("personalize", () => new (require("@aws-sdk/client-personalize") as typeof import("@aws-sdk/client-personalize")).PersonalizeClient(this.common()));
   }
   get personalizeRuntime(): PersonalizeRuntimeClient {
-    return this.get("personalizeRuntime", () => new PersonalizeRuntimeClient(this.common()));
+    return this.get("personalizeRuntime", () => new (require("@aws-sdk/client-personalize-runtime") as typeof import("@aws-sdk/client-personalize-runtime")).PersonalizeRuntimeClient(this.common()));
   }
   get personalizeEvents(): PersonalizeEventsClient {
-    return this.get("personalizeEvents", () => new PersonalizeEventsClient(this.common()));
+    return this.get("personalizeEvents", () => new (require("@aws-sdk/client-personalize-events") as typeof import("@aws-sdk/client-personalize-events")).PersonalizeEventsClient(this.common()));
   }
   get sagemaker(): SageMakerClient {
-    return this.get("sagemaker", () => new SageMakerClient(this.common()));
+    return this.get("sagemaker", () => new (require("@aws-sdk/client-sagemaker") as typeof import("@aws-sdk/client-sagemaker")).SageMakerClient(this.common()));
   }
   get sagemakerRuntime(): SageMakerRuntimeClient {
-    return this.get("sagemakerRuntime", () => new SageMakerRuntimeClient(this.common()));
+    return this.get("sagemakerRuntime", () => new (require("@aws-sdk/client-sagemaker-runtime") as typeof import("@aws-sdk/client-sagemaker-runtime")).SageMakerRuntimeClient(this.common()));
   }
   get comprehend(): ComprehendClient {
-    return this.get("comprehend", () => new ComprehendClient(this.common()));
+    return this.get("comprehend", () => new (require("@aws-sdk/client-comprehend") as typeof import("@aws-sdk/client-comprehend")).ComprehendClient(this.common()));
   }
 
   /** Closes every client's sockets. */

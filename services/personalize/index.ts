@@ -5,7 +5,8 @@
 import { Readable } from "node:stream";
 import type { ServiceContext } from "../context";
 import { validateCsv, type ValidationReport } from "./csv";
-import { type CsvSource, csvBytes, type ImportOptions, type ImportResult, importDataset } from "./import";
+import { type ImportOptions, type ImportResult, importDataset } from "./import";
+import { type CsvSource, csvBytes } from "./source";
 import { type DatasetSchema, type DatasetType, builtinSchema } from "./schemas";
 import { PersonalizeWorkflow, type WaitOptions } from "./workflow";
 
@@ -34,6 +35,9 @@ export class PersonalizeService extends PersonalizeWorkflow {
 }
 
 export * from "./csv";
+export * from "./errors";
 export * from "./import";
+export * from "./source";
+export * from "./upload";
 export * from "./schemas";
 export * from "./workflow";

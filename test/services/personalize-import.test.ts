@@ -19,7 +19,15 @@ import { byCommand, injectFaults } from "../../local/faults";
 import type { AwsClients } from "../../services/aws/clients";
 import { resolveRuntimeConfig } from "../../services/config";
 import type { Logger, ServiceContext } from "../../services/context";
-import { ImportConfigError, ImportJobFailedError, ImportStartError, ImportValidationError, PersonalizeService } from "../../services/personalize";
+import {
+  ImportConfigError,
+  ImportJobFailedError,
+  ImportStartError,
+  ImportValidationError,
+  PersonalizeService,
+  builtinSchema,
+  uploadValidated,
+} from "../../services/personalize";
 import { WaitTimeoutError } from "../../services/poll";
 import { AiStorage, KeyError } from "../../services/storage";
 import { useEmulator } from "../helpers/emulator";
@@ -53,10 +61,13 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
     await ctx.clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   });
 
-  function service(clients: AwsClients = ctx.clients, env: NodeJS.ProcessEnv = { PERSONALIZE_ROLE_ARN: ROLE, S3_BUCKET_NAME: BUCKET }) {
+  function contextFor(clients: AwsClients = ctx.clients, env: NodeJS.ProcessEnv = { PERSONALIZE_ROLE_ARN: ROLE, S3_BUCKET_NAME: BUCKET }): ServiceContext {
     const logger: Logger = { info: (m) => messages.push(`info: ${m}`), warn: (m) => messages.push(`warn: ${m}`) };
-    const context: ServiceContext = { config: resolveRuntimeConfig({}, env), clients, storage: new AiStorage(clients, BUCKET), logger };
-    return new PersonalizeService(context);
+    return { config: resolveRuntimeConfig({}, env), clients, storage: new AiStorage(clients, BUCKET), logger };
+  }
+
+  function service(clients?: AwsClients, env?: NodeJS.ProcessEnv) {
+    return new PersonalizeService(contextFor(clients, env));
   }
 
   function jobGoes(...statuses: string[]) {
@@ -251,6 +262,21 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
     jobGoes("ACTIVE");
     await service().importDataset(DATASET, csv(10), "personalize/inc.csv", { mode: "INCREMENTAL", sleep: noSleep });
     expect(personalize.commandCalls(CreateDatasetImportJobCommand)[0]?.args[0].input.importMode).to.equal("INCREMENTAL");
+  });
+
+  it("stops at the per-job size limit, leaving nothing (uploadValidated with a small limit)", async () => {
+    let caught: unknown;
+    try {
+      await uploadValidated(contextFor(), "personalize/huge.csv", csv(200_000), builtinSchema("interactions"), {
+        maxBytes: 6 * 1024 * 1024,
+        partSize: 5 * 1024 * 1024,
+      });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(ImportConfigError);
+    expect(String(caught)).to.include("split it into several imports (nothing was uploaded)");
+    expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
   });
 
   it("refuses bad keys, a missing role and an unknown dataset type before sending anything", async () => {

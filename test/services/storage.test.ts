@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import { CreateBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { byCommand, injectFaults } from "../../local/faults";
+import { garbageCollector } from "../../services/memory";
 import { AiStorage, KeyError, UploadAbortedError, aiKey, assertAiKey } from "../../services/storage";
 import { useEmulator } from "../helpers/emulator";
 
@@ -140,6 +141,13 @@ describe("AI storage (against the emulator)", function () {
     }
     expect(caught).to.be.instanceOf(UploadAbortedError);
     expect(await leftovers()).to.deep.equal({ objects: [], uploads: 0 });
+  });
+
+  it("can collect garbage as it goes (batch mode) without changing what is stored", async () => {
+    const size = 21 * MiB;
+    await storage.upload("models/collected.bin", generated(size), { partSize: 5 * MiB, collectGarbageEveryBytes: 5 * MiB });
+    expect(await sha256(await storage.download("models/collected.bin"))).to.equal(await sha256(generated(size)));
+    expect(garbageCollector()).to.be.a("function");
   });
 
   it("small bodies (string, Buffer) go up in one request", async () => {
