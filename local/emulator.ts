@@ -316,6 +316,12 @@ export class Emulator {
     if (!res.ok) throw new EmulatorError(`resetting the emulator failed: HTTP ${res.status}`);
   }
 
+  /** Queues answers for SageMaker InvokeEndpoint (moto runs no model; see queueSageMakerEndpointResults). */
+  async queueSageMakerEndpointResults(results: CannedEndpointResult[], accountId = "123456789012", region = "us-east-1"): Promise<void> {
+    this.assertRunning();
+    await queueSageMakerEndpointResults(this.endpoint, results, accountId, region);
+  }
+
   /** Stops the server by PID: SIGTERM, then SIGKILL if it has not exited within two seconds. */
   async stop(): Promise<void> {
     untrack(this.child);
@@ -376,4 +382,30 @@ function trackForExit(child: ChildProcess): void {
 }
 function untrack(child: ChildProcess): void {
   tracked.delete(child);
+}
+
+/** One answer of an emulated SageMaker endpoint. */
+export interface CannedEndpointResult {
+  Body: string;
+  ContentType: string;
+  InvokedProductionVariant?: string;
+  CustomAttributes?: string;
+}
+
+/**
+ * moto's endpoints run no model: each InvokeEndpoint with a new request body takes the next answer
+ * queued here (the same body gets the same answer again).
+ */
+export async function queueSageMakerEndpointResults(endpoint: string, results: CannedEndpointResult[], accountId = "123456789012", region = "us-east-1"): Promise<void> {
+  const res = await fetch(`${endpoint}/moto-api/static/sagemaker/endpoint-results`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      account_id: accountId,
+      region,
+      results: results.map((r) => ({ InvokedProductionVariant: "AllTraffic", CustomAttributes: "", ...r })),
+    }),
+  });
+  await res.arrayBuffer();
+  if (!res.ok) throw new EmulatorError(`queueing SageMaker endpoint results failed: HTTP ${res.status}`);
 }

@@ -1,0 +1,701 @@
+/**
+ * Amazon Comprehend for RoadmapX: single-document calls, and `analyzeMany`, a streaming pipeline
+ * that sends any number of documents through the Batch* APIs, 25 at a time, at a client-side rate,
+ * and yields one result per document in input order with flat memory.
+ */
+import {
+  BatchDetectDominantLanguageCommand,
+  BatchDetectEntitiesCommand,
+  BatchDetectKeyPhrasesCommand,
+  BatchDetectSentimentCommand,
+  type BatchItemError,
+  DetectDominantLanguageCommand,
+  DetectEntitiesCommand,
+  DetectKeyPhrasesCommand,
+  DetectPiiEntitiesCommand,
+  DetectSentimentCommand,
+  type DominantLanguage,
+  type Entity as SdkEntity,
+  type KeyPhrase as SdkKeyPhrase,
+  type LanguageCode,
+  type PiiEntity as SdkPiiEntity,
+  type SentimentScore,
+} from "@aws-sdk/client-comprehend";
+import { classify } from "../aws/errors";
+import type { ServiceContext } from "../context";
+import { RateLimiter, Semaphore } from "../rate-limit";
+import {
+  BATCH_LIMIT_BYTES,
+  BATCH_SIZE,
+  combineSentiment,
+  ComprehendInputError,
+  HAS_BATCH,
+  LANGUAGES,
+  MIN_LANGUAGE_CHARS,
+  OPERATIONS,
+  type Operation,
+  type Piece,
+  SENTIMENTS,
+  type SentimentLabel,
+  type SentimentResult,
+  SINGLE_LIMIT_BYTES,
+  splitText,
+} from "./text";
+
+export * from "./text";
+
+export interface Entity {
+  text: string;
+  type: string;
+  score: number;
+  /** Code-point offsets in the whole document (shifted back when it was analysed in pieces). */
+  begin: number;
+  end: number;
+}
+export interface KeyPhrase {
+  text: string;
+  score: number;
+  begin: number;
+  end: number;
+}
+export interface PiiEntity {
+  type: string;
+  score: number;
+  begin: number;
+  end: number;
+}
+export interface LanguageResult {
+  /** The dominant language. */
+  languageCode: string;
+  score: number;
+  /** Every language found, highest score first. */
+  candidates: { languageCode: string; score: number }[];
+}
+
+export interface OperationResults {
+  sentiment?: SentimentResult;
+  entities?: Entity[];
+  "key-phrases"?: KeyPhrase[];
+  language?: LanguageResult;
+  pii?: PiiEntity[];
+}
+
+export interface DocumentError {
+  /** Comprehend's error code, or one of ours: EmptyDocument, InvalidInput, TextSizeLimitExceededException, UnsupportedLanguage, TextTooShort, LanguageUnknown. */
+  code: string;
+  message: string;
+}
+
+export interface AnalyzedDocument<T> {
+  /** 0-based position in the input. */
+  index: number;
+  input: T;
+  /** The language the document was analysed in (detected with `language: "auto"`). */
+  languageCode?: string;
+  results: OperationResults;
+  /** Operations that failed for this document, and why. */
+  errors: Partial<Record<Operation, DocumentError>>;
+}
+
+export interface AnalyzeOptions<T> {
+  operations: readonly Operation[];
+  /** A language code, or "auto" to detect each document's language first (default "en"). */
+  language?: string;
+  /** A document over an API's limit is split and its results merged ("split", the default) or reported as an error ("reject"). */
+  oversize?: "split" | "reject";
+  /** Calls started per second at most (default 10). */
+  tps?: number;
+  /** Calls in flight at most (default 8). */
+  concurrency?: number;
+  /** Documents read but not yet yielded at most (default 500; rounded up to a multiple of 25). Bounds memory. */
+  maxInFlight?: number;
+  /** How long a partly filled batch waits for more input before it is sent anyway (default 100 ms). */
+  maxBatchWaitMs?: number;
+  /** Use the Batch* APIs (default true); false sends one call per document, for endpoints without them. */
+  batch?: boolean;
+  /** The text of an input item (default: the item itself if a string, else its `text` field). Throwing marks the item invalid. */
+  getText?: (item: T) => string;
+  /** Filled in as the run goes: calls made, documents, retries. */
+  stats?: AnalyzeStats;
+}
+
+export interface AnalyzeStats {
+  documents: number;
+  batchCalls: number;
+  singleCalls: number;
+  /** Items sent again after a retryable per-item error or a failed call. */
+  retriedItems: number;
+  /** Documents analysed in more than one piece. */
+  splitDocuments: number;
+}
+
+export function emptyStats(): AnalyzeStats {
+  return { documents: 0, batchCalls: 0, singleCalls: 0, retriedItems: 0, splitDocuments: 0 };
+}
+
+/** The API that answers each operation, for messages. */
+const API_NAME: Readonly<Record<Operation, string>> = {
+  sentiment: "DetectSentiment",
+  entities: "DetectEntities",
+  "key-phrases": "DetectKeyPhrases",
+  language: "DetectDominantLanguage",
+  pii: "DetectPiiEntities",
+};
+
+/** Per-item error codes worth one more try: the service, not the document, was the problem. */
+const RETRYABLE = new Set(["InternalServerException", "ThrottlingException", "TooManyRequestsException", "ServiceUnavailableException", "ServiceUnavailable", "RequestTimeout"]);
+
+export const DEFAULT_TPS = 10;
+export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_MAX_IN_FLIGHT = 500;
+export const DEFAULT_MAX_BATCH_WAIT_MS = 100;
+
+function codePointLength(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdbff) n++;
+  }
+  return n;
+}
+
+// --- From SDK shapes to ours ------------------------------------------------------------------
+
+function sentimentOf(label: string | undefined, s: SentimentScore | undefined): SentimentResult {
+  const sentiment = (SENTIMENTS as readonly string[]).includes(label ?? "") ? (label as SentimentLabel) : "NEUTRAL";
+  return { sentiment, scores: { positive: s?.Positive ?? 0, negative: s?.Negative ?? 0, neutral: s?.Neutral ?? 0, mixed: s?.Mixed ?? 0 } };
+}
+const entitiesOf = (list: SdkEntity[] | undefined): Entity[] =>
+  (list ?? []).map((e) => ({ text: e.Text ?? "", type: e.Type ?? "OTHER", score: e.Score ?? 0, begin: e.BeginOffset ?? 0, end: e.EndOffset ?? 0 }));
+const keyPhrasesOf = (list: SdkKeyPhrase[] | undefined): KeyPhrase[] =>
+  (list ?? []).map((k) => ({ text: k.Text ?? "", score: k.Score ?? 0, begin: k.BeginOffset ?? 0, end: k.EndOffset ?? 0 }));
+const piiOf = (list: SdkPiiEntity[] | undefined): PiiEntity[] =>
+  (list ?? []).map((p) => ({ type: p.Type ?? "OTHER", score: p.Score ?? 0, begin: p.BeginOffset ?? 0, end: p.EndOffset ?? 0 }));
+function languageOf(list: DominantLanguage[] | undefined): LanguageResult {
+  const candidates = (list ?? []).map((l) => ({ languageCode: l.LanguageCode ?? "", score: l.Score ?? 0 })).sort((a, b) => b.score - a.score);
+  return { languageCode: candidates[0]?.languageCode ?? "", score: candidates[0]?.score ?? 0, candidates };
+}
+
+// --- Merging the pieces of a split document ---------------------------------------------------
+
+function shift<R extends { begin: number; end: number }>(items: R[], by: number): R[] {
+  return by === 0 ? items : items.map((i) => ({ ...i, begin: i.begin + by, end: i.end + by }));
+}
+
+/**
+ * One result from the results of a document's pieces. Entities, key phrases and PII are
+ * concatenated with offsets shifted by where their piece starts; sentiment is combined by
+ * `combineSentiment` (byte-weighted, MIXED when clearly positive and negative pieces meet);
+ * language scores are averaged weighted by bytes.
+ */
+export function mergePieces(op: Operation, pieces: readonly Piece[], bytes: readonly number[], results: readonly unknown[]): unknown {
+  if (results.length === 1) return results[0];
+  switch (op) {
+    case "sentiment":
+      return combineSentiment((results as readonly SentimentResult[]).map((result, i) => ({ result, bytes: bytes[i] ?? 0 })));
+    case "entities":
+    case "key-phrases":
+    case "pii":
+      return (results as readonly Entity[][]).flatMap((r, i) => shift(r, pieces[i]?.begin ?? 0));
+    case "language": {
+      const total = bytes.reduce((s, b) => s + b, 0) || 1;
+      const scores = new Map<string, number>();
+      (results as readonly LanguageResult[]).forEach((r, i) => {
+        for (const c of r.candidates) scores.set(c.languageCode, (scores.get(c.languageCode) ?? 0) + (c.score * (bytes[i] ?? 0)) / total);
+      });
+      const candidates = [...scores].map(([languageCode, score]) => ({ languageCode, score })).sort((a, b) => b.score - a.score);
+      const merged: LanguageResult = { languageCode: candidates[0]?.languageCode ?? "", score: candidates[0]?.score ?? 0, candidates };
+      return merged;
+    }
+    default:
+      throw new Error(`unknown operation ${String(op)}`);
+  }
+}
+
+// --- The streaming pipeline -------------------------------------------------------------------
+
+interface OpState {
+  pieces: Piece[];
+  bytes: number[];
+  results: unknown[];
+  left: number;
+  failed: boolean;
+}
+
+interface DocState<T> {
+  text: string;
+  ops: Map<Operation, OpState>;
+  /** Operations (detection included) not finished yet; the document is yielded at 0. */
+  remaining: number;
+  out: AnalyzedDocument<T>;
+}
+
+interface WorkItem<T> {
+  doc: DocState<T>;
+  op: Operation;
+  piece: number;
+  text: string;
+  language: string | undefined;
+  attempt: number;
+}
+
+function defaultText(item: unknown): string {
+  if (typeof item === "string") return item;
+  const text = (item as { text?: unknown } | null)?.text;
+  if (typeof text !== "string") throw new Error("the document has no `text` field holding a string");
+  return text;
+}
+
+class Deferred {
+  promise: Promise<void>;
+  resolve!: () => void;
+  constructor() {
+    this.promise = new Promise<void>((r) => {
+      this.resolve = r;
+    });
+  }
+}
+
+/** One analyzeMany run: documents in flight, batch buffers, calls outstanding. */
+class AnalyzeRun<T> {
+  readonly docs = new Map<number, DocState<T>>();
+  nextIndex = 0;
+  emitIndex = 0;
+  outstanding = 0;
+  fatal: unknown;
+  private readonly buffers = new Map<string, WorkItem<T>[]>();
+  private wake = new Deferred();
+  private readonly limiter: RateLimiter;
+  private readonly slots: Semaphore;
+  private readonly getText: (item: T) => string;
+  private readonly auto: boolean;
+  private readonly batch: boolean;
+  readonly stats: AnalyzeStats;
+
+  constructor(
+    private readonly service: ComprehendService,
+    private readonly options: AnalyzeOptions<T>,
+  ) {
+    this.limiter = new RateLimiter(options.tps ?? DEFAULT_TPS);
+    this.slots = new Semaphore(options.concurrency ?? DEFAULT_CONCURRENCY);
+    this.getText = options.getText ?? defaultText;
+    this.auto = (options.language ?? "en") === "auto";
+    this.batch = options.batch ?? true;
+    this.stats = options.stats ?? emptyStats();
+  }
+
+  get woken(): Promise<void> {
+    return this.wake.promise;
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = new Deferred();
+    w.resolve();
+  }
+
+  hasPartialBatches(): boolean {
+    for (const b of this.buffers.values()) if (b.length > 0) return true;
+    return false;
+  }
+
+  admit(input: T): void {
+    const index = this.nextIndex++;
+    this.stats.documents++;
+    const ops = this.options.operations;
+    const doc: DocState<T> = { text: "", ops: new Map(), remaining: 0, out: { index, input, results: {}, errors: {} } };
+    this.docs.set(index, doc);
+    let text: string;
+    try {
+      text = this.getText(input);
+    } catch (err) {
+      for (const op of ops) doc.out.errors[op] = { code: "InvalidInput", message: (err as Error).message };
+      return;
+    }
+    if (text.trim() === "") {
+      for (const op of ops) doc.out.errors[op] = { code: "EmptyDocument", message: "the document is empty (or only whitespace); Comprehend needs text" };
+      return;
+    }
+    doc.text = text;
+    if (this.auto) {
+      // Detection first; the other operations start when the language is known.
+      doc.remaining = ops.length + (ops.includes("language") ? 0 : 1);
+      this.startOp(doc, "language", undefined);
+    } else {
+      doc.remaining = ops.length;
+      for (const op of ops) this.startOp(doc, op, this.options.language ?? "en");
+    }
+  }
+
+  private startOp(doc: DocState<T>, op: Operation, language: string | undefined): void {
+    if (op !== "language" && language !== undefined && !LANGUAGES[op].includes(language)) {
+      this.finishOp(doc, op, undefined, {
+        code: "UnsupportedLanguage",
+        message: `${API_NAME[op]} does not support language "${language}" (it supports ${LANGUAGES[op].join(", ")})`,
+      });
+      return;
+    }
+    if (op === "language" && codePointLength(doc.text) < MIN_LANGUAGE_CHARS) {
+      this.finishOp(doc, op, undefined, {
+        code: "TextTooShort",
+        message: `language detection needs at least ${MIN_LANGUAGE_CHARS} characters (the document has ${codePointLength(doc.text)})${this.auto ? "; pass a language code instead of auto" : ""}`,
+      });
+      return;
+    }
+    const limit = SINGLE_LIMIT_BYTES[op];
+    const bytes = Buffer.byteLength(doc.text, "utf8");
+    if (bytes > limit && this.options.oversize === "reject") {
+      this.finishOp(doc, op, undefined, {
+        code: "TextSizeLimitExceededException",
+        message: `the document is ${bytes} UTF-8 bytes, over the ${limit}-byte limit of ${API_NAME[op]} (split it, or let oversize documents be split)`,
+      });
+      return;
+    }
+    let pieces: Piece[];
+    try {
+      pieces = splitText(doc.text, limit);
+    } catch (err) {
+      // One grapheme over the limit (a character with thousands of combining marks): nothing to split on.
+      this.finishOp(doc, op, undefined, { code: "TextSizeLimitExceededException", message: `${(err as Error).message}; it cannot be split` });
+      return;
+    }
+    if (pieces.length > 1) this.stats.splitDocuments++;
+    const pieceBytes = pieces.map((p) => (pieces.length === 1 ? bytes : Buffer.byteLength(p.text, "utf8")));
+    doc.ops.set(op, { pieces, bytes: pieceBytes, results: new Array(pieces.length), left: pieces.length, failed: false });
+    pieces.forEach((p, piece) => this.route({ doc, op, piece, text: p.text, language, attempt: 1 }, pieceBytes[piece] ?? 0));
+  }
+
+  /** To a batch buffer when a batch API takes the piece, else a call of its own. */
+  private route(item: WorkItem<T>, bytes: number): void {
+    if (this.batch && HAS_BATCH[item.op] && bytes <= BATCH_LIMIT_BYTES) {
+      const key = `${item.op}\u0000${item.language ?? ""}`;
+      let buffer = this.buffers.get(key);
+      if (!buffer) this.buffers.set(key, (buffer = []));
+      buffer.push(item);
+      if (buffer.length >= BATCH_SIZE) this.buffers.set(key, []), this.sendBatch(buffer);
+    } else {
+      this.sendSingle(item);
+    }
+  }
+
+  /** Sends every partly filled batch; returns how many calls that started. */
+  flush(): number {
+    let sent = 0;
+    for (const [key, buffer] of this.buffers) {
+      if (buffer.length === 0) continue;
+      this.buffers.set(key, []);
+      this.sendBatch(buffer);
+      sent++;
+    }
+    return sent;
+  }
+
+  private call<R>(send: () => Promise<R>, onResult: (r: R) => void, onError: (err: unknown) => void): void {
+    this.outstanding++;
+    void this.slots
+      .run(async () => {
+        await this.limiter.acquire();
+        return send();
+      })
+      .then(onResult, (err: unknown) => {
+        if (isFatal(err)) this.fatal ??= err;
+        else onError(err);
+      })
+      .catch((err: unknown) => {
+        this.fatal ??= err;
+      })
+      .finally(() => {
+        this.outstanding--;
+        this.notify();
+      });
+  }
+
+  private sendBatch(items: WorkItem<T>[]): void {
+    const first = items[0];
+    if (!first) return;
+    this.stats.batchCalls++;
+    this.call(
+      () => this.service.batch(first.op, items.map((i) => i.text), first.language),
+      ({ results, errors }) => {
+        const answered = new Set<number>();
+        for (const [index, result] of results) {
+          const item = items[index];
+          if (!item || answered.has(index)) continue;
+          answered.add(index);
+          this.pieceDone(item, result);
+        }
+        for (const e of errors) {
+          const item = items[e.Index ?? -1];
+          if (!item || answered.has(e.Index ?? -1)) continue;
+          answered.add(e.Index ?? -1);
+          this.itemFailed(item, e.ErrorCode ?? "UnknownError", e.ErrorMessage ?? "no message");
+        }
+        items.forEach((item, index) => {
+          if (!answered.has(index)) this.itemFailed(item, "MissingResult", "the batch answer had neither a result nor an error for this document");
+        });
+      },
+      (err) => {
+        for (const item of items) this.callFailed(item, err);
+      },
+    );
+  }
+
+  private sendSingle(item: WorkItem<T>): void {
+    this.stats.singleCalls++;
+    this.call(
+      () => this.service.single(item.op, item.text, item.language),
+      (result) => this.pieceDone(item, result),
+      (err) => this.callFailed(item, err),
+    );
+  }
+
+  private callFailed(item: WorkItem<T>, err: unknown): void {
+    const e = err as { name?: string; message?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+    const retryable = RETRYABLE.has(e.name ?? "") || Boolean(e.$retryable) || (e.$metadata?.httpStatusCode ?? 0) >= 500;
+    this.itemFailed(item, e.name ?? "Error", (e.message ?? String(err)).split("\n")[0] ?? "", retryable);
+  }
+
+  private itemFailed(item: WorkItem<T>, code: string, message: string, retryable = RETRYABLE.has(code)): void {
+    const state = item.doc.ops.get(item.op);
+    if (!state || state.failed) return;
+    if (retryable && item.attempt < 2) {
+      this.stats.retriedItems++;
+      this.route({ ...item, attempt: item.attempt + 1 }, Buffer.byteLength(item.text, "utf8"));
+      return;
+    }
+    state.failed = true;
+    const pieces = state.pieces.length > 1 ? ` (piece ${item.piece + 1} of ${state.pieces.length})` : "";
+    this.finishOp(item.doc, item.op, undefined, { code, message: `${message}${pieces}` });
+  }
+
+  private pieceDone(item: WorkItem<T>, result: unknown): void {
+    const state = item.doc.ops.get(item.op);
+    if (!state || state.failed) return;
+    state.results[item.piece] = result;
+    if (--state.left > 0) return;
+    this.finishOp(item.doc, item.op, mergePieces(item.op, state.pieces, state.bytes, state.results), undefined);
+  }
+
+  private finishOp(doc: DocState<T>, op: Operation, result: unknown, error: DocumentError | undefined): void {
+    doc.ops.delete(op);
+    doc.remaining--;
+    const wanted = this.options.operations.includes(op);
+    if (error) {
+      if (wanted) doc.out.errors[op] = error;
+    } else if (wanted) {
+      (doc.out.results as Record<Operation, unknown>)[op] = result;
+    }
+    if (this.auto && op === "language") {
+      const others = this.options.operations.filter((o) => o !== "language");
+      const detected = error ? undefined : (result as LanguageResult).languageCode;
+      if (detected) {
+        doc.out.languageCode = detected;
+        for (const other of others) this.startOp(doc, other, detected);
+      } else {
+        for (const other of others) {
+          this.finishOp(doc, other, undefined, {
+            code: "LanguageUnknown",
+            message: `the document's language could not be detected (${error?.message ?? "no language found"}); pass a language code`,
+          });
+        }
+      }
+    }
+    if (doc.remaining === 0) {
+      doc.text = "";
+      doc.ops.clear();
+    }
+  }
+}
+
+/** Denied, bad credentials, unreachable, API missing: every further call would fail the same way. */
+function isFatal(err: unknown): boolean {
+  const kind = classify(err, "", "").kind;
+  return kind === "denied" || kind === "credentials" || kind === "unreachable" || kind === "unavailable";
+}
+
+function toAsyncIterator<T>(source: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> {
+  if (Symbol.asyncIterator in source) return source[Symbol.asyncIterator]();
+  const it = source[Symbol.iterator]();
+  return {
+    next: async () => it.next(),
+    return: async (value?: unknown) => it.return?.(value) ?? { done: true, value: undefined },
+  };
+}
+
+export class ComprehendService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  private get client() {
+    return this.ctx.clients.comprehend;
+  }
+
+  // --- Single documents: checked, then one call each --------------------------------------------
+
+  private check(op: Operation, text: string, language?: string): void {
+    if (typeof text !== "string" || text.trim() === "") throw new ComprehendInputError("text", "the document is empty; Comprehend needs text");
+    const bytes = Buffer.byteLength(text, "utf8");
+    if (bytes > SINGLE_LIMIT_BYTES[op]) {
+      throw new ComprehendInputError("text", `${bytes} UTF-8 bytes is over the ${SINGLE_LIMIT_BYTES[op]}-byte limit of ${API_NAME[op]}; analyzeMany splits long documents`);
+    }
+    if (op === "language" && codePointLength(text) < MIN_LANGUAGE_CHARS) {
+      throw new ComprehendInputError("text", `language detection needs at least ${MIN_LANGUAGE_CHARS} characters (got ${codePointLength(text)})`);
+    }
+    if (op !== "language") checkLanguage(op, language);
+  }
+
+  async detectSentiment(text: string, language = "en"): Promise<SentimentResult> {
+    this.check("sentiment", text, language);
+    return (await this.single("sentiment", text, language)) as SentimentResult;
+  }
+  async detectEntities(text: string, language = "en"): Promise<Entity[]> {
+    this.check("entities", text, language);
+    return (await this.single("entities", text, language)) as Entity[];
+  }
+  async detectKeyPhrases(text: string, language = "en"): Promise<KeyPhrase[]> {
+    this.check("key-phrases", text, language);
+    return (await this.single("key-phrases", text, language)) as KeyPhrase[];
+  }
+  async detectDominantLanguage(text: string): Promise<LanguageResult> {
+    this.check("language", text);
+    return (await this.single("language", text, undefined)) as LanguageResult;
+  }
+  async detectPiiEntities(text: string, language = "en"): Promise<PiiEntity[]> {
+    this.check("pii", text, language);
+    return (await this.single("pii", text, language)) as PiiEntity[];
+  }
+
+  /** One document through one operation's single-document API. */
+  async single(op: Operation, text: string, language: string | undefined): Promise<unknown> {
+    const LanguageCode = language as LanguageCode;
+    switch (op) {
+      case "sentiment": {
+        const r = await this.client.send(new DetectSentimentCommand({ Text: text, LanguageCode }));
+        return sentimentOf(r.Sentiment, r.SentimentScore);
+      }
+      case "entities":
+        return entitiesOf((await this.client.send(new DetectEntitiesCommand({ Text: text, LanguageCode }))).Entities);
+      case "key-phrases":
+        return keyPhrasesOf((await this.client.send(new DetectKeyPhrasesCommand({ Text: text, LanguageCode }))).KeyPhrases);
+      case "language":
+        return languageOf((await this.client.send(new DetectDominantLanguageCommand({ Text: text }))).Languages);
+      case "pii":
+        return piiOf((await this.client.send(new DetectPiiEntitiesCommand({ Text: text, LanguageCode }))).Entities);
+    }
+  }
+
+  /** Up to 25 documents through one operation's Batch* API: results by index, and the per-item errors. */
+  async batch(op: Operation, texts: string[], language: string | undefined): Promise<{ results: [number, unknown][]; errors: BatchItemError[] }> {
+    const LanguageCode = language as LanguageCode;
+    const TextList = texts;
+    switch (op) {
+      case "sentiment": {
+        const r = await this.client.send(new BatchDetectSentimentCommand({ TextList, LanguageCode }));
+        return { results: (r.ResultList ?? []).map((i) => [i.Index ?? -1, sentimentOf(i.Sentiment, i.SentimentScore)]), errors: r.ErrorList ?? [] };
+      }
+      case "entities": {
+        const r = await this.client.send(new BatchDetectEntitiesCommand({ TextList, LanguageCode }));
+        return { results: (r.ResultList ?? []).map((i) => [i.Index ?? -1, entitiesOf(i.Entities)]), errors: r.ErrorList ?? [] };
+      }
+      case "key-phrases": {
+        const r = await this.client.send(new BatchDetectKeyPhrasesCommand({ TextList, LanguageCode }));
+        return { results: (r.ResultList ?? []).map((i) => [i.Index ?? -1, keyPhrasesOf(i.KeyPhrases)]), errors: r.ErrorList ?? [] };
+      }
+      case "language": {
+        const r = await this.client.send(new BatchDetectDominantLanguageCommand({ TextList }));
+        return { results: (r.ResultList ?? []).map((i) => [i.Index ?? -1, languageOf(i.Languages)]), errors: r.ErrorList ?? [] };
+      }
+      case "pii":
+        throw new Error("DetectPiiEntities has no batch form");
+    }
+  }
+
+  /**
+   * Analyses a stream of documents and yields one result per document, in input order. Documents
+   * go 25 to a call through the Batch* APIs (grouped by language with `language: "auto"`), at most
+   * `tps` calls a second and `concurrency` at once; at most `maxInFlight` documents are held, so
+   * memory stays flat however long the stream. A document's failure is reported on it (`errors`);
+   * what would fail every call (access denied, credentials, unreachable) ends the stream with that
+   * error.
+   */
+  async *analyzeMany<T>(source: AsyncIterable<T> | Iterable<T>, options: AnalyzeOptions<T>): AsyncGenerator<AnalyzedDocument<T>, void, undefined> {
+    checkAnalyzeOptions(options);
+    const maxInFlight = Math.ceil((options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT) / BATCH_SIZE) * BATCH_SIZE;
+    const maxBatchWait = options.maxBatchWaitMs ?? DEFAULT_MAX_BATCH_WAIT_MS;
+    const run = new AnalyzeRun<T>(this, options);
+    const input = toAsyncIterator(source);
+    let pending: Promise<IteratorResult<T>> | undefined;
+    let sourceDone = false;
+    try {
+      for (;;) {
+        for (let doc = run.docs.get(run.emitIndex); doc && doc.remaining === 0; doc = run.docs.get(run.emitIndex)) {
+          run.docs.delete(run.emitIndex++);
+          yield doc.out;
+        }
+        if (run.fatal !== undefined) throw run.fatal;
+        if (sourceDone && run.docs.size === 0) return;
+        if (!sourceDone && !pending && run.nextIndex - run.emitIndex < maxInFlight) pending = input.next();
+        if (!pending && run.outstanding === 0) {
+          // Nothing can come in and nothing is on its way: what waits in partial batches goes now.
+          if (run.flush() === 0) throw new Error("analyzeMany: internal error, documents are waiting but nothing is in progress");
+          continue;
+        }
+        let arrived = false;
+        let lingered = false;
+        let timer: NodeJS.Timeout | undefined;
+        const waits: Promise<unknown>[] = [run.woken];
+        if (pending) {
+          waits.push(pending.then(() => (arrived = true)));
+          if (run.hasPartialBatches()) waits.push(new Promise<void>((r) => (timer = setTimeout(() => r(void (lingered = true)), maxBatchWait))));
+        }
+        try {
+          await Promise.race(waits);
+        } finally {
+          clearTimeout(timer);
+        }
+        if (pending && arrived) {
+          const next = await pending;
+          pending = undefined;
+          if (next.done) {
+            sourceDone = true;
+            run.flush();
+          } else {
+            run.admit(next.value);
+          }
+        } else if (lingered) {
+          run.flush();
+        }
+      }
+    } finally {
+      if (!sourceDone) await input.return?.();
+    }
+  }
+}
+
+function checkLanguage(op: Exclude<Operation, "language">, language: string | undefined): void {
+  if (language === undefined || !LANGUAGES[op].includes(language)) {
+    throw new ComprehendInputError("language", `${API_NAME[op]} does not support "${language}" (supported: ${LANGUAGES[op].join(", ")})`);
+  }
+}
+
+/** Options are checked before the first document is read: a typo fails at once, not per document. */
+export function checkAnalyzeOptions<T>(options: AnalyzeOptions<T>): void {
+  if (options.operations.length === 0) throw new ComprehendInputError("operations", `name at least one of ${OPERATIONS.join(", ")}`);
+  for (const op of options.operations) {
+    if (!OPERATIONS.includes(op)) throw new ComprehendInputError("operations", `"${op}" is not an operation (${OPERATIONS.join(", ")})`);
+  }
+  if (new Set(options.operations).size !== options.operations.length) throw new ComprehendInputError("operations", "an operation is named twice");
+  const language = options.language ?? "en";
+  if (language !== "auto") {
+    for (const op of options.operations) if (op !== "language") checkLanguage(op, language);
+  }
+  if (options.oversize !== undefined && options.oversize !== "split" && options.oversize !== "reject") {
+    throw new ComprehendInputError("oversize", `"${String(options.oversize)}" is neither split nor reject`);
+  }
+  const positive = (field: string, value: number | undefined) => {
+    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) throw new ComprehendInputError(field, `must be a positive number (got ${value})`);
+  };
+  positive("tps", options.tps);
+  positive("concurrency", options.concurrency);
+  positive("maxInFlight", options.maxInFlight);
+  if (options.maxBatchWaitMs !== undefined && !(options.maxBatchWaitMs >= 0)) throw new ComprehendInputError("maxBatchWaitMs", "must be 0 or more");
+}

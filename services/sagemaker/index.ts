@@ -1,0 +1,365 @@
+/**
+ * Amazon SageMaker for RoadmapX: training data under `sagemaker/training/<dataset>/`, training jobs
+ * writing to `models/`, endpoints that serve the result, and cleanup. Every input is checked before
+ * any call; whatever bills by the hour says so.
+ */
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  CreateTrainingJobCommand,
+  DeleteEndpointCommand,
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  DescribeEndpointCommand,
+  DescribeTrainingJobCommand,
+  type DescribeTrainingJobCommandOutput,
+  StopTrainingJobCommand,
+  waitUntilEndpointInService,
+  waitUntilTrainingJobCompletedOrStopped,
+} from "@aws-sdk/client-sagemaker";
+import { InvokeEndpointCommand } from "@aws-sdk/client-sagemaker-runtime";
+import { PREFIXES } from "../../core/requirements";
+import type { ServiceContext } from "../context";
+import { formatDuration } from "../poll";
+import { TrainingFailedError, TrainingWaitTimeoutError } from "./errors";
+import { aiKey, type UploadBody } from "../storage";
+import {
+  checkCount,
+  checkImage,
+  checkInstanceType,
+  checkName,
+  type HyperparameterValue,
+  hyperparameters,
+  MAX_RUNTIME_LIMIT_SECONDS,
+  SageMakerInputError,
+  uniqueJobName,
+} from "./validate";
+
+export { SageMakerInputError, uniqueJobName } from "./validate";
+export { TrainingFailedError, TrainingWaitTimeoutError } from "./errors";
+
+export interface TrainingChannel {
+  /** Channel name the algorithm expects ("train", "validation", ...). */
+  name: string;
+  /** Dataset folder under sagemaker/training/. */
+  dataset: string;
+  contentType?: string;
+}
+
+export interface TrainingOptions {
+  /** The training image (ECR URI). */
+  image: string;
+  channels: TrainingChannel[];
+  jobName?: string;
+  /** Prefix of a generated unique job name (default "roadmapx"). */
+  jobNamePrefix?: string;
+  instanceType?: string;
+  instanceCount?: number;
+  volumeSizeGB?: number;
+  /** Hard stop for the job (default 1 h); it also caps what the job can bill. */
+  maxRuntimeSeconds?: number;
+  hyperparameters?: Record<string, HyperparameterValue>;
+}
+
+export interface WaitOptions {
+  /** Give up waiting after this long (default 6 h); the job itself goes on. */
+  maxWaitSeconds?: number;
+  /** Longest pause between the waiter's polls (default 120 s; the SDK's own default is 6 h). */
+  maxDelaySeconds?: number;
+  minDelaySeconds?: number;
+  /** How often status changes are looked for and reported (default 60 s). */
+  progressIntervalSeconds?: number;
+  onStatus?: (event: { status: string; secondaryStatus?: string | undefined; message?: string | undefined; elapsedMs: number }) => void;
+}
+
+export interface TrainingResult {
+  jobName: string;
+  status: string;
+  /** `s3://BUCKET/models/<job>/output/model.tar.gz`, from ModelArtifacts. */
+  artifactUri?: string | undefined;
+  elapsedMs: number;
+}
+
+export const DEFAULT_TRAINING_INSTANCE = "ml.m5.large";
+export const DEFAULT_MAX_RUNTIME_SECONDS = 3600;
+
+export interface DeployOptions {
+  /** Endpoint name; the model and endpoint config are named after it. */
+  name: string;
+  image: string;
+  /** The model.tar.gz a training job wrote. */
+  modelArtifactUri: string;
+  instanceType?: string;
+  instanceCount?: number;
+  maxWaitSeconds?: number;
+  maxDelaySeconds?: number;
+  minDelaySeconds?: number;
+}
+
+export class SageMakerService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  private get client() {
+    return this.ctx.clients.sagemaker;
+  }
+
+  private role(): string {
+    const role = this.ctx.config.sagemakerRoleArn;
+    if (!role) throw new SageMakerInputError("SAGEMAKER_ROLE_ARN", "no SageMaker role: set SAGEMAKER_ROLE_ARN or AI_STACK_OUTPUTS (the stack outputs)");
+    return role;
+  }
+
+  /** The S3 prefix of a training dataset. */
+  datasetUri(dataset: string): string {
+    return this.ctx.storage.uriOf(`${aiKey("training", dataset)}/`);
+  }
+
+  /** Streams training data to `sagemaker/training/<dataset>/<fileName>`. */
+  async uploadTrainingData(dataset: string, fileName: string, body: UploadBody): Promise<string> {
+    const key = aiKey("training", dataset, fileName);
+    return (await this.ctx.storage.upload(key, body)).uri;
+  }
+
+  /** Checks every field, then starts the job. Returns its name and where its model will be. */
+  async startTrainingJob(options: TrainingOptions): Promise<{ jobName: string; arn: string; outputUri: string }> {
+    const image = checkImage("image", options.image);
+    if (options.channels.length === 0) throw new SageMakerInputError("channels", "at least one input channel is needed");
+    const channelNames = new Set<string>();
+    for (const c of options.channels) {
+      if (!/^[A-Za-z0-9.\-_]{1,64}$/.test(c.name)) throw new SageMakerInputError(`channels.${c.name}`, "a channel name is 1-64 letters, digits, '.', '-' or '_'");
+      if (channelNames.has(c.name)) throw new SageMakerInputError(`channels.${c.name}`, "appears twice");
+      channelNames.add(c.name);
+      aiKey("training", c.dataset);
+    }
+    const jobName = options.jobName ? checkName("jobName", options.jobName) : uniqueJobName(options.jobNamePrefix ?? "roadmapx");
+    const instanceType = checkInstanceType("instanceType", options.instanceType ?? DEFAULT_TRAINING_INSTANCE);
+    const instanceCount = checkCount("instanceCount", options.instanceCount ?? 1, 1, 100);
+    const volumeSizeGB = checkCount("volumeSizeGB", options.volumeSizeGB ?? 30, 1, 16384);
+    const maxRuntime = checkCount("maxRuntimeSeconds", options.maxRuntimeSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS, 1, MAX_RUNTIME_LIMIT_SECONDS);
+    const params = hyperparameters(options.hyperparameters);
+    const roleArn = this.role();
+    const outputUri = this.ctx.storage.uriOf(PREFIXES.models);
+
+    this.ctx.logger.warn(
+      `cost: training bills ${instanceCount} x ${instanceType} per second while the job runs (at most ${formatDuration(maxRuntime * 1000)}, the MaxRuntimeInSeconds stop).`,
+    );
+    const created = await this.client.send(
+      new CreateTrainingJobCommand({
+        TrainingJobName: jobName,
+        RoleArn: roleArn,
+        AlgorithmSpecification: { TrainingImage: image, TrainingInputMode: "File" },
+        InputDataConfig: options.channels.map((c) => ({
+          ChannelName: c.name,
+          DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: this.datasetUri(c.dataset), S3DataDistributionType: "FullyReplicated" } },
+          ...(c.contentType ? { ContentType: c.contentType } : {}),
+        })),
+        OutputDataConfig: { S3OutputPath: outputUri },
+        ResourceConfig: { InstanceType: instanceType as never, InstanceCount: instanceCount, VolumeSizeInGB: volumeSizeGB },
+        StoppingCondition: { MaxRuntimeInSeconds: maxRuntime },
+        ...(params ? { HyperParameters: params } : {}),
+        Tags: [{ Key: "project", Value: "roadmapx-ai" }],
+      }),
+    );
+    return { jobName, arn: created.TrainingJobArn ?? "", outputUri: `${outputUri}${jobName}/output/model.tar.gz` };
+  }
+
+  private describe(jobName: string): Promise<DescribeTrainingJobCommandOutput> {
+    return this.client.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName }));
+  }
+
+  /**
+   * Waits with the SDK waiter (and an explicit maxDelay: the SDK's default is six hours) until the
+   * job completes or stops; reports status and secondary-status transitions meanwhile.
+   */
+  async waitForTrainingJob(jobName: string, options: WaitOptions = {}): Promise<TrainingResult> {
+    const started = Date.now();
+    const maxWait = options.maxWaitSeconds ?? 6 * 3600;
+    let done = false;
+    let seen = 0;
+    let lastStatus = "";
+    const report = (job: DescribeTrainingJobCommandOutput) => {
+      const status = job.TrainingJobStatus ?? "Unknown";
+      const transitions = job.SecondaryStatusTransitions ?? [];
+      for (const t of transitions.slice(seen)) {
+        options.onStatus?.({ status, secondaryStatus: t.Status, message: t.StatusMessage, elapsedMs: Date.now() - started });
+      }
+      if (transitions.length === seen && status !== lastStatus) {
+        options.onStatus?.({ status, secondaryStatus: job.SecondaryStatus, elapsedMs: Date.now() - started });
+      }
+      seen = transitions.length;
+      lastStatus = status;
+    };
+    // The reporter's pauses end at once when the wait does, so no timer outlives the call.
+    const stop = new AbortController();
+    const pause = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        stop.signal.addEventListener("abort", () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      });
+    const reporter = (async () => {
+      while (!done) {
+        try {
+          report(await this.describe(jobName));
+        } catch {
+          // progress is best effort; the waiter decides the outcome
+        }
+        await pause((options.progressIntervalSeconds ?? 60) * 1000);
+      }
+    })();
+    try {
+      await waitUntilTrainingJobCompletedOrStopped(
+        {
+          client: this.client,
+          maxWaitTime: maxWait,
+          minDelay: options.minDelaySeconds ?? 60,
+          maxDelay: options.maxDelaySeconds ?? 120,
+        },
+        { TrainingJobName: jobName },
+      );
+    } catch (err) {
+      if ((err as Error).name === "TimeoutError") throw new TrainingWaitTimeoutError(jobName, maxWait);
+      const job = await this.describe(jobName);
+      if (job.TrainingJobStatus === "Failed") throw new TrainingFailedError(jobName, job.FailureReason);
+      throw err;
+    } finally {
+      done = true;
+      stop.abort();
+      await reporter;
+    }
+    const job = await this.describe(jobName);
+    report(job);
+    return {
+      jobName,
+      status: job.TrainingJobStatus ?? "Unknown",
+      artifactUri: job.ModelArtifacts?.S3ModelArtifacts,
+      elapsedMs: Date.now() - started,
+    };
+  }
+
+  /** Starts a job and waits for it. */
+  async train(options: TrainingOptions, wait: WaitOptions = {}): Promise<TrainingResult> {
+    const { jobName } = await this.startTrainingJob(options);
+    return this.waitForTrainingJob(jobName, wait);
+  }
+
+  async stopTrainingJob(jobName: string): Promise<void> {
+    await this.client.send(new StopTrainingJobCommand({ TrainingJobName: checkName("jobName", jobName) }));
+  }
+
+  /**
+   * Model, endpoint config and endpoint for a trained artifact, waiting until it is InService. An
+   * endpoint that already exists is left as it is (and returned).
+   */
+  async deploy(options: DeployOptions): Promise<{ endpointName: string; created: boolean }> {
+    const endpointName = checkName("name", options.name);
+    const modelName = checkName("name", `${options.name}-model`);
+    const configName = checkName("name", `${options.name}-config`);
+    const image = checkImage("image", options.image);
+    if (!options.modelArtifactUri.startsWith(this.ctx.storage.uriOf(PREFIXES.models))) {
+      throw new SageMakerInputError("modelArtifactUri", `must be under ${this.ctx.storage.uriOf(PREFIXES.models)} (got ${options.modelArtifactUri})`);
+    }
+    const instanceType = checkInstanceType("instanceType", options.instanceType ?? "ml.t2.medium");
+    const instanceCount = checkCount("instanceCount", options.instanceCount ?? 1, 1, 100);
+    const roleArn = this.role();
+    try {
+      const existing = await this.client.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
+      if (existing.EndpointStatus) return { endpointName, created: false };
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    this.ctx.logger.warn(
+      `cost: endpoint ${endpointName} bills ${instanceCount} x ${instanceType} every hour it exists, used or not; remove it with \`roadmapx-ai sagemaker cleanup --endpoint ${endpointName}\`.`,
+    );
+    await this.client.send(
+      new CreateModelCommand({
+        ModelName: modelName,
+        ExecutionRoleArn: roleArn,
+        PrimaryContainer: { Image: image, ModelDataUrl: options.modelArtifactUri },
+        Tags: [{ Key: "project", Value: "roadmapx-ai" }],
+      }),
+    );
+    await this.client.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: configName,
+        ProductionVariants: [{ VariantName: "AllTraffic", ModelName: modelName, InstanceType: instanceType as never, InitialInstanceCount: instanceCount }],
+        Tags: [{ Key: "project", Value: "roadmapx-ai" }],
+      }),
+    );
+    await this.client.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: configName, Tags: [{ Key: "project", Value: "roadmapx-ai" }] }));
+    await waitUntilEndpointInService(
+      {
+        client: this.client,
+        maxWaitTime: options.maxWaitSeconds ?? 3600,
+        minDelay: options.minDelaySeconds ?? 30,
+        maxDelay: options.maxDelaySeconds ?? 60,
+      },
+      { EndpointName: endpointName },
+    );
+    return { endpointName, created: true };
+  }
+
+  /**
+   * Sends a request to an endpoint: a string goes as is (CSV by default), anything else as JSON, an
+   * array of rows as CSV when `contentType` says so. JSON answers are parsed.
+   */
+  async invoke(endpointName: string, payload: unknown, options: { contentType?: "application/json" | "text/csv"; accept?: string } = {}): Promise<{ contentType: string; body: unknown }> {
+    checkName("endpointName", endpointName);
+    const contentType = options.contentType ?? (typeof payload === "string" ? "text/csv" : "application/json");
+    let body: string;
+    if (contentType === "text/csv") {
+      body = typeof payload === "string" ? payload : csvRows(payload);
+    } else {
+      body = typeof payload === "string" ? payload : JSON.stringify(payload);
+    }
+    const result = await this.ctx.clients.sagemakerRuntime.send(
+      new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: contentType, Accept: options.accept ?? "application/json", Body: Buffer.from(body) }),
+    );
+    const text = result.Body ? Buffer.from(result.Body).toString("utf8") : "";
+    const answerType = result.ContentType ?? "";
+    if (answerType.includes("json")) {
+      try {
+        return { contentType: answerType, body: JSON.parse(text) };
+      } catch {
+        return { contentType: answerType, body: text };
+      }
+    }
+    return { contentType: answerType, body: text };
+  }
+
+  /** Deletes the endpoint, its config and its model; what is already gone is skipped. */
+  async cleanup(name: string): Promise<string[]> {
+    checkName("name", name);
+    const deleted: string[] = [];
+    const steps: [string, () => Promise<unknown>][] = [
+      [`endpoint ${name}`, () => this.client.send(new DeleteEndpointCommand({ EndpointName: name }))],
+      [`endpoint config ${name}-config`, () => this.client.send(new DeleteEndpointConfigCommand({ EndpointConfigName: `${name}-config` }))],
+      [`model ${name}-model`, () => this.client.send(new DeleteModelCommand({ ModelName: `${name}-model` }))],
+    ];
+    for (const [what, remove] of steps) {
+      try {
+        await remove();
+        deleted.push(what);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    return deleted;
+  }
+}
+
+/** SageMaker says "not found" as a ValidationException ("Could not find ...") or ResourceNotFound. */
+function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; message?: string };
+  return e.name === "ResourceNotFound" || (e.name === "ValidationException" && /could not find|does not exist|not found/i.test(e.message ?? ""));
+}
+
+function csvRows(payload: unknown): string {
+  if (!Array.isArray(payload)) throw new SageMakerInputError("payload", "CSV needs a string or an array of rows");
+  return payload
+    .map((row) => (Array.isArray(row) ? row : [row]).map((v) => (typeof v === "string" && /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : String(v))).join(","))
+    .join("\n");
+}
