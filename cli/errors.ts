@@ -3,18 +3,20 @@
  * 2 for usage and configuration, 1 when the job ran and found failures, 3 when AWS could not be
  * used (unreachable, credentials, access denied, API not available).
  */
+import { ComprehendInputError } from "../services/comprehend/text";
 import { ConfigError } from "../services/config";
 import { ImportConfigError, ImportJobFailedError, ImportStartError, ImportValidationError } from "../services/personalize/errors";
 import { SchemaError } from "../services/personalize/schemas";
 import { WorkflowError } from "../services/personalize/workflow";
 import { WaitFailedError, WaitTimeoutError } from "../services/poll";
+import { SageMakerInputError, TrainingFailedError, TrainingWaitTimeoutError } from "../services/sagemaker/errors";
 import { KeyError, UploadAbortedError } from "../services/storage";
 import { classify } from "../services/aws/errors";
 import { CliError, EXIT, type ExitCode } from "./exit-codes";
 
 type ErrorClass = abstract new (...args: never[]) => Error;
-const USAGE: ErrorClass[] = [ConfigError, SchemaError, KeyError, ImportConfigError, WorkflowError, RangeError];
-const FAILURES: ErrorClass[] = [ImportValidationError, ImportJobFailedError, WaitFailedError, WaitTimeoutError];
+const USAGE: ErrorClass[] = [ConfigError, SchemaError, KeyError, ImportConfigError, WorkflowError, RangeError, SageMakerInputError, ComprehendInputError];
+const FAILURES: ErrorClass[] = [ImportValidationError, ImportJobFailedError, WaitFailedError, WaitTimeoutError, TrainingFailedError, TrainingWaitTimeoutError];
 
 export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof CliError) return err.exitCode;

@@ -3,8 +3,10 @@
  * every command shares the exit codes of DESIGN.md (0 ok, 1 failures found, 2 usage, 3 AWS).
  */
 import { Command, CommanderError } from "commander";
+import { registerComprehend } from "./commands/comprehend";
 import { registerLocal } from "./commands/local";
 import { registerPersonalize } from "./commands/personalize";
+import { registerSageMaker } from "./commands/sagemaker";
 import { registerVerify } from "./commands/verify";
 import { CliError, EXIT } from "./exit-codes";
 
@@ -15,6 +17,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .exitOverride();
   registerVerify(program, setExitCode);
   registerPersonalize(program, setExitCode);
+  registerSageMaker(program, setExitCode);
+  registerComprehend(program, setExitCode);
   registerLocal(program, setExitCode);
   return program;
 }

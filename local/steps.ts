@@ -3,6 +3,8 @@ import { EXIT, type ExitCode } from "../cli/exit-codes";
 import { resolveRuntimeConfig } from "../services/config";
 import { type ServiceContext, silentLogger } from "../services/context";
 import { ImportValidationError, PersonalizeService, builtinSchema } from "../services/personalize";
+import { ComprehendService } from "../services/comprehend";
+import { SageMakerService } from "../services/sagemaker";
 import { AiStorage } from "../services/storage";
 import { interactionsCsv } from "./demo-data";
 import { renderTable } from "../verify/render";
@@ -75,4 +77,65 @@ export const personalizeDemoStep: LocalStep = {
   },
 };
 
-export const LOCAL_STEPS: LocalStep[] = [verifyStep, personalizeDemoStep];
+/** SageMaker's built-in XGBoost image in us-east-1 (the emulator pulls nothing; AWS would). */
+const DEMO_IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
+
+export const sagemakerDemoStep: LocalStep = {
+  title: "services demo: SageMaker, as the local backend identity",
+  async run(context: LocalContext): Promise<ExitCode> {
+    const ctx = backendContext(context);
+    const sagemaker = new SageMakerService(ctx);
+    const say = (line: string) => context.print(`  ${line}`);
+
+    const rows = Array.from({ length: 200 }, (_, i) => `${i % 2},${((i * 7) % 13) / 13},${((i * 5) % 11) / 11}`).join("\n");
+    try {
+      say(`training data: ${await sagemaker.uploadTrainingData("demo-churn", "train.csv", `${rows}\n`)}`);
+    } catch (err) {
+      if (!ctx.config.outputs?.artifactsBucketCreated) throw err;
+      say("training data: upload skipped here (moto applies the created bucket's TLS-only Deny to every object request); the job below still runs");
+    }
+    const transitions: string[] = [];
+    const result = await sagemaker.train(
+      { image: DEMO_IMAGE, channels: [{ name: "train", dataset: "demo-churn", contentType: "text/csv" }], jobNamePrefix: "demo-churn", hyperparameters: { objective: "binary:logistic", num_round: 20 } },
+      { minDelaySeconds: 1, maxDelaySeconds: 2, progressIntervalSeconds: 1, onStatus: (e) => transitions.push(e.secondaryStatus ?? e.status) },
+    );
+    say(`training job ${result.jobName}: ${result.status} (secondary statuses seen: ${transitions.join(" -> ") || "none"}; moto completes jobs at once)`);
+    const artifactKey = result.artifactUri?.replace(`s3://${ctx.config.aiBucket}/`, "");
+    const written = artifactKey ? await ctx.storage.exists(artifactKey).catch(() => false) : false;
+    say(`model artifact: ${result.artifactUri ?? "none reported"}${written ? "" : " (moto runs no training and writes no file there; on AWS the job does)"}`);
+    if (!result.artifactUri?.startsWith(`s3://${ctx.config.aiBucket}/models/`)) return EXIT.failures;
+
+    const endpoint = "demo-churn-live";
+    await sagemaker.deploy({ name: endpoint, image: DEMO_IMAGE, modelArtifactUri: result.artifactUri, minDelaySeconds: 1, maxDelaySeconds: 2 });
+    await context.emulator.queueSageMakerEndpointResults([{ Body: JSON.stringify({ predictions: [{ score: 0.82 }] }), ContentType: "application/json" }]);
+    const answer = await sagemaker.invoke(endpoint, { instances: [[0.5, 0.7]] });
+    say(`endpoint ${endpoint}: InService; invoke -> ${JSON.stringify(answer.body)} (a canned answer queued in moto, which runs no model)`);
+    const deleted = await sagemaker.cleanup(endpoint);
+    say(`cleanup: deleted ${deleted.join(", ")} (an endpoint bills every hour it exists)`);
+    return EXIT.ok;
+  },
+};
+
+export const comprehendDemoStep: LocalStep = {
+  title: "services demo: Comprehend, as the local backend identity",
+  async run(context: LocalContext): Promise<ExitCode> {
+    const comprehend = new ComprehendService(backendContext(context));
+    const say = (line: string) => context.print(`  ${line}`);
+    const notes = [
+      { id: "note-1", text: "The Q3 roadmap is clear and the team is excited about it." },
+      { id: "note-2", text: "Contact Jane Doe at jane@example.com about the delayed milestone." },
+      { id: "note-3", text: "" },
+    ];
+    // moto implements the single-document calls only: batch: false sends one per document.
+    for await (const doc of comprehend.analyzeMany(notes, { operations: ["sentiment", "key-phrases", "pii"], batch: false })) {
+      const found = Object.entries(doc.errors).map(([op, e]) => `${op}: ${e.code}`);
+      say(
+        `${doc.input.id}: ${found.length ? `refused (${found.join(", ")})` : `sentiment ${doc.results.sentiment?.sentiment}, ${doc.results["key-phrases"]?.length} key phrases, ${doc.results.pii?.length} PII entities`}`,
+      );
+    }
+    say("(moto answers canned values whatever the text; the Batch* APIs, entities and language detection need real AWS)");
+    return EXIT.ok;
+  },
+};
+
+export const LOCAL_STEPS: LocalStep[] = [verifyStep, personalizeDemoStep, sagemakerDemoStep, comprehendDemoStep];

@@ -6,36 +6,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { ServiceContext } from "../../services/context";
 import { CliError, EXIT } from "../exit-codes";
-import { exitCodeOf, messageOf } from "../errors";
+import { commandContext, elapsed, guarded, positiveInt, requireFile, stderrLine } from "../action";
 
 // Loaded on first use, so that other commands start fast.
 type PersonalizeModule = typeof import("../../services/personalize");
 const personalizeModule = () => require("../../services/personalize") as PersonalizeModule;
-const contextModule = () => require("../../services/context") as typeof import("../../services/context");
-
-function stderrLine(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-function elapsed(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-}
-
-/** Runs an action, turning its errors into the exit codes of DESIGN.md. */
-function guarded(setExitCode: (code: number) => void, action: () => Promise<number | void>): Promise<void> {
-  return action().then(
-    (code) => setExitCode(code ?? EXIT.ok),
-    (err: unknown) => {
-      stderrLine(`roadmapx-ai personalize: ${messageOf(err)}`);
-      setExitCode(exitCodeOf(err));
-    },
-  );
-}
 
 function services(): { ctx: ServiceContext; service: InstanceType<PersonalizeModule["PersonalizeService"]> } {
-  const { createServiceContext } = contextModule();
-  const ctx = createServiceContext({ logger: { info: stderrLine, warn: (m) => stderrLine(`! ${m}`) } });
+  const ctx = commandContext();
   const { PersonalizeService } = personalizeModule();
   const service = new PersonalizeService(ctx, {
     onStatus: (what, s) => stderrLine(`[${elapsed(s.elapsedMs).padStart(6)}] ${what}: ${s.status}`),
@@ -49,21 +27,11 @@ function datasetType(value: string) {
   return value;
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a whole number of 1 or more`);
-  return n;
-}
-
 function readSchema(type: string, file: string | undefined) {
   const { builtinSchema, parseSchema } = personalizeModule();
   if (!file) return builtinSchema(type as Parameters<typeof builtinSchema>[0]);
   if (!existsSync(file)) throw new CliError(`--schema: ${file} does not exist`, EXIT.usage);
   return parseSchema(type as Parameters<typeof builtinSchema>[0], readFileSync(file, "utf8"), file);
-}
-
-function requireFile(file: string): void {
-  if (!existsSync(file)) throw new CliError(`--file: ${file} does not exist`, EXIT.usage);
 }
 
 /** The validation report for people. */
@@ -94,7 +62,7 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
     .option("--schema <file>", "a custom Avro schema (JSON); the built-in one for the type by default")
     .option("--json", "print the report as JSON")
     .action((o: { type: string; file: string; schema?: string; json?: boolean }) =>
-      guarded(setExitCode, async () => {
+      guarded("personalize", setExitCode, async () => {
         requireFile(o.file);
         const schema = readSchema(o.type, o.schema);
         const { validateCsv } = personalizeModule();
@@ -117,7 +85,7 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
     .option("--schema <file>", "a custom Avro schema (JSON)")
     .option("--no-wait", "return once the import job has started")
     .action((o: { datasetArn: string; type: string; file: string; key?: string; mode: "FULL" | "INCREMENTAL"; schema?: string; wait: boolean }) =>
-      guarded(setExitCode, async () => {
+      guarded("personalize", setExitCode, async () => {
         requireFile(o.file);
         const schema = readSchema(o.type, o.schema);
         const { service } = services();
@@ -147,7 +115,7 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
     .requiredOption("--name <name>", "dataset group name; schemas and datasets are named after it")
     .option("--types <list>", "dataset types to create", "interactions,items,users")
     .action((o: { name: string; types: string }) =>
-      guarded(setExitCode, async () => {
+      guarded("personalize", setExitCode, async () => {
         const types = o.types.split(",").map((t) => datasetType(t.trim()));
         const { service } = services();
         const { builtinSchema } = personalizeModule();
@@ -169,7 +137,7 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
     .option("--recipe <arn>", "recipe ARN (default: aws-user-personalization-v2)")
     .option("--auto-training", "let Personalize retrain every 7 days (each run billed)")
     .action((o: { datasetGroupArn: string; solutionName: string; recipe?: string; autoTraining?: boolean }) =>
-      guarded(setExitCode, async () => {
+      guarded("personalize", setExitCode, async () => {
         const { service } = services();
         const solution = await service.ensureSolution({
           name: o.solutionName,
@@ -190,7 +158,7 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
     .requiredOption("--campaign-name <name>", "the campaign")
     .requiredOption("--min-tps <n>", "minProvisionedTPS: billed every hour, used or not", positiveInt)
     .action((o: { solutionArn: string; solutionVersionArn: string; campaignName: string; minTps: number }) =>
-      guarded(setExitCode, async () => {
+      guarded("personalize", setExitCode, async () => {
         const { service } = services();
         const campaign = await service.ensureCampaign({
           name: o.campaignName,
@@ -209,7 +177,7 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
     .requiredOption("--user-id <id>", "the user")
     .option("--num-results <n>", "how many (1-500)", positiveInt, 25)
     .action((o: { campaignArn: string; userId: string; numResults: number }) =>
-      guarded(setExitCode, async () => {
+      guarded("personalize", setExitCode, async () => {
         const { service } = services();
         console.log(JSON.stringify(await service.getRecommendations({ campaignArn: o.campaignArn, userId: o.userId, numResults: o.numResults }), null, 2));
       }),
@@ -221,7 +189,7 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
     .requiredOption("--dataset-group-arn <arn>", "the dataset group")
     .option("--name <name>", "tracker name", "roadmapx-events")
     .action((o: { datasetGroupArn: string; name: string }) =>
-      guarded(setExitCode, async () => {
+      guarded("personalize", setExitCode, async () => {
         const { service } = services();
         const tracker = await service.ensureEventTracker(o.datasetGroupArn, o.name);
         console.log(JSON.stringify(tracker, null, 2));
@@ -235,7 +203,7 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
     .option("--delete-schemas", "also delete the schemas its datasets used")
     .option("--yes", "confirm: this deletes billed and unbilled resources for good")
     .action((o: { datasetGroupArn: string; deleteSchemas?: boolean; yes?: boolean }) =>
-      guarded(setExitCode, async () => {
+      guarded("personalize", setExitCode, async () => {
         if (!o.yes) throw new CliError(`cleanup deletes ${o.datasetGroupArn} and everything in it; run again with --yes to confirm`, EXIT.usage);
         const { service } = services();
         const deleted = await service.cleanup(o.datasetGroupArn, { deleteSchemas: o.deleteSchemas === true });

@@ -37,6 +37,14 @@ describe("roadmapx-ai local (npm start)", function () {
     expect(text).to.match(/bad CSV: importDataset refused it at line 1202 \(timestamp-milliseconds\); nothing was uploaded, no import job started/);
     expect(text).to.include("schema: arn:aws:personalize:us-east-1:123456789012:schema/roadmapx-demo-interactions (created)");
     expect(text).to.include("needs real AWS (moto emulates no more of Personalize)");
+    // SageMaker: a training job writing to models/, an endpoint answering; Comprehend: a call per document.
+    expect(text).to.include("training data: s3://roadmapx-files/sagemaker/training/demo-churn/train.csv");
+    expect(text).to.match(/training job demo-churn-\d{8}-\d{6}-[a-z0-9]{4}: Completed/);
+    expect(text).to.match(/model artifact: s3:\/\/roadmapx-files\/models\/demo-churn-[\w-]+\/output\/model\.tar\.gz/);
+    expect(text).to.include('endpoint demo-churn-live: InService; invoke -> {"predictions":[{"score":0.82}]}');
+    expect(text).to.include("cleanup: deleted endpoint demo-churn-live, endpoint config demo-churn-live-config, model demo-churn-live-model");
+    expect(text).to.include("note-1: sentiment NEUTRAL, 3 key phrases, 3 PII entities");
+    expect(text).to.include("note-3: refused (sentiment: EmptyDocument, key-phrases: EmptyDocument, pii: EmptyDocument)");
     expect(text).to.match(/Summary: stack "dev" applied to the emulator in [\d.]+ s; 5 resources; AI bucket roadmapx-files \(the app bucket, reused\)/);
     const outputs = JSON.parse(readFileSync(join(stateDir, "stack-outputs.json"), "utf8")) as Record<string, unknown>;
     expect(outputs).to.include({ artifactsBucketName: "roadmapx-files", artifactsBucketCreated: false, region: "us-east-1" });

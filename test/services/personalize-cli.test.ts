@@ -1,29 +1,19 @@
 /** `roadmapx-ai personalize validate|import|...` as operators run them. */
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { interactionsCsv } from "../../local/demo-data";
 import { deploy } from "../helpers/account";
 import { useEmulator } from "../helpers/emulator";
+import { runCli } from "../helpers/process";
 
 const ROOT = join(__dirname, "..", "..");
-const CLI = join(ROOT, "bin", "roadmapx-ai.js");
 const CORPUS = join(ROOT, "test", "fixtures", "csv");
-const run = promisify(execFile);
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("AI_") && k !== "S3_BUCKET_NAME"));
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, "personalize", ...args], { cwd: ROOT, env: { ...clean, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return runCli(["personalize", ...args], env);
 }
 
 describe("roadmapx-ai personalize (CLI)", function () {

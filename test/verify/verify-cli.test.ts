@@ -2,10 +2,8 @@
  * `roadmapx-ai verify` as users run it: the JSON document, --fail-on, --only, bad input, exit codes,
  * and the proof that it only reads.
  */
-import { execFile } from "node:child_process";
 import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { promisify } from "node:util";
 import { DeleteBucketEncryptionCommand, PutBucketEncryptionCommand } from "@aws-sdk/client-s3";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import { expect } from "chai";
@@ -14,27 +12,12 @@ import type { Report } from "../../verify/model";
 import { freePort } from "../../local/emulator";
 import { deploy, type Deployed, verifyAs } from "../helpers/account";
 import { useEmulator } from "../helpers/emulator";
+import { type CliResult, runCli } from "../helpers/process";
 
 const ROOT = join(__dirname, "..", "..");
-const CLI = join(ROOT, "bin", "roadmapx-ai.js");
-const execFileAsync = promisify(execFile);
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  // Only what the test gives: the developer's AWS_* variables must not leak into the run.
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("AI_") && k !== "S3_BUCKET_NAME"));
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [CLI, "verify", ...args], { cwd: ROOT, env: { ...clean, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function cli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return runCli(["verify", ...args], env);
 }
 
 function envFor(d: Deployed): NodeJS.ProcessEnv {

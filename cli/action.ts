@@ -1,0 +1,51 @@
+/**
+ * What every service command shares: progress on stderr, results on stdout, errors turned into the
+ * exit codes of DESIGN.md, and option parsers that name the bad value.
+ */
+import { existsSync } from "node:fs";
+import { InvalidArgumentError } from "commander";
+import type { ServiceContext } from "../services/context";
+import { exitCodeOf, messageOf } from "./errors";
+import { CliError, EXIT } from "./exit-codes";
+
+export function stderrLine(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+export function elapsed(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+/** Runs an action, turning its errors into the exit codes of DESIGN.md; `command` prefixes messages. */
+export function guarded(command: string, setExitCode: (code: number) => void, action: () => Promise<number | void>): Promise<void> {
+  return action().then(
+    (code) => setExitCode(code ?? EXIT.ok),
+    (err: unknown) => {
+      stderrLine(`roadmapx-ai ${command}: ${messageOf(err)}`);
+      setExitCode(exitCodeOf(err));
+    },
+  );
+}
+
+/** The service context for a command: configuration from the environment, progress and costs on stderr. */
+export function commandContext(): ServiceContext {
+  const { createServiceContext } = require("../services/context") as typeof import("../services/context");
+  return createServiceContext({ logger: { info: stderrLine, warn: (m) => stderrLine(`! ${m}`) } });
+}
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a whole number of 1 or more`);
+  return n;
+}
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`"${value}" is not a number above 0`);
+  return n;
+}
+
+export function requireFile(file: string, option = "--file"): void {
+  if (!existsSync(file)) throw new CliError(`${option}: ${file} does not exist`, EXIT.usage);
+}
