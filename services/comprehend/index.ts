@@ -224,7 +224,7 @@ interface OpState {
 
 interface DocState<T> {
   text: string;
-  ops: Map<Operation, OpState>;
+  ops: Partial<Record<Operation, OpState>>;
   /** Operations (detection included) not finished yet; the document is yielded at 0. */
   remaining: number;
   out: AnalyzedDocument<T>;
@@ -258,13 +258,25 @@ class Deferred {
 
 /** One analyzeMany run: documents in flight, batch buffers, calls outstanding. */
 class AnalyzeRun<T> {
-  readonly docs = new Map<number, DocState<T>>();
+  /** Documents read and not yet yielded, in a ring indexed by position (the window bounds it). */
+  private readonly ring: (DocState<T> | undefined)[];
   nextIndex = 0;
   emitIndex = 0;
   outstanding = 0;
   fatal: unknown;
+  sourceDone = false;
+  private stopped = false;
   private readonly buffers = new Map<string, WorkItem<T>[]>();
+  /** Wakes the consumer side: a call finished, a document finished on arrival, the input ended. */
   private wake = new Deferred();
+  /** Wakes the reader when the window has room again (or the run stops). */
+  private space: Deferred | undefined;
+  /** True while the reader waits for the next input document (not for room in the window). */
+  private readingInput = false;
+  private lastAdmitAt = 0;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private readonly maxInFlight: number;
+  private readonly maxBatchWait: number;
   private readonly limiter: RateLimiter;
   private readonly slots: Semaphore;
   private readonly getText: (item: T) => string;
@@ -276,12 +288,31 @@ class AnalyzeRun<T> {
     private readonly service: ComprehendService,
     private readonly options: AnalyzeOptions<T>,
   ) {
+    this.maxInFlight = Math.ceil((options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT) / BATCH_SIZE) * BATCH_SIZE;
+    this.ring = new Array<DocState<T> | undefined>(this.maxInFlight).fill(undefined);
+    this.maxBatchWait = options.maxBatchWaitMs ?? DEFAULT_MAX_BATCH_WAIT_MS;
     this.limiter = new RateLimiter(options.tps ?? DEFAULT_TPS);
     this.slots = new Semaphore(options.concurrency ?? DEFAULT_CONCURRENCY);
     this.getText = options.getText ?? defaultText;
     this.auto = (options.language ?? "en") === "auto";
     this.batch = options.batch ?? true;
     this.stats = options.stats ?? emptyStats();
+  }
+
+  /** The next document in input order, once every operation on it is done. */
+  takeReady(): DocState<T> | undefined {
+    if (this.emitIndex >= this.nextIndex) return undefined;
+    const slot = this.emitIndex % this.maxInFlight;
+    const doc = this.ring[slot];
+    if (!doc || doc.remaining !== 0) return undefined;
+    this.ring[slot] = undefined;
+    this.emitIndex++;
+    return doc;
+  }
+
+  /** True when every document read has been yielded. */
+  get drained(): boolean {
+    return this.emitIndex === this.nextIndex;
   }
 
   get woken(): Promise<void> {
@@ -294,17 +325,105 @@ class AnalyzeRun<T> {
     w.resolve();
   }
 
+  /**
+   * Reads the input into the run, holding at most maxInFlight documents not yet yielded. Runs beside
+   * the consumer, so documents are admitted while results are being handed out.
+   */
+  async pump(source: AsyncIterable<T> | Iterable<T>): Promise<void> {
+    const input = toAsyncIterator(source);
+    let ended = false;
+    try {
+      for (;;) {
+        while (!this.stopped && this.fatal === undefined && this.nextIndex - this.emitIndex >= this.maxInFlight) {
+          this.flushIfStalled();
+          this.space = new Deferred();
+          await this.space.promise;
+        }
+        if (this.stopped || this.fatal !== undefined) break;
+        this.readingInput = true;
+        const next = await input.next();
+        this.readingInput = false;
+        if (next.done) {
+          ended = true;
+          break;
+        }
+        if (this.stopped) break;
+        this.admit(next.value);
+        this.lastAdmitAt = performance.now();
+        this.armLinger();
+      }
+    } catch (err) {
+      ended = true; // a source that threw is finished
+      this.fatal ??= err;
+    } finally {
+      this.readingInput = false;
+      clearTimeout(this.lingerTimer);
+      if (ended) {
+        this.sourceDone = true;
+        this.flush();
+      } else {
+        await input.return?.();
+      }
+      this.notify();
+    }
+  }
+
+  /** The consumer took documents: the reader may go on. */
+  roomMade(): void {
+    const space = this.space;
+    this.space = undefined;
+    space?.resolve();
+  }
+
+  /** The consumer stopped early (break, return, error): stop reading and let calls in flight end. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.lingerTimer);
+    this.roomMade();
+  }
+
+  /**
+   * Nothing more can come in (input ended, or the window is full) and no call is on its way: what
+   * waits in partial batches goes now, or the run would wait forever.
+   */
+  private flushIfStalled(): void {
+    if (this.outstanding === 0 && (this.sourceDone || this.nextIndex - this.emitIndex >= this.maxInFlight)) this.flush();
+  }
+
+  /**
+   * Partial batches wait for more input, but not for long: once the input has been quiet for
+   * maxBatchWait they are sent. One timer, re-armed at most once per wait period.
+   */
+  private armLinger(): void {
+    if (this.lingerTimer !== undefined || !this.hasPartialBatches()) return;
+    const check = () => {
+      this.lingerTimer = undefined;
+      if (!this.readingInput || this.stopped) return;
+      const quiet = performance.now() - this.lastAdmitAt;
+      if (quiet >= this.maxBatchWait) this.flush();
+      else this.lingerTimer = setTimeout(check, this.maxBatchWait - quiet);
+    };
+    this.lingerTimer = setTimeout(check, this.maxBatchWait);
+  }
+
   hasPartialBatches(): boolean {
     for (const b of this.buffers.values()) if (b.length > 0) return true;
     return false;
   }
 
   admit(input: T): void {
+    const index = this.nextIndex;
+    this.start(input);
+    // A document refused on arrival (empty, invalid) is ready at once: wake the consumer if it is next.
+    if (index === this.emitIndex && this.ring[index % this.maxInFlight]?.remaining === 0) this.notify();
+  }
+
+  private start(input: T): void {
     const index = this.nextIndex++;
     this.stats.documents++;
     const ops = this.options.operations;
-    const doc: DocState<T> = { text: "", ops: new Map(), remaining: 0, out: { index, input, results: {}, errors: {} } };
-    this.docs.set(index, doc);
+    const doc: DocState<T> = { text: "", ops: {}, remaining: 0, out: { index, input, results: {}, errors: {} } };
+    this.ring[index % this.maxInFlight] = doc;
     let text: string;
     try {
       text = this.getText(input);
@@ -361,7 +480,7 @@ class AnalyzeRun<T> {
     }
     if (pieces.length > 1) this.stats.splitDocuments++;
     const pieceBytes = pieces.map((p) => (pieces.length === 1 ? bytes : Buffer.byteLength(p.text, "utf8")));
-    doc.ops.set(op, { pieces, bytes: pieceBytes, results: new Array(pieces.length), left: pieces.length, failed: false });
+    doc.ops[op] = { pieces, bytes: pieceBytes, results: new Array(pieces.length), left: pieces.length, failed: false };
     pieces.forEach((p, piece) => this.route({ doc, op, piece, text: p.text, language, attempt: 1 }, pieceBytes[piece] ?? 0));
   }
 
@@ -406,6 +525,7 @@ class AnalyzeRun<T> {
       })
       .finally(() => {
         this.outstanding--;
+        this.flushIfStalled();
         this.notify();
       });
   }
@@ -456,7 +576,7 @@ class AnalyzeRun<T> {
   }
 
   private itemFailed(item: WorkItem<T>, code: string, message: string, retryable = RETRYABLE.has(code)): void {
-    const state = item.doc.ops.get(item.op);
+    const state = item.doc.ops[item.op];
     if (!state || state.failed) return;
     if (retryable && item.attempt < 2) {
       this.stats.retriedItems++;
@@ -469,7 +589,7 @@ class AnalyzeRun<T> {
   }
 
   private pieceDone(item: WorkItem<T>, result: unknown): void {
-    const state = item.doc.ops.get(item.op);
+    const state = item.doc.ops[item.op];
     if (!state || state.failed) return;
     state.results[item.piece] = result;
     if (--state.left > 0) return;
@@ -477,7 +597,7 @@ class AnalyzeRun<T> {
   }
 
   private finishOp(doc: DocState<T>, op: Operation, result: unknown, error: DocumentError | undefined): void {
-    doc.ops.delete(op);
+    delete doc.ops[op];
     doc.remaining--;
     const wanted = this.options.operations.includes(op);
     if (error) {
@@ -502,7 +622,7 @@ class AnalyzeRun<T> {
     }
     if (doc.remaining === 0) {
       doc.text = "";
-      doc.ops.clear();
+      doc.ops = {};
     }
   }
 }
@@ -619,54 +739,23 @@ export class ComprehendService {
    */
   async *analyzeMany<T>(source: AsyncIterable<T> | Iterable<T>, options: AnalyzeOptions<T>): AsyncGenerator<AnalyzedDocument<T>, void, undefined> {
     checkAnalyzeOptions(options);
-    const maxInFlight = Math.ceil((options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT) / BATCH_SIZE) * BATCH_SIZE;
-    const maxBatchWait = options.maxBatchWaitMs ?? DEFAULT_MAX_BATCH_WAIT_MS;
     const run = new AnalyzeRun<T>(this, options);
-    const input = toAsyncIterator(source);
-    let pending: Promise<IteratorResult<T>> | undefined;
-    let sourceDone = false;
+    void run.pump(source);
     try {
       for (;;) {
-        for (let doc = run.docs.get(run.emitIndex); doc && doc.remaining === 0; doc = run.docs.get(run.emitIndex)) {
-          run.docs.delete(run.emitIndex++);
+        const woken = run.woken;
+        let yielded = false;
+        for (let doc = run.takeReady(); doc; doc = run.takeReady()) {
+          yielded = true;
           yield doc.out;
         }
+        if (yielded) run.roomMade();
         if (run.fatal !== undefined) throw run.fatal;
-        if (sourceDone && run.docs.size === 0) return;
-        if (!sourceDone && !pending && run.nextIndex - run.emitIndex < maxInFlight) pending = input.next();
-        if (!pending && run.outstanding === 0) {
-          // Nothing can come in and nothing is on its way: what waits in partial batches goes now.
-          if (run.flush() === 0) throw new Error("analyzeMany: internal error, documents are waiting but nothing is in progress");
-          continue;
-        }
-        let arrived = false;
-        let lingered = false;
-        let timer: NodeJS.Timeout | undefined;
-        const waits: Promise<unknown>[] = [run.woken];
-        if (pending) {
-          waits.push(pending.then(() => (arrived = true)));
-          if (run.hasPartialBatches()) waits.push(new Promise<void>((r) => (timer = setTimeout(() => r(void (lingered = true)), maxBatchWait))));
-        }
-        try {
-          await Promise.race(waits);
-        } finally {
-          clearTimeout(timer);
-        }
-        if (pending && arrived) {
-          const next = await pending;
-          pending = undefined;
-          if (next.done) {
-            sourceDone = true;
-            run.flush();
-          } else {
-            run.admit(next.value);
-          }
-        } else if (lingered) {
-          run.flush();
-        }
+        if (run.sourceDone && run.drained) return;
+        await woken;
       }
     } finally {
-      if (!sourceDone) await input.return?.();
+      run.stop();
     }
   }
 }

@@ -285,6 +285,45 @@ describe("Comprehend analyzeMany with the Batch APIs (aws-sdk-client-mock: moto 
     expect(seen.read).to.be.at.most(101, "reading stopped at the first window");
   });
 
+  it("stops reading when the consumer stops early, and closes the source", async () => {
+    let read = 0;
+    let closed = false;
+    async function* endless() {
+      try {
+        for (let i = 0; ; i++) {
+          read++;
+          yield `document ${i} is great`;
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    const taken: number[] = [];
+    for await (const doc of service.analyzeMany(endless(), { operations: ["sentiment"], ...fast, maxInFlight: 50 })) {
+      taken.push(doc.index);
+      if (taken.length === 30) break;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(taken).to.deep.equal([...Array(30).keys()]);
+    expect(closed).to.equal(true);
+    expect(read).to.be.at.most(30 + 50 + 1, "no more than the window was read ahead");
+  });
+
+  it("ends the stream with the source's own error when the source fails", async () => {
+    async function* failing() {
+      yield "first document is great";
+      throw new Error("cursor lost: connection to the database closed");
+    }
+    const seen: number[] = [];
+    let error: unknown;
+    try {
+      for await (const doc of service.analyzeMany(failing(), { operations: ["sentiment"], ...fast })) seen.push(doc.index);
+    } catch (err) {
+      error = err;
+    }
+    expect((error as Error).message).to.equal("cursor lost: connection to the database closed");
+  });
+
   it("splits an oversize document for sentiment into batched pieces and combines the sentiment", async () => {
     const long = `${"This is a great plan. ".repeat(300)}${"An awful outcome. ".repeat(100)}`; // 8,400 bytes
     const out = await collect(service.analyzeMany([long, "short and great"], { operations: ["sentiment"], ...fast }));
