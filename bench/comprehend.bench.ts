@@ -16,6 +16,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import { ComprehendStub } from "../local/comprehend-stub";
+import { WORKER_LOADER } from "./loader";
 
 const QUOTA_TPS = 50;
 const LATENCY_MS = 50;
@@ -39,7 +40,7 @@ async function run(stub: ComprehendStub, documents: number, tps: number, concurr
   // Asynchronously: the stub answers from this process's event loop while the child runs.
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ["--import", "tsx", join(__dirname, "workers", "comprehend-stream.ts"), stub.endpoint, String(documents), String(tps), String(concurrency), mode],
+    [...WORKER_LOADER, join(__dirname, "workers", "comprehend-stream.ts"), stub.endpoint, String(documents), String(tps), String(concurrency), mode],
     { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" }, encoding: "utf8" },
   );
   return JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as RunResult;

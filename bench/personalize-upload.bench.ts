@@ -12,6 +12,7 @@ import { once } from "node:events";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { DUMMY_CREDENTIALS, Emulator } from "../local/emulator";
 import { AwsClients } from "../services/aws/clients";
+import { WORKER_LOADER } from "./loader";
 
 const MIB = 1024 * 1024;
 const SIZE_MIB = Number(process.env["BENCH_CSV_MIB"] ?? 1024);
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
       await fresh();
       const out = execFileSync(
         process.execPath,
-        ["--import", "tsx", join(__dirname, "workers", "upload-validated.ts"), emulator.endpoint, BUCKET, "personalize/ours.csv", file],
+        [...WORKER_LOADER, join(__dirname, "workers", "upload-validated.ts"), emulator.endpoint, BUCKET, "personalize/ours.csv", file],
         { env: process.env, stdio: ["ignore", "pipe", "inherit"] },
       ).toString();
       const result = JSON.parse(out) as { seconds: number; maxRssMiB: number; rows: number; valid: boolean };
