@@ -84,7 +84,8 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
     .addOption(new Option("--mode <mode>", "FULL replaces the dataset; INCREMENTAL adds to it").choices(["FULL", "INCREMENTAL"]).default("FULL"))
     .option("--schema <file>", "a custom Avro schema (JSON)")
     .option("--no-wait", "return once the import job has started")
-    .action((o: { datasetArn: string; type: string; file: string; key?: string; mode: "FULL" | "INCREMENTAL"; schema?: string; wait: boolean }) =>
+    .option("--upload-concurrency <n>", "8 MiB parts uploaded at once (default 2; more for high-latency links, 8 MiB of memory each)", positiveInt)
+    .action((o: { datasetArn: string; type: string; file: string; key?: string; mode: "FULL" | "INCREMENTAL"; schema?: string; wait: boolean; uploadConcurrency?: number }) =>
       guarded("personalize", setExitCode, async () => {
         requireFile(o.file);
         const schema = readSchema(o.type, o.schema);
@@ -95,6 +96,7 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
           schema,
           mode: o.mode,
           wait: o.wait,
+          ...(o.uploadConcurrency ? { uploadConcurrency: o.uploadConcurrency } : {}),
           // A batch process: keep the upload's memory flat (services/memory.ts).
           collectGarbageEveryBytes: BATCH_COLLECT_EVERY_MIB * 1024 * 1024,
           onProgress: (p) => {

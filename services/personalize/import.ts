@@ -47,6 +47,8 @@ export interface ImportOptions {
   pollIntervalMs?: number;
   maxPollIntervalMs?: number;
   partSize?: number;
+  /** Parts uploaded at once (default 2, see DEFAULT_UPLOAD_CONCURRENCY); each holds partSize bytes. */
+  uploadConcurrency?: number;
   /** See UploadOptions.collectGarbageEveryBytes (for batch processes). */
   collectGarbageEveryBytes?: number;
   onProgress?: (progress: ImportProgress) => void;
@@ -112,6 +114,7 @@ export async function importDataset(
   const { uri, report } = await uploadValidated(ctx, objectKey, source, schema, {
     maxBytes: MAX_IMPORT_BYTES[mode],
     ...(options.partSize ? { partSize: options.partSize } : {}),
+    ...(options.uploadConcurrency ? { queueSize: options.uploadConcurrency } : {}),
     ...(options.collectGarbageEveryBytes ? { collectGarbageEveryBytes: options.collectGarbageEveryBytes } : {}),
     onProgress: (p) => options.onProgress?.({ phase: "upload", bytes: p.loaded, elapsedMs: elapsed() }),
   });

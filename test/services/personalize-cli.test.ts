@@ -44,6 +44,7 @@ describe("roadmapx-ai personalize (CLI)", function () {
       [["validate", "--type", "items", "--file", join(dir, "items.csv"), "--schema", join(dir, "broken.json")], /broken\.json is not JSON/],
       [["import", "--type", "interactions", "--file", join(CORPUS, "good-interactions.csv")], /required option '--dataset-arn <arn>' not specified/],
       [["import", "--dataset-arn", "arn:aws:personalize:us-east-1:123456789012:dataset/g/INTERACTIONS", "--type", "interactions", "--file", join(CORPUS, "good-interactions.csv"), "--mode", "PARTIAL"], /Allowed choices are FULL, INCREMENTAL/],
+      [["import", "--dataset-arn", "arn:aws:personalize:us-east-1:123456789012:dataset/g/INTERACTIONS", "--type", "interactions", "--file", join(CORPUS, "good-interactions.csv"), "--upload-concurrency", "0"], /"0" is not a whole number of 1 or more/],
       [["deploy", "--solution-arn", "s", "--solution-version-arn", "v", "--campaign-name", "c", "--min-tps", "0"], /"0" is not a whole number of 1 or more/],
       [["cleanup", "--dataset-group-arn", "arn:g"], /run again with --yes to confirm/],
     ] as const) {

@@ -245,6 +245,38 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
     expect((await stored.Body?.transformToString())?.length).to.equal(data.length);
   });
 
+  it("keeps at most uploadConcurrency parts in flight: 2 by default, more when asked", async () => {
+    jobGoes("ACTIVE", "ACTIVE");
+    const data = csv(800_000); // about 26 MiB: six 5 MiB parts
+    const peaks: number[] = [];
+    for (const uploadConcurrency of [undefined, 4]) {
+      const clients = ctx.makeClients();
+      let active = 0;
+      let peak = 0;
+      clients.s3.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName !== "UploadPartCommand") return next(args);
+          peak = Math.max(peak, ++active);
+          try {
+            // Slow parts, so that every part the uploader allows at once is in flight together.
+            await new Promise((r) => setTimeout(r, 150));
+            return await next(args);
+          } finally {
+            active--;
+          }
+        },
+        { step: "finalizeRequest", name: "countPartsInFlight" },
+      );
+      await service(clients).importDataset(DATASET, data, `personalize/parallel-${uploadConcurrency ?? "default"}.csv`, {
+        sleep: noSleep,
+        partSize: 5 * 1024 * 1024,
+        ...(uploadConcurrency ? { uploadConcurrency } : {}),
+      });
+      peaks.push(peak);
+    }
+    expect(peaks).to.deep.equal([2, 4]);
+  });
+
   it("INCREMENTAL needs an earlier FULL import that is ACTIVE, checked before anything is uploaded", async () => {
     personalize.on(ListDatasetImportJobsCommand).resolves({ datasetImportJobs: [{ status: "CREATE FAILED" }] });
     let caught: unknown;
