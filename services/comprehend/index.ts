@@ -256,6 +256,9 @@ class Deferred {
   }
 }
 
+/** What a call queued before the run halted resolves to instead of an answer. */
+const CANCELLED: unique symbol = Symbol("cancelled");
+
 /** One analyzeMany run: documents in flight, batch buffers, calls outstanding. */
 class AnalyzeRun<T> {
   /** Documents read and not yet yielded, in a ring indexed by position (the window bounds it). */
@@ -273,6 +276,8 @@ class AnalyzeRun<T> {
   private space: Deferred | undefined;
   /** True while the reader waits for the next input document (not for room in the window). */
   private readingInput = false;
+  /** What closing the source threw after the consumer stopped (reported, not lost). */
+  closeError: unknown;
   private lastAdmitAt = 0;
   private lingerTimer: NodeJS.Timeout | undefined;
   private readonly maxInFlight: number;
@@ -330,9 +335,11 @@ class AnalyzeRun<T> {
    * the consumer, so documents are admitted while results are being handed out.
    */
   async pump(source: AsyncIterable<T> | Iterable<T>): Promise<void> {
-    const input = toAsyncIterator(source);
+    let input: AsyncIterator<T> | undefined;
     let ended = false;
     try {
+      // Inside the try: a source that throws when opened (a closed cursor) ends the run with that error.
+      input = toAsyncIterator(source);
       for (;;) {
         while (!this.stopped && this.fatal === undefined && this.nextIndex - this.emitIndex >= this.maxInFlight) {
           this.flushIfStalled();
@@ -340,17 +347,19 @@ class AnalyzeRun<T> {
           await this.space.promise;
         }
         if (this.stopped || this.fatal !== undefined) break;
+        // Whatever waits in partial batches (documents admitted earlier, items routed after a
+        // language detection or for a retry) goes once the input has been quiet for maxBatchWait.
+        this.armLinger();
         this.readingInput = true;
         const next = await input.next();
         this.readingInput = false;
+        if (this.stopped) break;
         if (next.done) {
           ended = true;
           break;
         }
-        if (this.stopped) break;
         this.admit(next.value);
         this.lastAdmitAt = performance.now();
-        this.armLinger();
       }
     } catch (err) {
       ended = true; // a source that threw is finished
@@ -362,7 +371,11 @@ class AnalyzeRun<T> {
         this.sourceDone = true;
         this.flush();
       } else {
-        await input.return?.();
+        try {
+          await input?.return?.();
+        } catch (err) {
+          this.closeError = err;
+        }
       }
       this.notify();
     }
@@ -373,6 +386,16 @@ class AnalyzeRun<T> {
     const space = this.space;
     this.space = undefined;
     space?.resolve();
+  }
+
+  /** The consumer stopped, or a fatal error ended the run: nothing more is sent. */
+  private get halted(): boolean {
+    return this.stopped || this.fatal !== undefined;
+  }
+
+  /** True while the reader waits on the source (closing it then would wait for that read). */
+  get reading(): boolean {
+    return this.readingInput;
   }
 
   /** The consumer stopped early (break, return, error): stop reading and let calls in flight end. */
@@ -492,6 +515,7 @@ class AnalyzeRun<T> {
       if (!buffer) this.buffers.set(key, (buffer = []));
       buffer.push(item);
       if (buffer.length >= BATCH_SIZE) this.buffers.set(key, []), this.sendBatch(buffer);
+      else if (this.readingInput) this.armLinger();
     } else {
       this.sendSingle(item);
     }
@@ -499,6 +523,7 @@ class AnalyzeRun<T> {
 
   /** Sends every partly filled batch; returns how many calls that started. */
   flush(): number {
+    if (this.halted) return 0;
     let sent = 0;
     for (const [key, buffer] of this.buffers) {
       if (buffer.length === 0) continue;
@@ -510,13 +535,18 @@ class AnalyzeRun<T> {
   }
 
   private call<R>(send: () => Promise<R>, onResult: (r: R) => void, onError: (err: unknown) => void): void {
+    if (this.halted) return;
     this.outstanding++;
     void this.slots
       .run(async () => {
         await this.limiter.acquire();
+        // Queued before the consumer stopped or a fatal error: not sent (it would be billed for nothing).
+        if (this.halted) return CANCELLED;
         return send();
       })
-      .then(onResult, (err: unknown) => {
+      .then((r) => {
+        if (r !== CANCELLED) onResult(r);
+      }, (err: unknown) => {
         if (isFatal(err)) this.fatal ??= err;
         else onError(err);
       })
@@ -740,7 +770,8 @@ export class ComprehendService {
   async *analyzeMany<T>(source: AsyncIterable<T> | Iterable<T>, options: AnalyzeOptions<T>): AsyncGenerator<AnalyzedDocument<T>, void, undefined> {
     checkAnalyzeOptions(options);
     const run = new AnalyzeRun<T>(this, options);
-    void run.pump(source);
+    // pump() never rejects: what the source throws becomes run.fatal or run.closeError.
+    const pumping = run.pump(source);
     try {
       for (;;) {
         const woken = run.woken;
@@ -756,6 +787,16 @@ export class ComprehendService {
       }
     } finally {
       run.stop();
+      if (!run.reading) {
+        // The source is being closed now: wait for it, and let what closing it threw reach the caller.
+        await pumping;
+        if (run.closeError !== undefined) throw run.closeError;
+      } else {
+        // A read is pending on a slow source; the source is closed when it answers. Not worth a wait.
+        void pumping.then(() => {
+          if (run.closeError !== undefined) this.ctx.logger.warn(`comprehend: closing the input failed: ${String((run.closeError as Error)?.message ?? run.closeError)}`);
+        });
+      }
     }
   }
 }

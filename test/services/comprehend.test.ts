@@ -324,6 +324,72 @@ describe("Comprehend analyzeMany with the Batch APIs (aws-sdk-client-mock: moto 
     expect((error as Error).message).to.equal("cursor lost: connection to the database closed");
   });
 
+  it("ends the stream with the error of a source that cannot even be opened", async () => {
+    const closedCursor: AsyncIterable<string> = {
+      [Symbol.asyncIterator]() {
+        throw new Error("cursor closed");
+      },
+    };
+    let error: unknown;
+    try {
+      for await (const _ of service.analyzeMany(closedCursor, { operations: ["sentiment"], ...fast })) expect.fail("no document");
+    } catch (err) {
+      error = err;
+    }
+    expect((error as Error).message).to.equal("cursor closed");
+    expect(mock.calls()).to.have.length(0);
+  });
+
+  it("hands what closing the source threw to the consumer that stopped, instead of losing it", async () => {
+    async function* source() {
+      try {
+        for (let i = 0; ; i++) yield `Review ${i}: a great roadmap`;
+      } finally {
+        // biome-ignore lint/correctness/noUnsafeFinally: the point of the test
+        throw new Error("could not release the database cursor");
+      }
+    }
+    let error: unknown;
+    try {
+      for await (const _ of service.analyzeMany(source(), { operations: ["sentiment"], ...fast, maxInFlight: 25 })) break;
+    } catch (err) {
+      error = err;
+    }
+    expect((error as Error | undefined)?.message).to.equal("could not release the database cursor");
+  });
+
+  it("sends nothing more once the consumer stops: calls queued behind the concurrency limit are dropped", async () => {
+    mock.on(BatchDetectSentimentCommand).callsFake(async (input: BatchDetectSentimentCommandInput) => {
+      await new Promise((r) => setTimeout(r, 30)); // slow answers: the later batches are still queued at the break
+      return { ResultList: (input.TextList ?? []).map((t, Index) => ({ Index, ...fakeSentiment(t) })), ErrorList: [] };
+    });
+    let atBreak = -1;
+    for await (const _ of service.analyzeMany(documents(1000, sentimentDoc), { operations: ["sentiment"], tps: 1_000_000, concurrency: 1, maxInFlight: 100 })) {
+      atBreak = mock.commandCalls(BatchDetectSentimentCommand).length;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const after = mock.commandCalls(BatchDetectSentimentCommand).length;
+    expect(after).to.equal(atBreak, "no call started after the break");
+    expect(after).to.be.at.most(2, "four batches were read; at most the one in flight and the next had started");
+  });
+
+  it("with language auto, sends the batches that follow detection when the input goes quiet, not when it resumes", async () => {
+    let resumed = false;
+    async function* slowSource() {
+      for (let i = 0; i < 3; i++) yield `Review ${i}: the release went out on time and everyone is happy`;
+      await new Promise((r) => setTimeout(r, 1500));
+      resumed = true;
+      yield "Review 3: one more, after a long pause in the input";
+    }
+    const arrivedBeforeResume: boolean[] = [];
+    for await (const doc of service.analyzeMany(slowSource(), { operations: ["sentiment"], language: "auto", ...fast, maxBatchWaitMs: 50 })) {
+      arrivedBeforeResume.push(!resumed);
+      expect(doc.results.sentiment?.sentiment).to.be.a("string");
+    }
+    expect(arrivedBeforeResume).to.deep.equal([true, true, true, false]);
+  });
+
   it("splits an oversize document for sentiment into batched pieces and combines the sentiment", async () => {
     const long = `${"This is a great plan. ".repeat(300)}${"An awful outcome. ".repeat(100)}`; // 8,400 bytes
     const out = await collect(service.analyzeMany([long, "short and great"], { operations: ["sentiment"], ...fast }));
