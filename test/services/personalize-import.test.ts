@@ -251,6 +251,7 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
     const peaks: number[] = [];
     for (const uploadConcurrency of [undefined, 4]) {
       const clients = ctx.makeClients();
+      const allowed = uploadConcurrency ?? 2;
       let active = 0;
       let peak = 0;
       clients.s3.middlewareStack.add(
@@ -258,8 +259,10 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
           if (context.commandName !== "UploadPartCommand") return next(args);
           peak = Math.max(peak, ++active);
           try {
-            // Slow parts, so that every part the uploader allows at once is in flight together.
-            await new Promise((r) => setTimeout(r, 150));
+            // Each part waits (up to 1 s) until as many parts as allowed are in flight, so the peak
+            // does not depend on how fast this machine validates; more would show as a higher peak.
+            for (let waited = 0; active < allowed && waited < 1000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+            await new Promise((r) => setTimeout(r, 20));
             return await next(args);
           } finally {
             active--;
