@@ -15,6 +15,7 @@
 import { isUtf8 } from "node:buffer";
 import { Transform, type TransformCallback } from "node:stream";
 import { parse as parseCsvSync } from "csv-parse/sync";
+import { checkLines, type FastLineTarget, fastLinesAvailable } from "./fast-lines";
 import { type DatasetSchema, type FieldSpec, ID_FIELDS, MAX_ID_LENGTH, TIMESTAMP_FIELDS } from "./schemas";
 
 export type IssueKind =
@@ -91,6 +92,11 @@ export interface ValidatorOptions {
   maxReported?: number;
   /** Called once, with the first error, as soon as it is found (import aborts the upload here). */
   onFirstError?: (issue: CsvIssue) => void;
+  /**
+   * Let the WebAssembly scanner vouch for simple lines (default true; see fast-lines.ts). The
+   * report is the same either way: false is for tests that prove it.
+   */
+  fastPath?: boolean;
 }
 
 /** FNV-1a over a byte range: users are tracked by hash, so a million IDs cost no strings. */
@@ -101,9 +107,11 @@ function hashBytes(buf: Buffer, start: number, end: number): number {
 }
 
 /**
- * Validates a CSV fed to it chunk by chunk. It works on the bytes: lines are found with a native
- * search for "\n", UTF-8 is checked per block of whole lines, and fields are checked in place; a
- * string is made only for quoted lines, the header, and values it reports.
+ * Validates a CSV fed to it chunk by chunk. It works on the bytes: UTF-8 is checked per block of
+ * whole lines (natively), and fields are checked in place; a string is made only for quoted lines,
+ * the header, and values it reports. Simple lines (no quotes, values that pass their column's
+ * inline check) are vouched for by a WebAssembly scanner (fast-lines.ts); every other line, and
+ * every report, comes from the TypeScript path below.
  */
 export class CsvValidator {
   /** The unfinished last line of the previous chunk (a copy). */
@@ -133,6 +141,10 @@ export class CsvValidator {
   private seenUsers: Set<number> | undefined = new Set();
   private repeatedUsers = new Set<number>();
   private usersOverflowed = false;
+  /** Set once the header is read, when the WebAssembly fast path can take this file's lines. */
+  private fastLines: FastLineTarget | undefined;
+  /** Lines the fast path vouched for (a diagnostic for tests and benchmarks). */
+  linesOnFastPath = 0;
 
   constructor(
     readonly schema: DatasetSchema,
@@ -205,6 +217,24 @@ export class CsvValidator {
    */
   private block(buf: Buffer, start: number, last: number): void {
     const utf8Ok = isUtf8(buf.subarray(start, last));
+    if (utf8Ok && this.fastLines?.fastPathOpen) {
+      checkLines(this.fastLines, buf, start, last);
+      return;
+    }
+    this.scanBlock(buf, start, last, utf8Ok, utf8Ok);
+  }
+
+  /** While the fast path may take lines: after the header, outside multi-line records, user counting done. */
+  private get fastPathOpen(): boolean {
+    return this.header !== undefined && !this.continuation && this.pendingEmptyLine === undefined && this.seenUsers === undefined;
+  }
+
+  /**
+   * The general path for buf[start..last]: every kind of line, every error. With `mayGoFast`, the
+   * rest of the block goes to the fast path as soon as it opens (after the header, once user
+   * counting is done); the fast path's own calls pass false, so the two never call each other back.
+   */
+  private scanBlock(buf: Buffer, start: number, last: number, utf8Ok: boolean, mayGoFast = false): void {
     // The bytes as 32-bit words too: four bytes with no "\n", "," or '"' are skipped in one step.
     const base = buf.byteOffset;
     const words = new Int32Array(buf.buffer, 0, buf.buffer.byteLength >> 2);
@@ -240,6 +270,10 @@ export class CsvValidator {
           commas[count++] = i;
         } else if (b === NEWLINE) {
           this.line(buf, lineStart, i, count, quoted, utf8Ok);
+          if (mayGoFast && i < last && this.fastLines?.fastPathOpen) {
+            checkLines(this.fastLines, buf, i + 1, last);
+            return;
+          }
           lineStart = i + 1;
           count = 0;
           quoted = false;
@@ -385,6 +419,26 @@ export class CsvValidator {
       }
     }
     this.userColumn = this.schema.type === "interactions" ? names.indexOf("USER_ID") : -1;
+    if (this.userColumn < 0) this.seenUsers = undefined;
+    // A column that always needs its full check (categorical, nullable ID...) would stop the scanner
+    // on every line: such files take the general path throughout.
+    if (this.options.fastPath !== false && !this.fast.includes(FAST_NONE) && fastLinesAvailable(names.length)) {
+      const validator = this;
+      this.fastLines = {
+        codes: this.fast,
+        maxima: this.fastMax,
+        maxIdBytes: MAX_ID_BYTES,
+        simpleLines: (count) => {
+          this.lineNumber += count;
+          this.rows += count;
+          this.linesOnFastPath += count;
+        },
+        otherLines: (buf, start, last) => this.scanBlock(buf, start, last, true),
+        get fastPathOpen() {
+          return validator.fastPathOpen;
+        },
+      };
+    }
   }
 
   /**
