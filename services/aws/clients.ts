@@ -9,13 +9,13 @@ import type { KMSClient } from "@aws-sdk/client-kms";
 import type { PersonalizeClient } from "@aws-sdk/client-personalize";
 import type { PersonalizeEventsClient } from "@aws-sdk/client-personalize-events";
 import type { PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
-import type { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client, ServiceInputTypes as S3Input, ServiceOutputTypes as S3Output } from "@aws-sdk/client-s3";
 import type { SageMakerClient } from "@aws-sdk/client-sagemaker";
 import type { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import type { STSClient } from "@aws-sdk/client-sts";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, FinalizeRequestMiddleware } from "@smithy/types";
 
 export interface AwsClientOptions {
   region: string;
@@ -51,6 +51,28 @@ export type AnyClient =
   | SageMakerClient
   | SageMakerRuntimeClient
   | ComprehendClient;
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/**
+ * Multipart parts are sent with `x-amz-content-sha256: UNSIGNED-PAYLOAD` instead of a SHA-256 of
+ * each part in the signature, as AWS's own transfer clients do: every part already carries a CRC32
+ * checksum that S3 verifies, and HTTPS protects it in transit. Hashing cost ~0.8 s of CPU per GiB.
+ * Only over HTTPS or to a loopback endpoint (the local emulator): over plain HTTP to another host
+ * the signature stays the body's only protection against tampering.
+ */
+function skipPartPayloadHash(client: S3Client): void {
+  const middleware: FinalizeRequestMiddleware<S3Input, S3Output> = (next, context) => async (args) => {
+    const request = args.request as { protocol?: string; hostname?: string; headers?: Record<string, string> };
+    const hasChecksum = Object.keys(request.headers ?? {}).some((h) => h.toLowerCase().startsWith("x-amz-checksum-"));
+    const secure = request.protocol === "https:" || LOOPBACK_HOSTS.has(request.hostname ?? "");
+    if (context.commandName === "UploadPartCommand" && hasChecksum && secure && request.headers) {
+      request.headers["x-amz-content-sha256"] = "UNSIGNED-PAYLOAD";
+    }
+    return next(args);
+  };
+  client.middlewareStack.addRelativeTo(middleware, { relation: "before", toMiddleware: "httpSigningMiddleware", name: "unsignedPartPayload" });
+}
 
 /** True when S3 calls go to a custom endpoint (the emulator): it needs path-style addressing. */
 function hasEndpointOverride(options: AwsClientOptions): boolean {
@@ -96,10 +118,8 @@ export class AwsClients {
   }
 
   get s3(): S3Client {
-    return this.get(
-      "s3",
-      () =>
-        new (require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3")).S3Client({
+    return this.get("s3", () => {
+      const client = new (require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3")).S3Client({
           ...this.common(this.options.s3Region ?? this.options.region),
           forcePathStyle: hasEndpointOverride(this.options),
           // Expect: 100-continue (sent by default for bodies of 2 MiB or more) makes the SDK open a
@@ -107,8 +127,10 @@ export class AwsClients {
           // before sending the body. A multipart upload pays that on every part; what it saves
           // (not sending a body S3 would refuse) is one part's worth of bytes.
           expectContinueHeader: false,
-        }),
-    );
+        });
+      skipPartPayloadHash(client);
+      return client;
+    });
   }
   get iam(): IAMClient {
     return this.get("iam", () => new (require("@aws-sdk/client-iam") as typeof import("@aws-sdk/client-iam")).IAMClient(this.common()));

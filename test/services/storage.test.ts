@@ -1,6 +1,14 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import { CreateBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  type ServiceInputTypes as S3Input,
+  type ServiceOutputTypes as S3Output,
+} from "@aws-sdk/client-s3";
+import type { FinalizeRequestMiddleware } from "@smithy/types";
 import { expect } from "chai";
 import { byCommand, injectFaults } from "../../local/faults";
 import { garbageCollector } from "../../services/memory";
@@ -158,6 +166,29 @@ describe("AI storage (against the emulator)", function () {
     // Async: the collection finishes on later turns of the event loop.
     for (let turn = 0; turn < 200 && weak.deref() !== undefined; turn++) await new Promise((r) => setTimeout(r, 5));
     expect(weak.deref()).to.equal(undefined);
+  });
+
+  it("sends parts with a CRC32 checksum and UNSIGNED-PAYLOAD (no SHA-256 pass), whole objects still hashed", async () => {
+    const clients = ctx.makeClients();
+    const sent: { command: string; sha256: string; crc32: string | undefined }[] = [];
+    const record: FinalizeRequestMiddleware<S3Input, S3Output> = (next, context) => async (args) => {
+      const headers = (args.request as { headers: Record<string, string> }).headers;
+      sent.push({ command: context.commandName ?? "", sha256: headers["x-amz-content-sha256"] ?? "", crc32: headers["x-amz-checksum-crc32"] });
+      return next(args);
+    };
+    clients.s3.middlewareStack.addRelativeTo(record, { relation: "after", toMiddleware: "httpSigningMiddleware", name: "recordSignedHeaders" });
+    const parted = new AiStorage(clients, BUCKET);
+    await parted.upload("models/unsigned.bin", generated(11 * MiB), { partSize: 5 * MiB });
+    expect(await sha256(await parted.download("models/unsigned.bin"))).to.equal(await sha256(generated(11 * MiB)));
+    await parted.upload("personalize/small.txt", "hello");
+    const parts = sent.filter((s) => s.command === "UploadPartCommand");
+    expect(parts).to.have.length(3);
+    for (const part of parts) {
+      expect(part.sha256).to.equal("UNSIGNED-PAYLOAD");
+      expect(part.crc32).to.match(/^[A-Za-z0-9+/]{6}==$/);
+    }
+    const put = sent.find((s) => s.command === "PutObjectCommand");
+    expect(put?.sha256).to.equal(createHash("sha256").update("hello").digest("hex"));
   });
 
   it("small bodies (string, Buffer) go up in one request", async () => {
