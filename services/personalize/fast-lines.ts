@@ -28,6 +28,7 @@ const GOOD_LINES = 1024;
 const MAX_ID = 1028;
 const DATA = 4096;
 const PAGE = 65536;
+const PADDING = 16;
 /** The most columns the scanner knows codes for; wider files take the general path. */
 export const FAST_LINES_MAX_COLUMNS = 64;
 /** Bytes copied into the scanner at a time: its memory stays this small however big the chunks. */
@@ -91,9 +92,11 @@ export function checkLines(target: FastLineTarget, buf: Buffer, start: number, l
       }
     }
     const length = to + 1 - from;
-    if (DATA + length > s.memory.buffer.byteLength) s.memory.grow(Math.ceil((DATA + length - s.memory.buffer.byteLength) / PAGE));
+    if (DATA + length + PADDING > s.memory.buffer.byteLength) s.memory.grow(Math.ceil((DATA + length + PADDING - s.memory.buffer.byteLength) / PAGE));
     const memory = s.memory.buffer;
     new Uint8Array(memory).set(buf.subarray(from, to + 1), DATA);
+    // The scanner reads 16 bytes at a time: what follows the data must never look like a separator.
+    new Uint8Array(memory, DATA + length, PADDING).fill(0x61);
     // Set every time: validators with other schemas may have used the scanner since.
     new Uint8Array(memory, CODES, FAST_LINES_MAX_COLUMNS).set(target.codes);
     new Float64Array(memory, MAXIMA, FAST_LINES_MAX_COLUMNS).set(target.maxima);
