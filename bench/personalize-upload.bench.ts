@@ -1,7 +1,7 @@
 /**
  * Validate-and-upload of a generated interactions CSV (1 GiB by default) to the emulator, against
- * `aws s3 cp` of the same file to the same emulator, side by side in one run (alternating, two
- * rounds each). Targets: throughput at least 0.9x that of `aws s3 cp`; peak memory at most 150 MiB.
+ * `aws s3 cp` of the same file to the same emulator, side by side in one run (alternating, five
+ * rounds each, medians compared). Targets: throughput at least 0.9x that of `aws s3 cp`; peak memory at most 150 MiB.
  * BENCH_CSV_MIB sets the file size.
  */
 import { execFileSync } from "node:child_process";
@@ -17,7 +17,7 @@ import { WORKER_LOADER } from "./loader";
 const MIB = 1024 * 1024;
 const SIZE_MIB = Number(process.env["BENCH_CSV_MIB"] ?? 1024);
 const BUCKET = "roadmapx-bench";
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 /** Writes a valid interactions CSV of about `bytes` bytes (kept between runs). */
 async function generate(path: string, bytes: number): Promise<void> {
