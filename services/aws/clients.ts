@@ -36,6 +36,12 @@ export interface AwsClientOptions {
   connectionTimeoutMs?: number | undefined;
   /** Milliseconds a socket may sit idle mid-request before the attempt fails (default 120000). */
   socketTimeoutMs?: number | undefined;
+  /**
+   * Sign each multipart part's SHA-256 even where it is not needed (default false: parts carry a
+   * CRC32 and go UNSIGNED-PAYLOAD over HTTPS or loopback). For buckets whose policy denies
+   * `s3:x-amz-content-sha256` = `UNSIGNED-PAYLOAD`.
+   */
+  signPartPayloads?: boolean | undefined;
   /** Called with every client as it is made: fault injection and command recording in tests. */
   decorate?: ((client: AnyClient) => void) | undefined;
 }
@@ -128,7 +134,7 @@ export class AwsClients {
           // (not sending a body S3 would refuse) is one part's worth of bytes.
           expectContinueHeader: false,
         });
-      skipPartPayloadHash(client);
+      if (!this.options.signPartPayloads) skipPartPayloadHash(client);
       return client;
     });
   }

@@ -66,20 +66,45 @@ export function fastLinesAvailable(columns: number): boolean {
   return columns >= 1 && columns <= FAST_LINES_MAX_COLUMNS && loadScanner() !== null;
 }
 
+/** True while a scan is using the shared scanner memory. */
+let scanning = false;
+
+/**
+ * Lines from `from` go to the general path one at a time while the fast path is closed (inside a
+ * multi-line record, after a blank line); returns where the first line after them starts.
+ */
+function generalWhileClosed(target: FastLineTarget, buf: Buffer, from: number, last: number): number {
+  while (from <= last && !target.fastPathOpen) {
+    const newline = buf.indexOf(10, from);
+    target.otherLines(buf, from, newline);
+    from = newline + 1;
+  }
+  return from;
+}
+
 /** Checks buf[start..last] (whole lines, buf[last] is "\n") with the scanner and `target`. */
 export function checkLines(target: FastLineTarget, buf: Buffer, start: number, last: number): void {
   const s = loadScanner();
-  if (!s) {
+  // One scanner memory for every validator: a validator fed from inside another's callback
+  // (onFirstError, say) while a scan is under way takes the general path instead.
+  if (!s || scanning) {
     target.otherLines(buf, start, last);
     return;
   }
+  scanning = true;
+  try {
+    scanWindows(s, target, buf, start, last);
+  } finally {
+    scanning = false;
+  }
+}
+
+function scanWindows(s: ScannerExports, target: FastLineTarget, buf: Buffer, start: number, last: number): void {
   const lastColumn = target.codes.length - 1;
   let from = start;
   while (from <= last) {
-    if (!target.fastPathOpen) {
-      target.otherLines(buf, from, last);
-      return;
-    }
+    from = generalWhileClosed(target, buf, from, last);
+    if (from > last) return;
     // A window of whole lines; a single line longer than the window goes to the general path.
     let to = last;
     if (to + 1 - from > WINDOW) {
@@ -117,16 +142,14 @@ export function checkLines(target: FastLineTarget, buf: Buffer, start: number, l
         target.otherLines(buf, from + (stop - DATA), to);
         break;
       }
-      // The first line the scanner would not vouch for: the general path checks (and reports) it.
+      // The first line the scanner would not vouch for: the general path checks (and reports) it,
+      // and the lines after it too while the fast path stays closed.
       const oddStart = from + (stop - DATA);
       const newline = buf.indexOf(10, oddStart);
       target.otherLines(buf, oddStart, newline);
-      at = DATA + (newline + 1 - from);
+      const next = generalWhileClosed(target, buf, newline + 1, to);
+      at = DATA + (next - from);
       if (at >= end) break;
-      if (!target.fastPathOpen) {
-        target.otherLines(buf, newline + 1, to);
-        break;
-      }
     }
     from = to + 1;
   }

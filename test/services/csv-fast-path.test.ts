@@ -128,6 +128,30 @@ describe("CSV validator fast path (WebAssembly): the same report as the general 
     }
   });
 
+  it("handles a file given whole, across 1 MiB windows, with a line longer than a window", () => {
+    const lines = interactions(60_000, random(5));
+    lines.splice(30_000, 0, `user-1,item-1,1700000000,${"x".repeat(1_200_000)}`);
+    const data = Buffer.from(`${lines.join("\n")}\n`);
+    expect(data.length).to.be.greaterThan(3 * 1024 * 1024);
+    const schema = builtinSchema("interactions");
+    const whole = () => data.length;
+    const fast = validate(schema, data, true, whole);
+    const general = validate(schema, data, false, whole);
+    expect(fast.report).to.deep.equal(general.report);
+    expect(fast.report.rows).to.equal(60_061);
+    expect(fast.fastLines).to.be.greaterThan(59_000);
+  });
+
+  it("stays fast through blank lines and multi-line records: only those lines take the general path", () => {
+    const lines = interactions(30_000, random(9));
+    for (let at = 1000; at < lines.length; at += 1000) lines[at] = at % 2000 === 0 ? "" : `${lines[at]},"runs on\nto the next line"`;
+    const data = Buffer.from(`${lines.join("\n")}\n`);
+    const { fast, general } = bothWays(builtinSchema("interactions"), data, 11);
+    expect(fast.report).to.deep.equal(general.report);
+    expect(fast.report.valid).to.equal(false);
+    expect(fast.fastLines).to.be.greaterThan(29_000);
+  });
+
   it("keeps to the general path for schemas whose columns always need the full check", () => {
     const data = Buffer.from(`ITEM_ID,CATEGORY,CREATION_TIMESTAMP\n${Array.from({ length: 500 }, (_, i) => `item-${i},books,${1_700_000_000 + i}`).join("\n")}\n`);
     const { fast, general } = bothWays(builtinSchema("items"), data, 3);

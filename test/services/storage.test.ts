@@ -189,6 +189,15 @@ describe("AI storage (against the emulator)", function () {
     }
     const put = sent.find((s) => s.command === "PutObjectCommand");
     expect(put?.sha256).to.equal(createHash("sha256").update("hello").digest("hex"));
+
+    // The opt-out, for buckets whose policy denies unsigned payloads.
+    const signing = ctx.makeClients({ signPartPayloads: true });
+    sent.length = 0;
+    signing.s3.middlewareStack.addRelativeTo(record, { relation: "after", toMiddleware: "httpSigningMiddleware", name: "recordSignedHeaders" });
+    await new AiStorage(signing, BUCKET).upload("models/signed.bin", generated(6 * MiB), { partSize: 5 * MiB });
+    const signedParts = sent.filter((s) => s.command === "UploadPartCommand");
+    expect(signedParts).to.have.length(2);
+    for (const part of signedParts) expect(part.sha256).to.match(/^[0-9a-f]{64}$/);
   });
 
   it("small bodies (string, Buffer) go up in one request", async () => {
