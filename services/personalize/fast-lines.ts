@@ -7,7 +7,7 @@
  * (bench/personalize-upload.bench.ts). Where WebAssembly is unavailable (node --jitless), the
  * validator simply does all the work itself.
  */
-import { LINE_SCANNER_WASM_BASE64 } from "./wasm/line-scanner.wasm";
+import { LINE_SCANNER_WASM_HEX } from "./wasm/line-scanner.wasm";
 
 // The project compiles without the DOM library, which is where TypeScript declares WebAssembly:
 // the little of it used here, declared locally.
@@ -39,7 +39,7 @@ let scanner: ScannerExports | null | undefined;
 function loadScanner(): ScannerExports | null {
   if (scanner === undefined) {
     try {
-      const module = new WebAssembly.Module(Buffer.from(LINE_SCANNER_WASM_BASE64, "base64"));
+      const module = new WebAssembly.Module(Buffer.from(LINE_SCANNER_WASM_HEX, "hex"));
       scanner = new WebAssembly.Instance(module).exports as ScannerExports;
     } catch {
       scanner = null; // no WebAssembly here: the general path does everything

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { compileLineScanner } from "../../scripts/build-wasm";
 import { builtinSchema, CsvValidator, type DatasetSchema, type ValidationReport } from "../../services/personalize";
-import { LINE_SCANNER_WASM_BASE64 } from "../../services/personalize/wasm/line-scanner.wasm";
+import { LINE_SCANNER_WASM_HEX } from "../../services/personalize/wasm/line-scanner.wasm";
 
 const CORPUS = join(__dirname, "..", "fixtures", "csv");
 
@@ -80,8 +80,8 @@ const MUTATIONS: ((line: string, r: () => number) => string)[] = [
 
 describe("CSV validator fast path (WebAssembly): the same report as the general path, faster", () => {
   it("runs the WebAssembly that line-scanner.wat compiles to (rebuild with npm run build:wasm)", async () => {
-    const compiled = Buffer.from(await compileLineScanner()).toString("base64");
-    expect(compiled).to.equal(LINE_SCANNER_WASM_BASE64);
+    const compiled = Buffer.from(await compileLineScanner()).toString("hex");
+    expect(compiled).to.equal(LINE_SCANNER_WASM_HEX);
   });
 
   it("vouches for nearly every line of a clean interactions file, with the same report", () => {
