@@ -5,12 +5,12 @@
  */
 import { ComprehendInputError } from "../services/comprehend/text";
 import { ConfigError } from "../services/config";
-import { ImportConfigError, ImportJobFailedError, ImportStartError, ImportValidationError } from "../services/personalize/errors";
+import { ImportConfigError, ImportJobFailedError, ImportStartError, ImportValidationError, WorkflowError } from "../services/personalize/errors";
 import { SchemaError } from "../services/personalize/schemas";
-import { WorkflowError } from "../services/personalize/workflow";
 import { WaitFailedError, WaitTimeoutError } from "../services/poll";
 import { SageMakerInputError, TrainingFailedError, TrainingWaitTimeoutError } from "../services/sagemaker/errors";
-import { KeyError, UploadAbortedError } from "../services/storage";
+// The SDK-free homes of these errors: this module loads with every command.
+import { KeyError, UploadAbortedError } from "../services/storage-errors";
 import { classify } from "../services/aws/errors";
 import { CliError, EXIT, type ExitCode } from "./exit-codes";
 

@@ -9,15 +9,11 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { AI_PREFIXES, PREFIXES, type PrefixName } from "../core/requirements";
 import type { AwsClients } from "./aws/clients";
 import { garbageCollector } from "./memory";
+import { KeyError, UploadAbortedError } from "./storage-errors";
+
+export { KeyError, UploadAbortedError };
 
 export type AiPrefix = Exclude<PrefixName, "userUploads">;
-
-export class KeyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "KeyError";
-  }
-}
 
 const MAX_KEY_BYTES = 1024;
 
@@ -96,16 +92,6 @@ export interface UploadResult {
 }
 
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
-
-export class UploadAbortedError extends Error {
-  constructor(
-    readonly key: string,
-    cause: unknown,
-  ) {
-    super(`upload of ${key} was aborted; nothing was left in the bucket${cause instanceof Error ? ` (${cause.message})` : ""}`, { cause });
-    this.name = "UploadAbortedError";
-  }
-}
 
 export class AiStorage {
   constructor(

@@ -2,7 +2,7 @@
  * `roadmapx-ai personalize ...`: validate and import datasets (DESIGN.md), and the rest of the
  * lifecycle. Progress and costs go to stderr; results (reports, ARNs, recommendations) to stdout.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { createReadStream, readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { ServiceContext } from "../../services/context";
 import { CliError, EXIT } from "../exit-codes";
@@ -30,7 +30,7 @@ function datasetType(value: string) {
 function readSchema(type: string, file: string | undefined) {
   const { builtinSchema, parseSchema } = personalizeModule();
   if (!file) return builtinSchema(type as Parameters<typeof builtinSchema>[0]);
-  if (!existsSync(file)) throw new CliError(`--schema: ${file} does not exist`, EXIT.usage);
+  requireFile(file, "--schema");
   return parseSchema(type as Parameters<typeof builtinSchema>[0], readFileSync(file, "utf8"), file);
 }
 
@@ -66,7 +66,6 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
         requireFile(o.file);
         const schema = readSchema(o.type, o.schema);
         const { validateCsv } = personalizeModule();
-        const { createReadStream } = await import("node:fs");
         const report = await validateCsv(createReadStream(o.file), schema);
         if (o.json) console.log(JSON.stringify(report, null, 2));
         else printReport(o.file, report);

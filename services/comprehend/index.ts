@@ -224,6 +224,8 @@ interface OpState {
 
 interface DocState<T> {
   text: string;
+  /** The text's UTF-8 length, measured once for every operation's limit. */
+  bytes: number;
   ops: Partial<Record<Operation, OpState>>;
   /** Operations (detection included) not finished yet; the document is yielded at 0. */
   remaining: number;
@@ -445,7 +447,7 @@ class AnalyzeRun<T> {
     const index = this.nextIndex++;
     this.stats.documents++;
     const ops = this.options.operations;
-    const doc: DocState<T> = { text: "", ops: {}, remaining: 0, out: { index, input, results: {}, errors: {} } };
+    const doc: DocState<T> = { text: "", bytes: 0, ops: {}, remaining: 0, out: { index, input, results: {}, errors: {} } };
     this.ring[index % this.maxInFlight] = doc;
     let text: string;
     try {
@@ -459,6 +461,7 @@ class AnalyzeRun<T> {
       return;
     }
     doc.text = text;
+    doc.bytes = Buffer.byteLength(text, "utf8");
     if (this.auto) {
       // Detection first; the other operations start when the language is known.
       doc.remaining = ops.length + (ops.includes("language") ? 0 : 1);
@@ -485,7 +488,7 @@ class AnalyzeRun<T> {
       return;
     }
     const limit = SINGLE_LIMIT_BYTES[op];
-    const bytes = Buffer.byteLength(doc.text, "utf8");
+    const bytes = doc.bytes;
     if (bytes > limit && this.options.oversize === "reject") {
       this.finishOp(doc, op, undefined, {
         code: "TextSizeLimitExceededException",
@@ -521,17 +524,14 @@ class AnalyzeRun<T> {
     }
   }
 
-  /** Sends every partly filled batch; returns how many calls that started. */
-  flush(): number {
-    if (this.halted) return 0;
-    let sent = 0;
+  /** Sends every partly filled batch. */
+  flush(): void {
+    if (this.halted) return;
     for (const [key, buffer] of this.buffers) {
       if (buffer.length === 0) continue;
       this.buffers.set(key, []);
       this.sendBatch(buffer);
-      sent++;
     }
-    return sent;
   }
 
   private call<R>(send: () => Promise<R>, onResult: (r: R) => void, onError: (err: unknown) => void): void {

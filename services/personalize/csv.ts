@@ -217,7 +217,7 @@ export class CsvValidator {
    */
   private block(buf: Buffer, start: number, last: number): void {
     const utf8Ok = isUtf8(buf.subarray(start, last));
-    if (utf8Ok && this.fastLines?.fastPathOpen) {
+    if (utf8Ok && this.fastLines && this.fastPathOpen) {
       checkLines(this.fastLines, buf, start, last);
       return;
     }
@@ -270,7 +270,7 @@ export class CsvValidator {
           commas[count++] = i;
         } else if (b === NEWLINE) {
           this.line(buf, lineStart, i, count, quoted, utf8Ok);
-          if (mayGoFast && i < last && this.fastLines?.fastPathOpen) {
+          if (mayGoFast && i < last && this.fastLines && this.fastPathOpen) {
             checkLines(this.fastLines, buf, i + 1, last);
             return;
           }
@@ -423,7 +423,6 @@ export class CsvValidator {
     // A column that always needs its full check (categorical, nullable ID...) would stop the scanner
     // on every line: such files take the general path throughout.
     if (this.options.fastPath !== false && !this.fast.includes(FAST_NONE) && fastLinesAvailable(names.length)) {
-      const validator = this;
       this.fastLines = {
         codes: this.fast,
         maxima: this.fastMax,
@@ -434,9 +433,7 @@ export class CsvValidator {
           this.linesOnFastPath += count;
         },
         otherLines: (buf, start, last) => this.scanBlock(buf, start, last, true),
-        get fastPathOpen() {
-          return validator.fastPathOpen;
-        },
+        fastPathOpen: () => this.fastPathOpen,
       };
     }
   }
@@ -529,13 +526,16 @@ function columnCheck(field: FieldSpec, report: (line: number, kind: IssueKind, m
   const isId = ID_FIELDS.includes(name);
   const isTimestamp = TIMESTAMP_FIELDS.includes(name);
   const text = (buf: Buffer, start: number, end: number, max = 40) => buf.toString("utf8", start, Math.min(end, start + max * 4)).slice(0, max);
+  /** An empty value: reported when the field is required; either way, nothing more to check. */
+  const isEmpty = (start: number, end: number, line: number): boolean => {
+    if (start !== end) return false;
+    if (!field.nullable) report(line, "required-empty", `${name} is empty, and the schema requires it`);
+    return true;
+  };
   switch (field.type) {
     case "string":
       return (buf, start, end, line) => {
-        if (start === end) {
-          if (!field.nullable) report(line, "required-empty", `${name} is empty, and the schema requires it`);
-          return;
-        }
+        if (isEmpty(start, end, line)) return;
         if (isId && end - start > MAX_ID_LENGTH) {
           const length = charLength(buf, start, end);
           if (length > MAX_ID_LENGTH) report(line, "id-too-long", `${name} is ${length} characters long; Personalize allows ${MAX_ID_LENGTH}`);
@@ -550,10 +550,7 @@ function columnCheck(field: FieldSpec, report: (line: number, kind: IssueKind, m
     case "int":
     case "long":
       return (buf, start, end, line) => {
-        if (start === end) {
-          if (!field.nullable) report(line, "required-empty", `${name} is empty, and the schema requires it`);
-          return;
-        }
+        if (isEmpty(start, end, line)) return;
         const n = integerValue(buf, start, end);
         if (Number.isNaN(n)) {
           report(line, "not-integer", `${name} "${text(buf, start, end)}" is not a whole number${isTimestamp ? " (Unix epoch seconds)" : ""}`);
@@ -572,19 +569,13 @@ function columnCheck(field: FieldSpec, report: (line: number, kind: IssueKind, m
     case "float":
     case "double":
       return (buf, start, end, line) => {
-        if (start === end) {
-          if (!field.nullable) report(line, "required-empty", `${name} is empty, and the schema requires it`);
-          return;
-        }
+        if (isEmpty(start, end, line)) return;
         const value = buf.toString("latin1", start, end);
         if (value.trim() === "" || !Number.isFinite(Number(value))) report(line, "not-number", `${name} "${text(buf, start, end)}" is not a number`);
       };
     case "boolean":
       return (buf, start, end, line) => {
-        if (start === end) {
-          if (!field.nullable) report(line, "required-empty", `${name} is empty, and the schema requires it`);
-          return;
-        }
+        if (isEmpty(start, end, line)) return;
         const value = buf.toString("latin1", start, end);
         if (value !== "true" && value !== "false") report(line, "not-boolean", `${name} "${text(buf, start, end)}" is not true or false`);
       };

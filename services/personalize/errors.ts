@@ -46,3 +46,10 @@ export class ImportConfigError extends Error {
 /** Personalize refuses bigger imports (per job). */
 export const MAX_IMPORT_BYTES: Readonly<Record<ImportMode, number>> = { FULL: 100 * 1024 ** 3, INCREMENTAL: 1024 ** 3 };
 
+/** A lifecycle call given something unusable (a bad name, a count out of range). */
+export class WorkflowError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WorkflowError";
+  }
+}

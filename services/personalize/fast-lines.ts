@@ -58,7 +58,7 @@ export interface FastLineTarget {
   /** buf[start..last] (buf[last] is "\n"), checked by the general path. */
   otherLines(buf: Buffer, start: number, last: number): void;
   /** Whether the next lines may go to the scanner again (false inside a multi-line record, say). */
-  readonly fastPathOpen: boolean;
+  fastPathOpen(): boolean;
 }
 
 /** True when the scanner can run here and knows this many columns. */
@@ -74,7 +74,7 @@ let scanning = false;
  * multi-line record, after a blank line); returns where the first line after them starts.
  */
 function generalWhileClosed(target: FastLineTarget, buf: Buffer, from: number, last: number): number {
-  while (from <= last && !target.fastPathOpen) {
+  while (from <= last && !target.fastPathOpen()) {
     const newline = buf.indexOf(10, from);
     target.otherLines(buf, from, newline);
     from = newline + 1;

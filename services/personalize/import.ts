@@ -118,7 +118,6 @@ export async function importDataset(
     ...(options.collectGarbageEveryBytes ? { collectGarbageEveryBytes: options.collectGarbageEveryBytes } : {}),
     onProgress: (p) => options.onProgress?.({ phase: "upload", bytes: p.loaded, elapsedMs: elapsed() }),
   });
-  const uploaded = { uri };
   for (const warning of report.warnings) ctx.logger.warn(`training readiness: ${warning}`);
   ctx.logger.warn("cost: Personalize bills data ingestion per GB imported.");
 
@@ -132,7 +131,7 @@ export async function importDataset(
         new CreateDatasetImportJobCommand({
           jobName,
           datasetArn,
-          dataSource: { dataLocation: uploaded.uri },
+          dataSource: { dataLocation: uri },
           roleArn,
           importMode: mode,
         }),
@@ -140,14 +139,14 @@ export async function importDataset(
       jobArn = created.datasetImportJobArn;
       break;
     } catch (err) {
-      if (!isFreshRoleDenial(err) || Date.now() + delay > retryUntil) throw new ImportStartError(uploaded.uri, err);
+      if (!isFreshRoleDenial(err) || Date.now() + delay > retryUntil) throw new ImportStartError(uri, err);
       ctx.logger.info(`Personalize cannot use ${roleArn} yet (${(err as Error).message}); IAM changes take a minute to propagate, retrying`);
       await sleep(delay);
     }
   }
   if (!jobArn) throw new Error("CreateDatasetImportJob returned no ARN");
   if (options.wait === false) {
-    return { jobArn, status: "CREATE PENDING", key: objectKey, uri: uploaded.uri, report, elapsedMs: elapsed() };
+    return { jobArn, status: "CREATE PENDING", key: objectKey, uri: uri, report, elapsedMs: elapsed() };
   }
   let job: DatasetImportJob | undefined;
   try {
@@ -167,9 +166,9 @@ export async function importDataset(
     });
     job = described;
   } catch (err) {
-    if (err instanceof WaitFailedError) throw new ImportJobFailedError(jobArn, err.reason, uploaded.uri);
+    if (err instanceof WaitFailedError) throw new ImportJobFailedError(jobArn, err.reason, uri);
     throw err;
   }
   ctx.logger.info(`import ${jobName} is ${job?.status} after ${formatDuration(elapsed())}`);
-  return { jobArn, status: job?.status ?? "ACTIVE", key: objectKey, uri: uploaded.uri, report, elapsedMs: elapsed() };
+  return { jobArn, status: job?.status ?? "ACTIVE", key: objectKey, uri: uri, report, elapsedMs: elapsed() };
 }

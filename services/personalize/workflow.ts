@@ -38,6 +38,9 @@ import { GetRecommendationsCommand } from "@aws-sdk/client-personalize-runtime";
 import type { ServiceContext } from "../context";
 import { pollUntil, type PollStatus } from "../poll";
 import type { DatasetSchema, DatasetType } from "./schemas";
+import { WorkflowError } from "./errors";
+
+export { WorkflowError };
 
 export interface WaitOptions {
   /** First pause between polls (default 15 s), growing 1.5x to `maxIntervalMs` (default 120 s). */
@@ -55,13 +58,6 @@ export interface Ensured {
   arn: string;
   /** False when it already existed (nothing was created or billed). */
   created: boolean;
-}
-
-export class WorkflowError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "WorkflowError";
-  }
 }
 
 /** The recipe RoadmapX uses by default: user personalization (v2). */

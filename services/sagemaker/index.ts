@@ -97,6 +97,14 @@ export interface DeployOptions {
   minDelaySeconds?: number;
 }
 
+/** What deploy creates for an endpoint, and cleanup deletes: one naming rule for both. */
+function endpointResources(name: string): { modelName: string; configName: string } {
+  return { modelName: `${name}-model`, configName: `${name}-config` };
+}
+
+/** Every billed resource is tagged, so the account's cost reports can find this project's. */
+const PROJECT_TAGS = [{ Key: "project", Value: "roadmapx-ai" }];
+
 export class SageMakerService {
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -158,7 +166,7 @@ export class SageMakerService {
         ResourceConfig: { InstanceType: instanceType as never, InstanceCount: instanceCount, VolumeSizeInGB: volumeSizeGB },
         StoppingCondition: { MaxRuntimeInSeconds: maxRuntime },
         ...(params ? { HyperParameters: params } : {}),
-        Tags: [{ Key: "project", Value: "roadmapx-ai" }],
+        Tags: PROJECT_TAGS,
       }),
     );
     return { jobName, arn: created.TrainingJobArn ?? "", outputUri: `${outputUri}${jobName}/output/model.tar.gz` };
@@ -256,8 +264,9 @@ export class SageMakerService {
    */
   async deploy(options: DeployOptions): Promise<{ endpointName: string; created: boolean }> {
     const endpointName = checkName("name", options.name);
-    const modelName = checkName("name", `${options.name}-model`);
-    const configName = checkName("name", `${options.name}-config`);
+    const { modelName, configName } = endpointResources(options.name);
+    checkName("name", modelName);
+    checkName("name", configName);
     const image = checkImage("image", options.image);
     if (!options.modelArtifactUri.startsWith(this.ctx.storage.uriOf(PREFIXES.models))) {
       throw new SageMakerInputError("modelArtifactUri", `must be under ${this.ctx.storage.uriOf(PREFIXES.models)} (got ${options.modelArtifactUri})`);
@@ -279,17 +288,17 @@ export class SageMakerService {
         ModelName: modelName,
         ExecutionRoleArn: roleArn,
         PrimaryContainer: { Image: image, ModelDataUrl: options.modelArtifactUri },
-        Tags: [{ Key: "project", Value: "roadmapx-ai" }],
+        Tags: PROJECT_TAGS,
       }),
     );
     await this.client.send(
       new CreateEndpointConfigCommand({
         EndpointConfigName: configName,
         ProductionVariants: [{ VariantName: "AllTraffic", ModelName: modelName, InstanceType: instanceType as never, InitialInstanceCount: instanceCount }],
-        Tags: [{ Key: "project", Value: "roadmapx-ai" }],
+        Tags: PROJECT_TAGS,
       }),
     );
-    await this.client.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: configName, Tags: [{ Key: "project", Value: "roadmapx-ai" }] }));
+    await this.client.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: configName, Tags: PROJECT_TAGS }));
     await waitUntilEndpointInService(
       {
         client: this.client,
@@ -333,11 +342,12 @@ export class SageMakerService {
   /** Deletes the endpoint, its config and its model; what is already gone is skipped. */
   async cleanup(name: string): Promise<string[]> {
     checkName("name", name);
+    const { modelName, configName } = endpointResources(name);
     const deleted: string[] = [];
     const steps: [string, () => Promise<unknown>][] = [
       [`endpoint ${name}`, () => this.client.send(new DeleteEndpointCommand({ EndpointName: name }))],
-      [`endpoint config ${name}-config`, () => this.client.send(new DeleteEndpointConfigCommand({ EndpointConfigName: `${name}-config` }))],
-      [`model ${name}-model`, () => this.client.send(new DeleteModelCommand({ ModelName: `${name}-model` }))],
+      [`endpoint config ${configName}`, () => this.client.send(new DeleteEndpointConfigCommand({ EndpointConfigName: configName }))],
+      [`model ${modelName}`, () => this.client.send(new DeleteModelCommand({ ModelName: modelName }))],
     ];
     for (const [what, remove] of steps) {
       try {
