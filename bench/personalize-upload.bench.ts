@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       ourRss.push(result.maxRssMiB);
       console.log(
         `  round ${round + 1}: aws s3 cp ${cliTimes[round]?.toFixed(1)} s; validate+upload ${result.seconds.toFixed(1)} s ` +
-          `(${result.rows.toLocaleString("en")} rows), peak RSS ${result.maxRssMiB.toFixed(0)} MiB`,
+          `(${result.rows.toLocaleString("en")} rows) = ${((cliTimes[round] as number) / result.seconds).toFixed(2)}x, peak RSS ${result.maxRssMiB.toFixed(0)} MiB`,
       );
     }
   } finally {
@@ -98,6 +98,9 @@ async function main(): Promise<void> {
   console.log(`  aws s3 cp         ${median(cliTimes).toFixed(1)} s  (${mibps(median(cliTimes)).toFixed(0)} MiB/s)`);
   console.log(`  validate+upload   ${median(ourTimes).toFixed(1)} s  (${mibps(median(ourTimes)).toFixed(0)} MiB/s)`);
   console.log(`  throughput ratio  ${ratio.toFixed(2)}x of aws s3 cp (target >= 0.90)  ${ratio >= 0.9 ? "OK" : "BELOW TARGET"}`);
+  // The machine's speed drifts from minute to minute (2 shared cores); each round's own ratio shows how much.
+  const perRound = cliTimes.map((cli, i) => cli / (ourTimes[i] as number));
+  console.log(`  per-round ratios  ${perRound.map((r) => r.toFixed(2)).join(", ")} (median ${median(perRound).toFixed(2)}, range ${Math.min(...perRound).toFixed(2)}-${Math.max(...perRound).toFixed(2)})`);
   console.log(`  peak memory       ${peak.toFixed(0)} MiB (target <= 150)  ${peak <= 150 ? "OK" : "OVER TARGET"}`);
 }
 

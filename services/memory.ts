@@ -1,17 +1,17 @@
 /**
- * Keeping a long streaming upload's memory flat.
+ * Keeping a long lib-storage upload's memory flat.
  *
  * V8 frees a dead Buffer's memory only when the JavaScript object holding it is collected, and it
- * starts a full collection for Buffers only after about 64 MiB of new off-heap memory. A multipart
- * upload makes a fresh part-sized Buffer for every part (lib-storage concatenates the chunks it
- * reads), and a part lives long enough to reach the old generation, so a scavenge never frees it:
- * without help a process carries up to 64 MiB of finished parts on top of the ones in flight.
+ * starts a full collection for Buffers only after about 64 MiB of new off-heap memory. lib-storage
+ * makes a fresh part-sized Buffer for every part (it concatenates the chunks it reads), and a part
+ * lives long enough to reach the old generation, so a scavenge never frees it: without help a
+ * process carries up to 64 MiB of finished parts on top of the ones in flight.
  *
- * So a batch upload asks for a full collection every couple of parts, and asks for it *async*: V8
- * then marks concurrently on its helper threads and finishes on the event loop, instead of stopping
- * the upload for ~50 ms each time. Measured on a 1 GiB validate-and-upload (2 cores, moto on one):
- * synchronous collections cost 3.3 s of CPU and made the run ~25% slower; async ones keep peak RSS
- * within a few MiB of them for about a third of the CPU (bench/personalize-upload.bench.ts).
+ * So a batch upload (`sagemaker upload`) asks for a full collection every couple of parts, and asks
+ * for it *async*: V8 then marks concurrently on its helper threads and finishes on the event loop,
+ * instead of stopping the upload for ~50 ms each time. The cost is real (~3 s of CPU per GiB on two
+ * cores), which is why the Personalize import, which reads every byte itself, does not use
+ * lib-storage at all but reuses its own part buffers (services/part-upload.ts) and needs none of this.
  *
  * Forcing collections in someone else's server can still cost it CPU, so this is opt-in: the CLI
  * (a batch process) turns it on; the library does so only when asked.

@@ -7,7 +7,6 @@ import { DUMMY_CREDENTIALS } from "../../local/emulator";
 import { AwsClients } from "../../services/aws/clients";
 import { resolveRuntimeConfig } from "../../services/config";
 import { silentLogger } from "../../services/context";
-import { BATCH_COLLECT_EVERY_MIB } from "../../services/memory";
 import { builtinSchema } from "../../services/personalize/schemas";
 import { uploadValidated } from "../../services/personalize/upload";
 import { AiStorage } from "../../services/storage";
@@ -22,8 +21,6 @@ async function main(): Promise<void> {
   const { report } = await uploadValidated(ctx, key, { path: file }, builtinSchema("interactions"), {
     ...(partSize ? { partSize } : {}),
     ...(queueSize ? { queueSize } : {}),
-    // As the CLI does (a batch process): see services/memory.ts.
-    collectGarbageEveryBytes: Number(process.env["BENCH_GC_MIB"] ?? BATCH_COLLECT_EVERY_MIB) * 1024 * 1024,
   });
   const seconds = (performance.now() - started) / 1000;
   clients.destroy();

@@ -90,14 +90,11 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
         const schema = readSchema(o.type, o.schema);
         const { service } = services();
         let lastBeat = -Infinity;
-        const { BATCH_COLLECT_EVERY_MIB } = require("../../services/memory") as typeof import("../../services/memory");
         const result = await service.importDataset(o.datasetArn, { path: o.file }, o.key, {
           schema,
           mode: o.mode,
           wait: o.wait,
           ...(o.uploadConcurrency ? { uploadConcurrency: o.uploadConcurrency } : {}),
-          // A batch process: keep the upload's memory flat (services/memory.ts).
-          collectGarbageEveryBytes: BATCH_COLLECT_EVERY_MIB * 1024 * 1024,
           onProgress: (p) => {
             // A line per status change, and a heartbeat every minute of a long wait.
             if (p.phase === "import" && p.elapsedMs - lastBeat >= 60_000) {

@@ -46,7 +46,11 @@ export function registerSageMaker(program: Command, setExitCode: (code: number) 
     .action((o: { dataset: string; file: string; name?: string }) =>
       guarded("sagemaker upload", setExitCode, async () => {
         requireFile(o.file);
-        const uri = await service().uploadTrainingData(o.dataset, o.name ?? basename(o.file), createReadStream(o.file));
+        const { BATCH_COLLECT_EVERY_MIB } = require("../../services/memory") as typeof import("../../services/memory");
+        // A batch process: keep lib-storage's per-part buffers from piling up (services/memory.ts).
+        const uri = await service().uploadTrainingData(o.dataset, o.name ?? basename(o.file), createReadStream(o.file, { highWaterMark: 1024 * 1024 }), {
+          collectGarbageEveryBytes: BATCH_COLLECT_EVERY_MIB * 1024 * 1024,
+        });
         console.log(JSON.stringify({ uri }, null, 2));
       }),
     );

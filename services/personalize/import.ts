@@ -49,8 +49,6 @@ export interface ImportOptions {
   partSize?: number;
   /** Parts uploaded at once (default 2, see DEFAULT_UPLOAD_CONCURRENCY); each holds partSize bytes. */
   uploadConcurrency?: number;
-  /** See UploadOptions.collectGarbageEveryBytes (for batch processes). */
-  collectGarbageEveryBytes?: number;
   onProgress?: (progress: ImportProgress) => void;
   /** For tests: how to wait, and what time it is. */
   sleep?: (ms: number) => Promise<void>;
@@ -115,7 +113,6 @@ export async function importDataset(
     maxBytes: MAX_IMPORT_BYTES[mode],
     ...(options.partSize ? { partSize: options.partSize } : {}),
     ...(options.uploadConcurrency ? { queueSize: options.uploadConcurrency } : {}),
-    ...(options.collectGarbageEveryBytes ? { collectGarbageEveryBytes: options.collectGarbageEveryBytes } : {}),
     onProgress: (p) => options.onProgress?.({ phase: "upload", bytes: p.loaded, elapsedMs: elapsed() }),
   });
   for (const warning of report.warnings) ctx.logger.warn(`training readiness: ${warning}`);

@@ -1,9 +1,16 @@
 /**
  * Validate-while-uploading, the heart of an import: no Personalize API here (and no Personalize SDK
  * import), so the streaming path carries only the S3 client.
+ *
+ * Bytes are read (or copied from the source's chunks) straight into reusable part buffers, checked
+ * there by the validator, and sent from there (services/part-upload.ts says why not lib-storage on
+ * this path). So every byte that goes up has been validated first, and nothing is copied again.
  */
+import { type FileHandle, open } from "node:fs/promises";
 import type { ServiceContext } from "../context";
-import type { UploadProgress } from "../storage";
+import { MAX_PARTS, type PartFiller, uploadParts } from "../part-upload";
+import { assertAiKey, type UploadProgress } from "../storage";
+import { UploadAbortedError } from "../storage-errors";
 import { CsvValidator, type ValidationReport } from "./csv";
 import { type CsvSource, csvBytes } from "./source";
 import type { DatasetSchema } from "./schemas";
@@ -11,13 +18,16 @@ import { ImportConfigError, ImportValidationError, MAX_IMPORT_BYTES } from "./er
 
 /**
  * Parts in flight during a validate-and-upload. Two keep the pipe busy: while one part is on the
- * wire the validator fills the next, and validation (about 230 MB/s on one core) caps the rate
- * anyway. Each more holds another part (8 MiB) in memory, and against the single-process emulator
- * more cost throughput: on a 1 GiB upload (2 cores) moto spent about 11 s of CPU with two parts in
- * flight and 15 s with four, and the benchmark ran no slower with two than with three. Links with
- * high latency to S3 may want more: `uploadConcurrency` / `--upload-concurrency`.
+ * wire the validator fills the next. Each more holds another part (8 MiB) in memory. Links with high
+ * latency to S3 may want more: `uploadConcurrency` / `--upload-concurrency`.
  */
 export const DEFAULT_UPLOAD_CONCURRENCY = 2;
+
+const MIB = 1024 * 1024;
+/** The default part size; larger files get larger parts, to stay within S3's 10,000 parts. */
+export const DEFAULT_PART_BYTES = 8 * MIB;
+/** Bytes per read of a file source: the validator checks each read as it lands. */
+const FILE_READ_BYTES = MIB;
 
 export interface UploadValidatedOptions {
   /** Refuse sources larger than this (Personalize's per-job limit for the import mode). */
@@ -26,15 +36,61 @@ export interface UploadValidatedOptions {
   /** Parts in flight at once (default 2): see DEFAULT_UPLOAD_CONCURRENCY. */
   queueSize?: number;
   onProgress?: (progress: UploadProgress) => void;
-  /** See UploadOptions.collectGarbageEveryBytes. */
-  collectGarbageEveryBytes?: number;
+}
+
+/** A file that got shorter while it was being imported: what was read is not the whole file. */
+export class SourceChangedError extends Error {
+  constructor(path: string, detail: string) {
+    super(`${path} changed while it was being imported (${detail}); nothing was uploaded: import it again once it is complete`);
+    this.name = "SourceChangedError";
+  }
+}
+
+/** The part size for a body of `size` bytes: the default, or more when 10,000 parts would not hold it. */
+export function partSizeFor(size: number | undefined, requested?: number): number {
+  const base = requested ?? DEFAULT_PART_BYTES;
+  if (size === undefined) return base;
+  return Math.max(base, Math.ceil(size / MAX_PARTS / MIB) * MIB);
+}
+
+function isFileSource(source: CsvSource): source is { path: string } {
+  return typeof source === "object" && source !== null && !(source instanceof Uint8Array) && "path" in source && typeof source.path === "string";
+}
+
+function fileFiller(file: FileHandle, path: string, size: number): PartFiller {
+  let position = 0;
+  return async (buffer) => {
+    if (position >= size) return 0;
+    const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, FILE_READ_BYTES, size - position), position);
+    if (bytesRead === 0) throw new SourceChangedError(path, `it is now shorter than the ${size} bytes it had`);
+    position += bytesRead;
+    return bytesRead;
+  };
+}
+
+/** Copies the source's chunks into the buffers it is given, splitting chunks across parts. */
+function chunkFiller(chunks: AsyncIterator<Uint8Array>): PartFiller {
+  let pending: Uint8Array | undefined;
+  let offset = 0;
+  return async (buffer) => {
+    while (!pending || offset >= pending.byteLength) {
+      const next = await chunks.next();
+      if (next.done) return 0;
+      pending = next.value;
+      offset = 0;
+    }
+    const length = Math.min(buffer.length, pending.byteLength - offset);
+    buffer.set(pending.subarray(offset, offset + length));
+    offset += length;
+    return length;
+  };
 }
 
 /**
  * Streams `source` to `key` while validating it: the validator sees every byte before the upload
- * does. The first error (or the size limit) ends the upload's stream with an error, which aborts the
- * multipart upload; the source itself stays open, so the rest of it is still validated for the
- * report. Throws ImportValidationError (nothing uploaded) or ImportConfigError (too big).
+ * does. The first error (or the size limit) stops the upload, which aborts the multipart upload; the
+ * source itself is still read to its end, so the report lists everything. Throws
+ * ImportValidationError (nothing uploaded) or ImportConfigError (too big).
  */
 export async function uploadValidated(
   ctx: ServiceContext,
@@ -43,27 +99,41 @@ export async function uploadValidated(
   schema: DatasetSchema,
   options: UploadValidatedOptions = {},
 ): Promise<{ uri: string; report: ValidationReport }> {
-  const validator = new CsvValidator(schema);
-  const bytes = csvBytes(source, schema);
+  assertAiKey(key);
   const limit = options.maxBytes ?? MAX_IMPORT_BYTES.FULL;
-  let total = 0;
-  let report: ValidationReport | undefined;
-  let stopped: "invalid" | "too-big" | undefined;
-  async function* validatedChunks(): AsyncGenerator<Uint8Array> {
-    for (;;) {
-      const next = await bytes.next();
-      if (next.done) {
+  const tooBig = () => new ImportConfigError(`the file is larger than the import limit of ${(limit / 1024 ** 3).toFixed(0)} GiB; split it into several imports (nothing was uploaded)`);
+  const file = isFileSource(source) ? await open(source.path, "r") : undefined;
+  try {
+    let size: number | undefined;
+    let read: PartFiller;
+    if (file && isFileSource(source)) {
+      size = (await file.stat()).size;
+      // Known before a byte is sent.
+      if (size > limit) throw tooBig();
+      read = fileFiller(file, source.path, size);
+    } else {
+      read = chunkFiller(csvBytes(source, schema));
+    }
+
+    const validator = new CsvValidator(schema);
+    let total = 0;
+    let report: ValidationReport | undefined;
+    let stopped: "invalid" | "too-big" | undefined;
+    const validatedRead: PartFiller = async (buffer) => {
+      if (report) return 0;
+      const length = await read(buffer);
+      if (length === 0) {
         // Errors only visible at the end (an empty file, a bad last line) still stop the upload
-        // before it completes.
+        // before its last part.
         report = validator.end();
         if (!report.valid) {
           stopped = "invalid";
           throw new Error("the CSV is not valid");
         }
-        return;
+        return 0;
       }
-      validator.write(next.value);
-      total += next.value.byteLength;
+      validator.write(buffer.subarray(0, length));
+      total += length;
       if (validator.failed) {
         stopped = "invalid";
         throw new Error("the CSV is not valid");
@@ -72,32 +142,32 @@ export async function uploadValidated(
         stopped = "too-big";
         throw new Error("larger than the import limit");
       }
-      yield next.value;
-    }
-  }
-  let uri: string | undefined;
-  try {
-    uri = (
-      await ctx.storage.upload(key, validatedChunks(), {
-        contentType: "text/csv",
-        partSize: options.partSize ?? 8 * 1024 * 1024,
+      return length;
+    };
+
+    try {
+      await uploadParts(ctx.clients.s3, ctx.storage.bucket, key, validatedRead, {
+        partSize: partSizeFor(size, options.partSize),
         queueSize: options.queueSize ?? DEFAULT_UPLOAD_CONCURRENCY,
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        ...(options.collectGarbageEveryBytes ? { collectGarbageEveryBytes: options.collectGarbageEveryBytes } : {}),
-      })
-    ).uri;
-  } catch (err) {
-    if (!stopped) throw err;
-  }
-  if (stopped === "invalid") {
-    if (!report) {
-      for (let next = await bytes.next(); !next.done; next = await bytes.next()) validator.write(next.value);
-      report = validator.end();
+        contentType: "text/csv",
+        ...(options.onProgress ? { onProgress: (loaded: number) => options.onProgress?.({ key, loaded, total: size }) } : {}),
+      });
+    } catch (err) {
+      if (!stopped) throw err instanceof UploadAbortedError ? err : new UploadAbortedError(key, err);
     }
-    throw new ImportValidationError(report);
+    if (stopped === "invalid") {
+      if (!report) {
+        // The upload is gone; read the rest for a report that lists every error.
+        const rest = Buffer.allocUnsafeSlow(FILE_READ_BYTES);
+        for (let length = await read(rest); length > 0; length = await read(rest)) validator.write(rest.subarray(0, length));
+        report = validator.end();
+      }
+      throw new ImportValidationError(report);
+    }
+    if (stopped === "too-big") throw tooBig();
+    if (!report) throw new Error("internal error: the upload finished before the validator's report");
+    return { uri: ctx.storage.uriOf(key), report };
+  } finally {
+    await file?.close();
   }
-  if (stopped === "too-big" || !uri || !report) {
-    throw new ImportConfigError(`the file is larger than the import limit of ${(limit / 1024 ** 3).toFixed(0)} GiB; split it into several imports (nothing was uploaded)`);
-  }
-  return { uri, report };
 }

@@ -23,7 +23,7 @@ import { PREFIXES } from "../../core/requirements";
 import type { ServiceContext } from "../context";
 import { formatDuration } from "../poll";
 import { TrainingFailedError, TrainingWaitTimeoutError } from "./errors";
-import { aiKey, type UploadBody } from "../storage";
+import { aiKey, type UploadBody, type UploadOptions } from "../storage";
 import {
   checkCount,
   checkImage,
@@ -124,9 +124,9 @@ export class SageMakerService {
   }
 
   /** Streams training data to `sagemaker/training/<dataset>/<fileName>`. */
-  async uploadTrainingData(dataset: string, fileName: string, body: UploadBody): Promise<string> {
+  async uploadTrainingData(dataset: string, fileName: string, body: UploadBody, options: Pick<UploadOptions, "onProgress" | "collectGarbageEveryBytes"> = {}): Promise<string> {
     const key = aiKey("training", dataset, fileName);
-    return (await this.ctx.storage.upload(key, body)).uri;
+    return (await this.ctx.storage.upload(key, body, options)).uri;
   }
 
   /** Checks every field, then starts the job. Returns its name and where its model will be. */

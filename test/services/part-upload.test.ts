@@ -1,0 +1,281 @@
+/**
+ * The pooled-buffer multipart upload behind the validated import (services/part-upload.ts), against
+ * the emulator's S3: what goes up is exactly what was produced, buffers are reused only after their
+ * part is over, and every failure leaves nothing behind.
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, truncateSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { expect } from "chai";
+import { byCommand, injectFaults } from "../../local/faults";
+import type { AwsClients } from "../../services/aws/clients";
+import { resolveRuntimeConfig } from "../../services/config";
+import { silentLogger, type ServiceContext } from "../../services/context";
+import { MAX_PARTS, type PartFiller, uploadParts } from "../../services/part-upload";
+import { ImportValidationError, builtinSchema, uploadValidated } from "../../services/personalize";
+import { SourceChangedError, partSizeFor } from "../../services/personalize/upload";
+import { AiStorage, UploadAbortedError } from "../../services/storage";
+import { useEmulator } from "../helpers/emulator";
+
+const BUCKET = "roadmapx-files";
+const MiB = 1024 * 1024;
+
+/** A deterministic body of `size` bytes, produced in uneven slices the way a source would. */
+function producer(size: number, seed = 7): { fill: PartFiller; sha256: () => string; calls: () => number; produced: () => number } {
+  const hash = createHash("sha256");
+  let produced = 0;
+  let calls = 0;
+  let state = seed;
+  return {
+    fill: async (buffer) => {
+      calls++;
+      const length = Math.min(buffer.length, size - produced, 300_000 + (calls % 7) * 123_457);
+      for (let i = 0; i < length; i++) {
+        state = (state * 1_103_515_245 + 12_345) >>> 0;
+        buffer[i] = state >>> 24;
+      }
+      hash.update(buffer.subarray(0, length));
+      produced += length;
+      return length;
+    },
+    sha256: () => hash.digest("hex"),
+    calls: () => calls,
+    produced: () => produced,
+  };
+}
+
+function csv(rows: number, bad?: { at: number; row: string }): string {
+  const lines = ["USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE"];
+  for (let i = 0; i < rows; i++) lines.push(bad && i === bad.at ? bad.row : `user-${i % 50},item-${i % 300},${1_700_000_000 + i},view`);
+  return `${lines.join("\n")}\n`;
+}
+
+describe("pooled-buffer multipart upload (services/part-upload.ts, against the emulator)", function () {
+  this.timeout(60_000);
+  const ctx = useEmulator();
+
+  beforeEach(async () => {
+    await ctx.clients.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  });
+
+  /** Records the S3 commands a client sends. */
+  function recording(clients: AwsClients): string[] {
+    const commands: string[] = [];
+    clients.s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        commands.push(context.commandName ?? "unknown");
+        return next(args);
+      },
+      { step: "initialize", name: "recordCommands" },
+    );
+    return commands;
+  }
+
+  async function bucketContents(clients = ctx.clients) {
+    const objects = await clients.s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+    const uploads = await clients.s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
+    return { keys: (objects.Contents ?? []).map((o) => o.Key), uploads: uploads.Uploads?.length ?? 0 };
+  }
+
+  async function storedSha256(key: string): Promise<string> {
+    const object = await ctx.clients.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    return createHash("sha256").update(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()).digest("hex");
+  }
+
+  it("stores exactly the bytes produced, across many parts with buffers reused, reporting progress", async () => {
+    const size = 23 * MiB + 12_345; // 5 parts of 5 MiB: more parts than buffers (queueSize 2 + 1)
+    const body = producer(size);
+    const progress: number[] = [];
+    const commands = recording(ctx.clients);
+    // Each part waits 150 ms before its bytes go on the wire: a buffer handed back to the producer
+    // before its request is over would be refilled by then, and the stored object would differ.
+    ctx.clients.s3.middlewareStack.add(
+      (next, c) => async (args) => {
+        if (c.commandName === "UploadPartCommand") await new Promise((r) => setTimeout(r, 150));
+        return next(args);
+      },
+      { step: "finalizeRequest", name: "slowParts" },
+    );
+    await uploadParts(ctx.clients.s3, BUCKET, "personalize/many.bin", body.fill, { partSize: 5 * MiB, queueSize: 2, onProgress: (n) => progress.push(n) });
+    expect(await storedSha256("personalize/many.bin")).to.equal(body.sha256());
+    expect(commands.filter((c) => c === "UploadPartCommand")).to.have.length(5);
+    expect(commands).to.include.members(["CreateMultipartUploadCommand", "CompleteMultipartUploadCommand"]);
+    expect(progress.at(-1)).to.equal(size);
+    expect([...progress].sort((a, b) => a - b)).to.deep.equal(progress);
+  });
+
+  it("sends a body that fits in one part as a single PutObject", async () => {
+    const body = producer(1 * MiB + 7);
+    const commands = recording(ctx.clients);
+    await uploadParts(ctx.clients.s3, BUCKET, "personalize/small.bin", body.fill, { partSize: 5 * MiB, queueSize: 2 });
+    expect(commands).to.deep.equal(["PutObjectCommand"]);
+    expect(await storedSha256("personalize/small.bin")).to.equal(body.sha256());
+  });
+
+  it("a producer failing after parts went up aborts the upload: no parts, no object, no more reads", async () => {
+    const body = producer(40 * MiB);
+    const fill: PartFiller = async (buffer) => {
+      if (body.calls() === 60) throw new Error("the source broke");
+      return body.fill(buffer);
+    };
+    const commands = recording(ctx.clients);
+    let caught: unknown;
+    try {
+      await uploadParts(ctx.clients.s3, BUCKET, "personalize/broken.bin", fill, { partSize: 5 * MiB, queueSize: 2 });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(UploadAbortedError);
+    expect(String((caught as Error).cause)).to.include("the source broke");
+    expect(commands.filter((c) => c === "UploadPartCommand").length).to.be.greaterThan(0);
+    expect(commands[commands.length - 1]).to.equal("AbortMultipartUploadCommand");
+    expect(body.calls()).to.equal(60);
+    expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
+  });
+
+  it("a part S3 refuses (after the SDK's retries) aborts the upload and stops the producer", async () => {
+    const clients = ctx.makeClients({ maxAttempts: 2, retryMode: "standard" });
+    // Part 3's both attempts fail: a 500, then a 403 (not retryable).
+    const faults = injectFaults(clients.s3, byCommand("UploadPartCommand", { 3: { kind: "status", status: 500 }, 4: { kind: "status", status: 403, code: "AccessDenied" } }));
+    const body = producer(60 * MiB);
+    let caught: unknown;
+    try {
+      await uploadParts(clients.s3, BUCKET, "personalize/refused.bin", body.fill, { partSize: 5 * MiB, queueSize: 1 });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(UploadAbortedError);
+    expect(faults.injected).to.have.length(2);
+    // queueSize 1: parts 1-3 went up one at a time, and part 4 was filled while part 3 was refused;
+    // nothing after that was read.
+    expect(body.produced()).to.equal(20 * MiB);
+    expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
+  });
+
+  it("says so, naming the command to run, when the abort itself fails", async () => {
+    const clients = ctx.makeClients({ maxAttempts: 1 });
+    const partRefused = byCommand("UploadPartCommand", { 2: { kind: "status", status: 403, code: "AccessDenied" } });
+    const abortFails = byCommand("AbortMultipartUploadCommand", { 1: { kind: "status", status: 500 } });
+    injectFaults(clients.s3, (request) => partRefused(request) ?? abortFails(request));
+    let caught: unknown;
+    try {
+      await uploadParts(clients.s3, BUCKET, "personalize/stuck.bin", producer(20 * MiB).fill, { partSize: 5 * MiB, queueSize: 1 });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(AggregateError);
+    expect((caught as Error).message).to.match(/aborting it failed too: parts may remain; run aws s3api abort-multipart-upload --bucket roadmapx-files --key personalize\/stuck.bin --upload-id \S+/);
+    expect((await bucketContents()).uploads).to.equal(1);
+  });
+
+  it("a progress callback that throws stops the upload like any other failure", async () => {
+    let caught: unknown;
+    try {
+      await uploadParts(ctx.clients.s3, BUCKET, "personalize/progress.bin", producer(16 * MiB).fill, {
+        partSize: 5 * MiB,
+        queueSize: 2,
+        onProgress: () => {
+          throw new Error("the progress bar broke");
+        },
+      });
+    } catch (err) {
+      caught = err;
+    }
+    expect(String((caught as Error).cause)).to.include("the progress bar broke");
+    expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
+  });
+
+  it("refuses part sizes below S3's minimum and concurrency below one", async () => {
+    const body = producer(1);
+    for (const [options, message] of [
+      [{ partSize: 4 * MiB, queueSize: 2 }, /below S3's minimum/],
+      [{ partSize: 5 * MiB, queueSize: 0 }, /queueSize must be a whole number of at least 1/],
+    ] as const) {
+      let caught: unknown;
+      try {
+        await uploadParts(ctx.clients.s3, BUCKET, "personalize/x.bin", body.fill, options);
+      } catch (err) {
+        caught = err;
+      }
+      expect(String(caught)).to.match(message);
+    }
+    expect(body.calls()).to.equal(0);
+  });
+
+  it("grows parts for files that 10,000 parts of 8 MiB would not hold", () => {
+    expect(partSizeFor(undefined)).to.equal(8 * MiB);
+    expect(partSizeFor(1024 ** 3)).to.equal(8 * MiB);
+    expect(partSizeFor(100 * 1024 ** 3)).to.equal(11 * MiB);
+    expect(partSizeFor(100 * 1024 ** 3) * MAX_PARTS).to.be.at.least(100 * 1024 ** 3);
+    expect(partSizeFor(10 * MiB, 5 * MiB)).to.equal(5 * MiB);
+  });
+
+  describe("validated import of a file (uploadValidated with { path })", () => {
+    function context(clients: AwsClients = ctx.clients): ServiceContext {
+      return { config: resolveRuntimeConfig({}, { S3_BUCKET_NAME: BUCKET }), clients, storage: new AiStorage(clients, BUCKET), logger: silentLogger };
+    }
+    const dir = mkdtempSync(join(tmpdir(), "part-upload-"));
+
+    it("uploads a multi-part file byte for byte", async () => {
+      const path = join(dir, "good.csv");
+      const data = csv(700_000); // ~23 MiB: five 5 MiB parts
+      writeFileSync(path, data);
+      const { uri, report } = await uploadValidated(context(), "personalize/good.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB, queueSize: 3 });
+      expect(uri).to.equal(`s3://${BUCKET}/personalize/good.csv`);
+      expect(report).to.include({ valid: true, rows: 700_000 });
+      expect(await storedSha256("personalize/good.csv")).to.equal(createHash("sha256").update(data).digest("hex"));
+    });
+
+    it("never sends a byte the validator has not passed: an error 18 MiB in stops the upload before it", async () => {
+      const path = join(dir, "bad.csv");
+      const data = csv(700_000, { at: 550_000, row: "user-1,item-1,1700000000123,view" });
+      writeFileSync(path, data);
+      const errorOffset = data.indexOf("1700000000123");
+      const clients = ctx.makeClients();
+      let sentBytes = 0;
+      clients.s3.middlewareStack.add(
+        (next, c) => async (args) => {
+          if (c.commandName === "UploadPartCommand") sentBytes += ((args.input as { Body: Uint8Array }).Body).byteLength;
+          return next(args);
+        },
+        { step: "initialize", name: "countSentBytes" },
+      );
+      let caught: unknown;
+      try {
+        await uploadValidated(context(clients), "personalize/bad.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).to.be.instanceOf(ImportValidationError);
+      expect((caught as ImportValidationError).report.errors.map((e) => `${e.line}:${e.kind}`)).to.deep.equal(["550002:timestamp-milliseconds"]);
+      expect((caught as ImportValidationError).report.rows).to.equal(700_000);
+      expect(sentBytes).to.be.greaterThan(0).and.at.most(errorOffset);
+      expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
+    });
+
+    it("refuses a file that gets shorter while it is read, leaving nothing", async () => {
+      const path = join(dir, "shrinking.csv");
+      writeFileSync(path, csv(700_000));
+      const clients = ctx.makeClients();
+      clients.s3.middlewareStack.add(
+        (next, c) => async (args) => {
+          if (c.commandName === "UploadPartCommand" && (args.input as { PartNumber: number }).PartNumber === 1) truncateSync(path, 7 * MiB);
+          return next(args);
+        },
+        { step: "initialize", name: "truncateSource" },
+      );
+      let caught: unknown;
+      try {
+        await uploadValidated(context(clients), "personalize/shrinking.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).to.be.instanceOf(UploadAbortedError);
+      expect((caught as Error).cause).to.be.instanceOf(SourceChangedError);
+      expect(String((caught as Error).cause)).to.include("is now shorter than the");
+      expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
+    });
+  });
+});
