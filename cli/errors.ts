@@ -5,17 +5,17 @@
  */
 import { ComprehendInputError } from "../services/comprehend/text";
 import { ConfigError } from "../services/config";
-import { ImportConfigError, ImportJobFailedError, ImportStartError, ImportValidationError, WorkflowError } from "../services/personalize/errors";
+import { ImportConfigError, ImportJobFailedError, ImportStartError, ImportValidationError, SourceChangedError, WorkflowError } from "../services/personalize/errors";
 import { SchemaError } from "../services/personalize/schemas";
 import { WaitFailedError, WaitTimeoutError } from "../services/poll";
 import { SageMakerInputError, TrainingFailedError, TrainingWaitTimeoutError } from "../services/sagemaker/errors";
 // The SDK-free homes of these errors: this module loads with every command.
-import { KeyError, UploadAbortedError } from "../services/storage-errors";
+import { KeyError, UploadAbortedError, UploadLeftPartsError } from "../services/storage-errors";
 import { classify } from "../services/aws/errors";
 import { CliError, EXIT, type ExitCode } from "./exit-codes";
 
 type ErrorClass = abstract new (...args: never[]) => Error;
-const USAGE: ErrorClass[] = [ConfigError, SchemaError, KeyError, ImportConfigError, WorkflowError, RangeError, SageMakerInputError, ComprehendInputError];
+const USAGE: ErrorClass[] = [ConfigError, SchemaError, KeyError, ImportConfigError, SourceChangedError, WorkflowError, RangeError, SageMakerInputError, ComprehendInputError];
 const FAILURES: ErrorClass[] = [ImportValidationError, ImportJobFailedError, WaitFailedError, WaitTimeoutError, TrainingFailedError, TrainingWaitTimeoutError];
 
 export function exitCodeOf(err: unknown): ExitCode {
@@ -31,7 +31,7 @@ export function exitCodeOf(err: unknown): ExitCode {
 /** The message to print: AWS errors keep their name, which is what people search for. */
 export function messageOf(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const known = [...USAGE, ...FAILURES, CliError, UploadAbortedError].some((type) => err instanceof type);
+  const known = [...USAGE, ...FAILURES, CliError, UploadAbortedError, UploadLeftPartsError].some((type) => err instanceof type);
   if (known) return err.message;
   const cause = err instanceof ImportStartError ? err.cause : err;
   const problem = classify(cause, "", "");

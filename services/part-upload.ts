@@ -8,23 +8,25 @@
  * such memory only in full collections; keeping a 1 GiB validate-and-upload under 150 MiB needed a
  * forced collection every 16 MiB (~3 s of CPU per GiB on top of ~100 of V8's own) and it still ran
  * at 0.83-0.91x of `aws s3 cp`. With queueSize + 1 buffers reused for the whole upload there is no
- * copy and no garbage: the same upload peaked at ~115 MiB and ran at ~1.1x (bench/personalize-upload).
+ * copy and no garbage: the same upload peaked at 107-112 MiB and ran at 1.00-1.19x (bench/personalize-upload).
  *
  * What it keeps from lib-storage's contract: parts go up `queueSize` at a time, each with its CRC32
- * (and UNSIGNED-PAYLOAD where services/aws/clients.ts allows it); a body that fits in one part is a
- * single PutObject; and any failure - the producer's or S3's - waits for the parts in flight and
- * then aborts the multipart upload, so no parts and no partial object remain.
+ * (and UNSIGNED-PAYLOAD where services/aws/clients.ts allows it); a body smaller than one part is a
+ * single PutObject; and any failure - the producer's, S3's or the progress callback's - waits for the
+ * parts in flight and then aborts the multipart upload, so no parts and no partial object remain.
+ * Buffers are allocated as parts need them (at most queueSize + 1), so a small body stays small.
  */
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   type CompletedPart,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { UploadAbortedError } from "./storage-errors";
+import { UploadAbortedError, UploadLeftPartsError } from "./storage-errors";
 
 /** S3's limits for a multipart upload. */
 export const MAX_PARTS = 10_000;
@@ -56,7 +58,10 @@ export async function fillCompletely(fill: PartFiller, buffer: Buffer): Promise<
   return length;
 }
 
-/** Uploads the body `fill` produces to s3://bucket/key. Throws UploadAbortedError (nothing left behind). */
+/**
+ * Uploads the body `fill` produces to s3://bucket/key. Throws UploadAbortedError (nothing left
+ * behind), or UploadLeftPartsError when even the abort failed.
+ */
 export async function uploadParts(s3: S3Client, bucket: string, key: string, fill: PartFiller, options: PartUploadOptions): Promise<{ etag?: string | undefined }> {
   const { partSize, queueSize } = options;
   if (partSize < MIN_PART_BYTES) throw new RangeError(`partSize ${partSize} is below S3's minimum of ${MIN_PART_BYTES} bytes`);
@@ -72,13 +77,20 @@ export async function uploadParts(s3: S3Client, bucket: string, key: string, fil
     throw new UploadAbortedError(key, err);
   }
   if (firstLength < partSize) {
+    let etag: string | undefined;
     try {
-      const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: first.subarray(0, firstLength), ChecksumAlgorithm: "CRC32", ...contentType }));
-      options.onProgress?.(firstLength);
-      return { etag: put.ETag };
+      etag = (await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: first.subarray(0, firstLength), ChecksumAlgorithm: "CRC32", ...contentType }))).ETag;
     } catch (err) {
       throw new UploadAbortedError(key, err);
     }
+    try {
+      options.onProgress?.(firstLength);
+    } catch (err) {
+      // A failure is a failure: take the object back, as an aborted multipart upload would.
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      throw new UploadAbortedError(key, err);
+    }
+    return { etag };
   }
 
   let uploadId: string | undefined;
@@ -91,9 +103,16 @@ export async function uploadParts(s3: S3Client, bucket: string, key: string, fil
   const completed: CompletedPart[] = [];
   const inFlight = new Set<Promise<void>>();
   const free: Buffer[] = [first];
-  for (let i = 0; i < queueSize; i++) free.push(Buffer.allocUnsafeSlow(partSize));
+  let allocated = 1;
   let sent = 0;
+  // A flag as well as the value: `throw undefined` is still a failure.
+  let failed = false;
   let failure: unknown;
+  const fail = (err: unknown) => {
+    if (failed) return;
+    failed = true;
+    failure = err;
+  };
   let wake: (() => void) | undefined;
 
   const send = (buffer: Buffer, length: number, partNumber: number) => {
@@ -106,12 +125,10 @@ export async function uploadParts(s3: S3Client, bucket: string, key: string, fil
           try {
             options.onProgress?.(sent);
           } catch (err) {
-            failure ??= err;
+            fail(err);
           }
         },
-        (err: unknown) => {
-          failure ??= err;
-        },
+        (err: unknown) => fail(err),
       )
       .finally(() => {
         inFlight.delete(part);
@@ -133,20 +150,24 @@ export async function uploadParts(s3: S3Client, bucket: string, key: string, fil
       if (length > 0) {
         if (partNumber > MAX_PARTS) throw new Error(`the body needs more than S3's ${MAX_PARTS} parts of ${partSize} bytes: use a larger partSize`);
         // At most queueSize parts on the wire; the one extra buffer is the part being filled.
-        while (inFlight.size >= queueSize && failure === undefined) await new Promise<void>((resolve) => (wake = resolve));
-        if (failure !== undefined) throw failure;
+        while (inFlight.size >= queueSize && !failed) await new Promise<void>((resolve) => (wake = resolve));
+        if (failed) throw failure;
         send(buffer, length, partNumber++);
       }
       if (length < partSize) break;
-      const next = free.shift();
+      let next = free.shift();
+      if (!next && allocated <= queueSize) {
+        next = Buffer.allocUnsafeSlow(partSize);
+        allocated++;
+      }
       // Never empty: queueSize + 1 buffers, at most queueSize of them on the wire.
       if (!next) throw new Error("internal error: no free part buffer");
       buffer = next;
       length = await fillCompletely(fill, buffer);
-      if (failure !== undefined) throw failure;
+      if (failed) throw failure;
     }
     await Promise.all(inFlight);
-    if (failure !== undefined) throw failure;
+    if (failed) throw failure;
     completed.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
     const done = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: completed } }));
     return { etag: done.ETag };
@@ -156,10 +177,7 @@ export async function uploadParts(s3: S3Client, bucket: string, key: string, fil
     try {
       await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
     } catch (abortErr) {
-      throw new AggregateError(
-        [err, abortErr],
-        `upload of ${key} failed, and aborting it failed too: parts may remain; run aws s3api abort-multipart-upload --bucket ${bucket} --key ${key} --upload-id ${uploadId}`,
-      );
+      throw new UploadLeftPartsError(bucket, key, uploadId, err, abortErr);
     }
     throw new UploadAbortedError(key, err);
   }

@@ -18,3 +18,22 @@ export class UploadAbortedError extends Error {
     this.name = "UploadAbortedError";
   }
 }
+
+/** The upload failed and so did its abort: parts may remain (and are billed) until someone aborts it. */
+export class UploadLeftPartsError extends Error {
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    readonly uploadId: string,
+    cause: unknown,
+    readonly abortError: unknown,
+  ) {
+    super(
+      `upload of ${key} failed${cause instanceof Error ? ` (${cause.message})` : ""}, and aborting it failed too` +
+        `${abortError instanceof Error ? ` (${abortError.message})` : ""}: parts may remain; ` +
+        `run aws s3api abort-multipart-upload --bucket ${bucket} --key ${key} --upload-id ${uploadId}`,
+      { cause },
+    );
+    this.name = "UploadLeftPartsError";
+  }
+}

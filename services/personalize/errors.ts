@@ -53,3 +53,11 @@ export class WorkflowError extends Error {
     this.name = "WorkflowError";
   }
 }
+
+/** A file that changed size while it was being imported: what was read is not the file. */
+export class SourceChangedError extends Error {
+  constructor(path: string, detail: string) {
+    super(`${path} changed while it was being imported (${detail}); nothing was uploaded: import it again once it is complete`);
+    this.name = "SourceChangedError";
+  }
+}

@@ -7,14 +7,15 @@
  * this path). So every byte that goes up has been validated first, and nothing is copied again.
  */
 import { type FileHandle, open } from "node:fs/promises";
+import { Readable } from "node:stream";
 import type { ServiceContext } from "../context";
 import { MAX_PARTS, type PartFiller, uploadParts } from "../part-upload";
 import { assertAiKey, type UploadProgress } from "../storage";
-import { UploadAbortedError } from "../storage-errors";
+import { UploadAbortedError, UploadLeftPartsError } from "../storage-errors";
 import { CsvValidator, type ValidationReport } from "./csv";
 import { type CsvSource, csvBytes } from "./source";
 import type { DatasetSchema } from "./schemas";
-import { ImportConfigError, ImportValidationError, MAX_IMPORT_BYTES } from "./errors";
+import { ImportConfigError, ImportValidationError, MAX_IMPORT_BYTES, SourceChangedError } from "./errors";
 
 /**
  * Parts in flight during a validate-and-upload. Two keep the pipe busy: while one part is on the
@@ -38,14 +39,6 @@ export interface UploadValidatedOptions {
   onProgress?: (progress: UploadProgress) => void;
 }
 
-/** A file that got shorter while it was being imported: what was read is not the whole file. */
-export class SourceChangedError extends Error {
-  constructor(path: string, detail: string) {
-    super(`${path} changed while it was being imported (${detail}); nothing was uploaded: import it again once it is complete`);
-    this.name = "SourceChangedError";
-  }
-}
-
 /** The part size for a body of `size` bytes: the default, or more when 10,000 parts would not hold it. */
 export function partSizeFor(size: number | undefined, requested?: number): number {
   const base = requested ?? DEFAULT_PART_BYTES;
@@ -53,37 +46,79 @@ export function partSizeFor(size: number | undefined, requested?: number): numbe
   return Math.max(base, Math.ceil(size / MAX_PARTS / MIB) * MIB);
 }
 
-function isFileSource(source: CsvSource): source is { path: string } {
-  return typeof source === "object" && source !== null && !(source instanceof Uint8Array) && "path" in source && typeof source.path === "string";
+/** A source read from its own handle: a `{ path }` (not a stream that happens to have a `path`). */
+function isPathSource(source: CsvSource): source is { path: string } {
+  return typeof source === "object" && source !== null && !(source instanceof Uint8Array) && !(source instanceof Readable) && "path" in source && typeof source.path === "string";
 }
 
-function fileFiller(file: FileHandle, path: string, size: number): PartFiller {
+/** Reads bytes into part buffers, and knows when the body has ended (before anyone asks again). */
+interface SourceReader {
+  read: PartFiller;
+  /** True once every byte has been returned: the validator can end before the last part goes up. */
+  ended(): boolean;
+}
+
+/** A regular file of `size` bytes, read in place; refuses a file that shrinks or grows meanwhile. */
+function fileReader(file: FileHandle, path: string, size: number): SourceReader {
   let position = 0;
-  return async (buffer) => {
-    if (position >= size) return 0;
-    const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, FILE_READ_BYTES, size - position), position);
-    if (bytesRead === 0) throw new SourceChangedError(path, `it is now shorter than the ${size} bytes it had`);
-    position += bytesRead;
-    return bytesRead;
+  let checkedEnd = false;
+  return {
+    read: async (buffer) => {
+      if (position >= size) return 0;
+      const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, FILE_READ_BYTES, size - position), position);
+      if (bytesRead === 0) throw new SourceChangedError(path, `it is now shorter than the ${size} bytes it had`);
+      position += bytesRead;
+      if (position === size) {
+        // A file still being written would otherwise be imported cut short at its size when opened.
+        const { bytesRead: more } = await file.read(Buffer.alloc(1), 0, 1, size);
+        if (more > 0) throw new SourceChangedError(path, `it grew past the ${size} bytes it had`);
+        checkedEnd = true;
+      }
+      return bytesRead;
+    },
+    ended: () => checkedEnd || size === 0,
   };
 }
 
-/** Copies the source's chunks into the buffers it is given, splitting chunks across parts. */
-function chunkFiller(chunks: AsyncIterator<Uint8Array>): PartFiller {
+/** Copies the source's chunks into the buffers it is given; looks one chunk ahead to see the end. */
+function chunkReader(chunks: AsyncIterator<Uint8Array>): SourceReader {
   let pending: Uint8Array | undefined;
   let offset = 0;
-  return async (buffer) => {
-    while (!pending || offset >= pending.byteLength) {
+  let exhausted = false;
+  const advance = async () => {
+    for (;;) {
       const next = await chunks.next();
-      if (next.done) return 0;
-      pending = next.value;
-      offset = 0;
+      if (next.done) {
+        exhausted = true;
+        pending = undefined;
+        return;
+      }
+      if (next.value.byteLength > 0) {
+        pending = next.value;
+        offset = 0;
+        return;
+      }
     }
-    const length = Math.min(buffer.length, pending.byteLength - offset);
-    buffer.set(pending.subarray(offset, offset + length));
-    offset += length;
-    return length;
   };
+  return {
+    read: async (buffer) => {
+      if (!pending && !exhausted) await advance();
+      if (!pending) return 0;
+      const length = Math.min(buffer.length, pending.byteLength - offset);
+      buffer.set(pending.subarray(offset, offset + length));
+      offset += length;
+      if (offset >= pending.byteLength) await advance();
+      return length;
+    },
+    ended: () => exhausted,
+  };
+}
+
+/** The body's size when the source tells it without being read (the part size depends on it). */
+function knownSize(source: CsvSource): number | undefined {
+  if (typeof source === "string") return Buffer.byteLength(source, "utf8");
+  if (source instanceof Uint8Array) return source.byteLength;
+  return undefined;
 }
 
 /**
@@ -102,18 +137,25 @@ export async function uploadValidated(
   assertAiKey(key);
   const limit = options.maxBytes ?? MAX_IMPORT_BYTES.FULL;
   const tooBig = () => new ImportConfigError(`the file is larger than the import limit of ${(limit / 1024 ** 3).toFixed(0)} GiB; split it into several imports (nothing was uploaded)`);
-  const file = isFileSource(source) ? await open(source.path, "r") : undefined;
+  let file = isPathSource(source) ? await open(source.path, "r") : undefined;
   try {
     let size: number | undefined;
-    let read: PartFiller;
-    if (file && isFileSource(source)) {
-      size = (await file.stat()).size;
+    let reader: SourceReader;
+    const stat = await file?.stat();
+    if (file && stat?.isFile() && isPathSource(source)) {
+      size = stat.size;
       // Known before a byte is sent.
       if (size > limit) throw tooBig();
-      read = fileFiller(file, source.path, size);
+      reader = fileReader(file, source.path, size);
     } else {
-      read = chunkFiller(csvBytes(source, schema));
+      // Streams, rows, text, and paths that are not regular files (a pipe, /dev/stdin): read to the end.
+      await file?.close();
+      file = undefined;
+      size = knownSize(source);
+      if (size !== undefined && size > limit) throw tooBig();
+      reader = chunkReader(csvBytes(source, schema));
     }
+    const read = reader.read;
 
     const validator = new CsvValidator(schema);
     let total = 0;
@@ -122,18 +164,10 @@ export async function uploadValidated(
     const validatedRead: PartFiller = async (buffer) => {
       if (report) return 0;
       const length = await read(buffer);
-      if (length === 0) {
-        // Errors only visible at the end (an empty file, a bad last line) still stop the upload
-        // before its last part.
-        report = validator.end();
-        if (!report.valid) {
-          stopped = "invalid";
-          throw new Error("the CSV is not valid");
-        }
-        return 0;
+      if (length > 0) {
+        validator.write(buffer.subarray(0, length));
+        total += length;
       }
-      validator.write(buffer.subarray(0, length));
-      total += length;
       if (validator.failed) {
         stopped = "invalid";
         throw new Error("the CSV is not valid");
@@ -142,23 +176,37 @@ export async function uploadValidated(
         stopped = "too-big";
         throw new Error("larger than the import limit");
       }
+      if (length === 0 || reader.ended()) {
+        // Errors only visible at the end (an empty file, a bad last line) stop the upload before
+        // the part holding the last bytes goes up: the reader says so with those bytes.
+        report = validator.end();
+        if (!report.valid) {
+          stopped = "invalid";
+          throw new Error("the CSV is not valid");
+        }
+      }
       return length;
     };
 
     try {
       await uploadParts(ctx.clients.s3, ctx.storage.bucket, key, validatedRead, {
-        partSize: partSizeFor(size, options.partSize),
+        // A stream's size is unknown: unless told otherwise, parts big enough for the largest
+        // import it may be (a known size gets the parts it needs).
+        partSize: size !== undefined ? partSizeFor(size, options.partSize) : (options.partSize ?? partSizeFor(limit)),
         queueSize: options.queueSize ?? DEFAULT_UPLOAD_CONCURRENCY,
         contentType: "text/csv",
         ...(options.onProgress ? { onProgress: (loaded: number) => options.onProgress?.({ key, loaded, total: size }) } : {}),
       });
     } catch (err) {
+      // Parts left behind matter more than why the upload stopped: say what to run.
+      if (err instanceof UploadLeftPartsError) throw err;
       if (!stopped) throw err instanceof UploadAbortedError ? err : new UploadAbortedError(key, err);
     }
     if (stopped === "invalid") {
       if (!report) {
         // The upload is gone; read the rest for a report that lists every error.
         const rest = Buffer.allocUnsafeSlow(FILE_READ_BYTES);
+        // The reader resumes after the bytes the validator has already seen.
         for (let length = await read(rest); length > 0; length = await read(rest)) validator.write(rest.subarray(0, length));
         report = validator.end();
       }
