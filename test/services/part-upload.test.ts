@@ -49,6 +49,16 @@ function producer(size: number, seed = 7): { fill: PartFiller; sha256: () => str
   };
 }
 
+/** The error `run` fails with (a test fails if it does not). */
+async function failure(run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await run();
+  } catch (err) {
+    return err;
+  }
+  throw new Error("expected a failure");
+}
+
 function csv(rows: number, bad?: { at: number; row: string }): string {
   const lines = ["USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE"];
   for (let i = 0; i < rows; i++) lines.push(bad && i === bad.at ? bad.row : `user-${i % 50},item-${i % 300},${1_700_000_000 + i},view`);
@@ -125,12 +135,7 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
       return body.fill(buffer);
     };
     const commands = recording(ctx.clients);
-    let caught: unknown;
-    try {
-      await uploadParts(ctx.clients.s3, BUCKET, "personalize/broken.bin", fill, { partSize: 5 * MiB, queueSize: 2 });
-    } catch (err) {
-      caught = err;
-    }
+    const caught = await failure(() => uploadParts(ctx.clients.s3, BUCKET, "personalize/broken.bin", fill, { partSize: 5 * MiB, queueSize: 2 }));
     expect(caught).to.be.instanceOf(UploadAbortedError);
     expect(String((caught as Error).cause)).to.include("the source broke");
     expect(commands.filter((c) => c === "UploadPartCommand").length).to.be.greaterThan(0);
@@ -144,12 +149,7 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
     // Part 3's both attempts fail: a 500, then a 403 (not retryable).
     const faults = injectFaults(clients.s3, byCommand("UploadPartCommand", { 3: { kind: "status", status: 500 }, 4: { kind: "status", status: 403, code: "AccessDenied" } }));
     const body = producer(60 * MiB);
-    let caught: unknown;
-    try {
-      await uploadParts(clients.s3, BUCKET, "personalize/refused.bin", body.fill, { partSize: 5 * MiB, queueSize: 1 });
-    } catch (err) {
-      caught = err;
-    }
+    const caught = await failure(() => uploadParts(clients.s3, BUCKET, "personalize/refused.bin", body.fill, { partSize: 5 * MiB, queueSize: 1 }));
     expect(caught).to.be.instanceOf(UploadAbortedError);
     expect(faults.injected).to.have.length(2);
     // queueSize 1: parts 1-3 went up one at a time, and part 4 was filled while part 3 was refused;
@@ -163,49 +163,27 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
     const partRefused = byCommand("UploadPartCommand", { 2: { kind: "status", status: 403, code: "AccessDenied" } });
     const abortFails = byCommand("AbortMultipartUploadCommand", { 1: { kind: "status", status: 500 } });
     injectFaults(clients.s3, (request) => partRefused(request) ?? abortFails(request));
-    let caught: unknown;
-    try {
-      await uploadParts(clients.s3, BUCKET, "personalize/stuck.bin", producer(20 * MiB).fill, { partSize: 5 * MiB, queueSize: 1 });
-    } catch (err) {
-      caught = err;
-    }
+    const caught = await failure(() => uploadParts(clients.s3, BUCKET, "personalize/stuck.bin", producer(20 * MiB).fill, { partSize: 5 * MiB, queueSize: 1 }));
     expect(caught).to.be.instanceOf(UploadLeftPartsError);
     expect((caught as Error).message).to.match(/aborting it failed too.*: parts may remain; run aws s3api abort-multipart-upload --bucket roadmapx-files --key personalize\/stuck.bin --upload-id \S+$/);
     expect((await bucketContents()).uploads).to.equal(1);
   });
 
-  it("a progress callback that throws stops the upload like any other failure", async () => {
-    let caught: unknown;
-    try {
-      await uploadParts(ctx.clients.s3, BUCKET, "personalize/progress.bin", producer(16 * MiB).fill, {
-        partSize: 5 * MiB,
-        queueSize: 2,
-        onProgress: () => {
-          throw new Error("the progress bar broke");
-        },
-      });
-    } catch (err) {
-      caught = err;
+  it("a progress callback that throws stops the upload like any other failure, and takes a single PutObject back", async () => {
+    for (const size of [16 * MiB, MiB]) {
+      const caught = await failure(() =>
+        uploadParts(ctx.clients.s3, BUCKET, `personalize/progress-${size}.bin`, producer(size).fill, {
+          partSize: 5 * MiB,
+          queueSize: 2,
+          onProgress: () => {
+            throw new Error("the progress bar broke");
+          },
+        }),
+      );
+      expect(caught, `${size} bytes`).to.be.instanceOf(UploadAbortedError);
+      expect(String((caught as Error).cause)).to.include("the progress bar broke");
+      expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
     }
-    expect(String((caught as Error).cause)).to.include("the progress bar broke");
-    expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
-  });
-
-  it("a progress callback that throws after a single PutObject takes the object back", async () => {
-    let caught: unknown;
-    try {
-      await uploadParts(ctx.clients.s3, BUCKET, "personalize/one.bin", producer(MiB).fill, {
-        partSize: 5 * MiB,
-        queueSize: 2,
-        onProgress: () => {
-          throw new Error("the progress bar broke");
-        },
-      });
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).to.be.instanceOf(UploadAbortedError);
-    expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
   });
 
   it("refuses part sizes below S3's minimum and concurrency below one", async () => {
@@ -214,13 +192,7 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
       [{ partSize: 4 * MiB, queueSize: 2 }, /below S3's minimum/],
       [{ partSize: 5 * MiB, queueSize: 0 }, /queueSize must be a whole number of at least 1/],
     ] as const) {
-      let caught: unknown;
-      try {
-        await uploadParts(ctx.clients.s3, BUCKET, "personalize/x.bin", body.fill, options);
-      } catch (err) {
-        caught = err;
-      }
-      expect(String(caught)).to.match(message);
+      expect(String(await failure(() => uploadParts(ctx.clients.s3, BUCKET, "personalize/x.bin", body.fill, options)))).to.match(message);
     }
     expect(body.calls()).to.equal(0);
   });
@@ -239,43 +211,6 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
     }
     const dir = mkdtempSync(join(tmpdir(), "part-upload-"));
 
-    it("uploads a multi-part file byte for byte", async () => {
-      const path = join(dir, "good.csv");
-      const data = csv(700_000); // ~23 MiB: five 5 MiB parts
-      writeFileSync(path, data);
-      const { uri, report } = await uploadValidated(context(), "personalize/good.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB, queueSize: 3 });
-      expect(uri).to.equal(`s3://${BUCKET}/personalize/good.csv`);
-      expect(report).to.include({ valid: true, rows: 700_000 });
-      expect(await storedSha256("personalize/good.csv")).to.equal(createHash("sha256").update(data).digest("hex"));
-    });
-
-    it("never sends a byte the validator has not passed: an error 18 MiB in stops the upload before it", async () => {
-      const path = join(dir, "bad.csv");
-      const data = csv(700_000, { at: 550_000, row: "user-1,item-1,1700000000123,view" });
-      writeFileSync(path, data);
-      const errorOffset = data.indexOf("1700000000123");
-      const clients = ctx.makeClients();
-      let sentBytes = 0;
-      clients.s3.middlewareStack.add(
-        (next, c) => async (args) => {
-          if (c.commandName === "UploadPartCommand") sentBytes += ((args.input as { Body: Uint8Array }).Body).byteLength;
-          return next(args);
-        },
-        { step: "initialize", name: "countSentBytes" },
-      );
-      let caught: unknown;
-      try {
-        await uploadValidated(context(clients), "personalize/bad.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB });
-      } catch (err) {
-        caught = err;
-      }
-      expect(caught).to.be.instanceOf(ImportValidationError);
-      expect((caught as ImportValidationError).report.errors.map((e) => `${e.line}:${e.kind}`)).to.deep.equal(["550002:timestamp-milliseconds"]);
-      expect((caught as ImportValidationError).report.rows).to.equal(700_000);
-      expect(sentBytes).to.be.greaterThan(0).and.at.most(errorOffset);
-      expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
-    });
-
     /** Counts the S3 commands, and the part bytes sent, of a fresh client. */
     function watched() {
       const clients = ctx.makeClients();
@@ -291,14 +226,42 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
       return { clients, commands, partBytes: () => partBytes };
     }
 
-    async function failure(run: () => Promise<unknown>): Promise<unknown> {
-      try {
-        await run();
-      } catch (err) {
-        return err;
-      }
-      throw new Error("expected a failure");
+    /** A client that runs `change` on the source file as the first part goes up. */
+    function changingOnFirstPart(change: () => void): AwsClients {
+      const clients = ctx.makeClients();
+      clients.s3.middlewareStack.add(
+        (next, c) => async (args) => {
+          if (c.commandName === "UploadPartCommand" && (args.input as { PartNumber: number }).PartNumber === 1) change();
+          return next(args);
+        },
+        { step: "initialize", name: "changeSource" },
+      );
+      return clients;
     }
+
+    it("uploads a multi-part file byte for byte", async () => {
+      const path = join(dir, "good.csv");
+      const data = csv(700_000); // ~23 MiB: five 5 MiB parts
+      writeFileSync(path, data);
+      const { uri, report } = await uploadValidated(context(), "personalize/good.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB, queueSize: 3 });
+      expect(uri).to.equal(`s3://${BUCKET}/personalize/good.csv`);
+      expect(report).to.include({ valid: true, rows: 700_000 });
+      expect(await storedSha256("personalize/good.csv")).to.equal(createHash("sha256").update(data).digest("hex"));
+    });
+
+    it("never sends a byte the validator has not passed: an error 18 MiB in stops the upload before it", async () => {
+      const path = join(dir, "bad.csv");
+      const data = csv(700_000, { at: 550_000, row: "user-1,item-1,1700000000123,view" });
+      writeFileSync(path, data);
+      const errorOffset = data.indexOf("1700000000123");
+      const w = watched();
+      const caught = await failure(() => uploadValidated(context(w.clients), "personalize/bad.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB }));
+      expect(caught).to.be.instanceOf(ImportValidationError);
+      expect((caught as ImportValidationError).report.errors.map((e) => `${e.line}:${e.kind}`)).to.deep.equal(["550002:timestamp-milliseconds"]);
+      expect((caught as ImportValidationError).report.rows).to.equal(700_000);
+      expect(w.partBytes()).to.be.greaterThan(0).and.at.most(errorOffset);
+      expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
+    });
 
     it("a bad last line in a body of exactly one or two parts stops the upload before that part goes up", async () => {
       const schema = builtinSchema("interactions");
@@ -368,14 +331,7 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
     it("refuses a file that grows while it is read, leaving nothing", async () => {
       const path = join(dir, "growing.csv");
       writeFileSync(path, csv(300_000));
-      const clients = ctx.makeClients();
-      clients.s3.middlewareStack.add(
-        (next, c) => async (args) => {
-          if (c.commandName === "UploadPartCommand" && (args.input as { PartNumber: number }).PartNumber === 1) appendFileSync(path, "user-9,item-9,1700000000,view\n");
-          return next(args);
-        },
-        { step: "initialize", name: "growSource" },
-      );
+      const clients = changingOnFirstPart(() => appendFileSync(path, "user-9,item-9,1700000000,view\n"));
       const err = await failure(() => uploadValidated(context(clients), "personalize/growing.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB }));
       expect((err as Error).cause).to.be.instanceOf(SourceChangedError);
       expect(String((err as Error).cause)).to.include("it grew past");
@@ -385,20 +341,8 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
     it("refuses a file that gets shorter while it is read, leaving nothing", async () => {
       const path = join(dir, "shrinking.csv");
       writeFileSync(path, csv(700_000));
-      const clients = ctx.makeClients();
-      clients.s3.middlewareStack.add(
-        (next, c) => async (args) => {
-          if (c.commandName === "UploadPartCommand" && (args.input as { PartNumber: number }).PartNumber === 1) truncateSync(path, 7 * MiB);
-          return next(args);
-        },
-        { step: "initialize", name: "truncateSource" },
-      );
-      let caught: unknown;
-      try {
-        await uploadValidated(context(clients), "personalize/shrinking.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB });
-      } catch (err) {
-        caught = err;
-      }
+      const clients = changingOnFirstPart(() => truncateSync(path, 7 * MiB));
+      const caught = await failure(() => uploadValidated(context(clients), "personalize/shrinking.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB }));
       expect(caught).to.be.instanceOf(UploadAbortedError);
       expect((caught as Error).cause).to.be.instanceOf(SourceChangedError);
       expect(String((caught as Error).cause)).to.include("is now shorter than the");
