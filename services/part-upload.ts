@@ -30,7 +30,14 @@ import { UploadAbortedError, UploadLeftPartsError } from "./storage-errors";
 
 /** S3's limits for a multipart upload. */
 export const MAX_PARTS = 10_000;
-export const MIN_PART_BYTES = 5 * 1024 * 1024;
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
+/** The part size unless a caller asks for another: 8 MiB, as AWS's transfer clients use. */
+export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+
+/** Refuses a part size S3 would refuse (every part but the last must reach the minimum). */
+export function checkPartSize(partSize: number): void {
+  if (partSize < MIN_PART_SIZE) throw new RangeError(`partSize ${partSize} is below S3's minimum of ${MIN_PART_SIZE} bytes`);
+}
 
 /**
  * Fills `buffer` from its start with the next bytes of the body and returns how many it wrote; less
@@ -48,7 +55,7 @@ export interface PartUploadOptions {
 }
 
 /** Reads into one reusable buffer at a time until it is full or the body ends. */
-export async function fillCompletely(fill: PartFiller, buffer: Buffer): Promise<number> {
+async function fillCompletely(fill: PartFiller, buffer: Buffer): Promise<number> {
   let length = 0;
   while (length < buffer.length) {
     const wrote = await fill(length === 0 ? buffer : buffer.subarray(length));
@@ -64,7 +71,7 @@ export async function fillCompletely(fill: PartFiller, buffer: Buffer): Promise<
  */
 export async function uploadParts(s3: S3Client, bucket: string, key: string, fill: PartFiller, options: PartUploadOptions): Promise<{ etag?: string | undefined }> {
   const { partSize, queueSize } = options;
-  if (partSize < MIN_PART_BYTES) throw new RangeError(`partSize ${partSize} is below S3's minimum of ${MIN_PART_BYTES} bytes`);
+  checkPartSize(partSize);
   if (!Number.isInteger(queueSize) || queueSize < 1) throw new RangeError(`queueSize must be a whole number of at least 1 (got ${queueSize})`);
   const contentType = options.contentType ? { ContentType: options.contentType } : {};
 
@@ -102,7 +109,7 @@ export async function uploadParts(s3: S3Client, bucket: string, key: string, fil
   if (!uploadId) throw new UploadAbortedError(key, new Error("S3 returned no UploadId"));
   const completed: CompletedPart[] = [];
   const inFlight = new Set<Promise<void>>();
-  const free: Buffer[] = [first];
+  const free: Buffer[] = [];
   let allocated = 1;
   let sent = 0;
   // A flag as well as the value: `throw undefined` is still a failure.
@@ -143,7 +150,7 @@ export async function uploadParts(s3: S3Client, bucket: string, key: string, fil
 
   try {
     let partNumber = 1;
-    let buffer = free.shift() as Buffer;
+    let buffer: Buffer = first;
     let length = firstLength;
     // The first part is already full; each later one is filled while earlier ones are in flight.
     for (;;) {

@@ -9,6 +9,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { AI_PREFIXES, PREFIXES, type PrefixName } from "../core/requirements";
 import type { AwsClients } from "./aws/clients";
 import { garbageCollector } from "./memory";
+import { checkPartSize, DEFAULT_PART_SIZE, MIN_PART_SIZE } from "./part-upload";
 import { KeyError, UploadAbortedError } from "./storage-errors";
 
 export { KeyError, UploadAbortedError };
@@ -91,7 +92,7 @@ export interface UploadResult {
   versionId?: string | undefined;
 }
 
-export const MIN_PART_SIZE = 5 * 1024 * 1024;
+export { MIN_PART_SIZE };
 
 export class AiStorage {
   constructor(
@@ -109,8 +110,8 @@ export class AiStorage {
    */
   async upload(key: string, body: UploadBody, options: UploadOptions = {}): Promise<UploadResult> {
     assertAiKey(key);
-    const partSize = options.partSize ?? 8 * 1024 * 1024;
-    if (partSize < MIN_PART_SIZE) throw new RangeError(`partSize ${partSize} is below S3's minimum of ${MIN_PART_SIZE} bytes`);
+    const partSize = options.partSize ?? DEFAULT_PART_SIZE;
+    checkPartSize(partSize);
     // lib-storage reads a stream we own. Stopping means destroying that stream: lib-storage then
     // aborts the multipart upload *before* done() rejects. (Its own abort() rejects at once and
     // removes the parts later, in the background.)

@@ -9,7 +9,7 @@
 import { type FileHandle, open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import type { ServiceContext } from "../context";
-import { MAX_PARTS, type PartFiller, uploadParts } from "../part-upload";
+import { DEFAULT_PART_SIZE, MAX_PARTS, type PartFiller, uploadParts } from "../part-upload";
 import { assertAiKey, type UploadProgress } from "../storage";
 import { UploadAbortedError, UploadLeftPartsError } from "../storage-errors";
 import { CsvValidator, type ValidationReport } from "./csv";
@@ -25,8 +25,6 @@ import { ImportConfigError, ImportValidationError, MAX_IMPORT_BYTES, SourceChang
 export const DEFAULT_UPLOAD_CONCURRENCY = 2;
 
 const MIB = 1024 * 1024;
-/** The default part size; larger files get larger parts, to stay within S3's 10,000 parts. */
-export const DEFAULT_PART_BYTES = 8 * MIB;
 /** Bytes per read of a file source: the validator checks each read as it lands. */
 const FILE_READ_BYTES = MIB;
 
@@ -39,9 +37,9 @@ export interface UploadValidatedOptions {
   onProgress?: (progress: UploadProgress) => void;
 }
 
-/** The part size for a body of `size` bytes: the default, or more when 10,000 parts would not hold it. */
+/** The part size for a body of `size` bytes: the default (or requested) one, or more when 10,000 parts would not hold it. */
 export function partSizeFor(size: number | undefined, requested?: number): number {
-  const base = requested ?? DEFAULT_PART_BYTES;
+  const base = requested ?? DEFAULT_PART_SIZE;
   if (size === undefined) return base;
   return Math.max(base, Math.ceil(size / MAX_PARTS / MIB) * MIB);
 }
@@ -137,25 +135,24 @@ export async function uploadValidated(
   assertAiKey(key);
   const limit = options.maxBytes ?? MAX_IMPORT_BYTES.FULL;
   const tooBig = () => new ImportConfigError(`the file is larger than the import limit of ${(limit / 1024 ** 3).toFixed(0)} GiB; split it into several imports (nothing was uploaded)`);
-  let file = isPathSource(source) ? await open(source.path, "r") : undefined;
+  const path = isPathSource(source) ? source.path : undefined;
+  const file = path !== undefined ? await open(path, "r") : undefined;
   try {
     let size: number | undefined;
     let reader: SourceReader;
     const stat = await file?.stat();
-    if (file && stat?.isFile() && isPathSource(source)) {
+    if (file && path !== undefined && stat?.isFile()) {
       size = stat.size;
-      // Known before a byte is sent.
-      if (size > limit) throw tooBig();
-      reader = fileReader(file, source.path, size);
+      reader = fileReader(file, path, size);
     } else {
-      // Streams, rows, text, and paths that are not regular files (a pipe, /dev/stdin): read to the end.
-      await file?.close();
-      file = undefined;
+      // Streams, rows, text, and paths that are not regular files (a pipe, /dev/stdin): read to the
+      // end, from the handle already open (opening a pipe twice could drop what its writer sent).
       size = knownSize(source);
-      if (size !== undefined && size > limit) throw tooBig();
-      reader = chunkReader(csvBytes(source, schema));
+      const bytes = file ? file.createReadStream({ highWaterMark: FILE_READ_BYTES, autoClose: false }) : source;
+      reader = chunkReader(csvBytes(bytes, schema));
     }
-    const read = reader.read;
+    // Known before a byte is sent.
+    if (size !== undefined && size > limit) throw tooBig();
 
     const validator = new CsvValidator(schema);
     let total = 0;
@@ -163,7 +160,7 @@ export async function uploadValidated(
     let stopped: "invalid" | "too-big" | undefined;
     const validatedRead: PartFiller = async (buffer) => {
       if (report) return 0;
-      const length = await read(buffer);
+      const length = await reader.read(buffer);
       if (length > 0) {
         validator.write(buffer.subarray(0, length));
         total += length;
@@ -207,7 +204,7 @@ export async function uploadValidated(
         // The upload is gone; read the rest for a report that lists every error.
         const rest = Buffer.allocUnsafeSlow(FILE_READ_BYTES);
         // The reader resumes after the bytes the validator has already seen.
-        for (let length = await read(rest); length > 0; length = await read(rest)) validator.write(rest.subarray(0, length));
+        for (let length = await reader.read(rest); length > 0; length = await reader.read(rest)) validator.write(rest.subarray(0, length));
         report = validator.end();
       }
       throw new ImportValidationError(report);

@@ -20,6 +20,7 @@ import { SourceChangedError } from "../../services/personalize/errors";
 import { partSizeFor } from "../../services/personalize/upload";
 import { AiStorage, UploadAbortedError } from "../../services/storage";
 import { UploadLeftPartsError } from "../../services/storage-errors";
+import { interactionsCsv as csv } from "../helpers/csv-rows";
 import { useEmulator } from "../helpers/emulator";
 
 const BUCKET = "roadmapx-files";
@@ -57,12 +58,6 @@ async function failure(run: () => Promise<unknown>): Promise<unknown> {
     return err;
   }
   throw new Error("expected a failure");
-}
-
-function csv(rows: number, bad?: { at: number; row: string }): string {
-  const lines = ["USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE"];
-  for (let i = 0; i < rows; i++) lines.push(bad && i === bad.at ? bad.row : `user-${i % 50},item-${i % 300},${1_700_000_000 + i},view`);
-  return `${lines.join("\n")}\n`;
 }
 
 describe("pooled-buffer multipart upload (services/part-upload.ts, against the emulator)", function () {

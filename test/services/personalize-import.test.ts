@@ -30,6 +30,7 @@ import {
 } from "../../services/personalize";
 import { WaitTimeoutError } from "../../services/poll";
 import { AiStorage, KeyError } from "../../services/storage";
+import { interactionsCsv as csv } from "../helpers/csv-rows";
 import { useEmulator } from "../helpers/emulator";
 
 const BUCKET = "roadmapx-files";
@@ -37,12 +38,6 @@ const DATASET = "arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx/INT
 const ROLE = "arn:aws:iam::123456789012:role/roadmapx-ai-dev-personalize";
 const JOB = "arn:aws:personalize:us-east-1:123456789012:dataset-import-job/j1";
 const noSleep = () => Promise.resolve();
-
-function csv(rows: number, bad?: { at: number; row: string }): string {
-  const lines = ["USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE"];
-  for (let i = 0; i < rows; i++) lines.push(bad && i === bad.at ? bad.row : `user-${i % 50},item-${i % 300},${1_700_000_000 + i},view`);
-  return `${lines.join("\n")}\n`;
-}
 
 describe("Personalize importDataset (S3 on the emulator, the import job with aws-sdk-client-mock)", function () {
   this.timeout(60_000);
