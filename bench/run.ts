@@ -20,7 +20,7 @@ if (benches.length === 0) {
 let failed = 0;
 for (const file of benches) {
   console.log(`\n=== ${file} ===`);
-  const result = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, file)], { stdio: "inherit" });
+  const result = spawnSync(process.execPath, ["--import", "tsx", "--conditions=@roadmapx-ai/source", join(__dirname, file)], { stdio: "inherit" });
   if (result.status !== 0) {
     failed++;
     console.error(`${file} failed (exit ${result.status ?? result.signal})`);

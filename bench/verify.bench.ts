@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { setUpLocalAccount } from "../local/account";
 import { stackOutputsJson } from "../local/apply";
 import { DUMMY_CREDENTIALS, Emulator } from "../local/emulator";
-import { AwsClients } from "../services/aws/clients";
+import { AccountClients } from "../verify/clients";
 import { runVerify } from "../verify/run";
 
 const RUNS = 5;
@@ -24,7 +24,7 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
   const emulator = await Emulator.start();
-  const admin = new AwsClients({ region: "us-east-1", endpoint: emulator.endpoint, credentials: DUMMY_CREDENTIALS });
+  const admin = new AccountClients({ region: "us-east-1", endpoint: emulator.endpoint, credentials: DUMMY_CREDENTIALS });
   try {
     const results: string[] = [];
     for (const [mode, config] of [

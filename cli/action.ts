@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { InvalidArgumentError } from "commander";
-import type { ServiceContext } from "../services/context";
+import type { ServiceContext } from "@roadmapx-ai/services";
 import { exitCodeOf, messageOf } from "./errors";
 import { CliError, EXIT } from "./exit-codes";
 
@@ -30,7 +30,7 @@ export function guarded(command: string, setExitCode: (code: number) => void, ac
 
 /** The service context for a command: configuration from the environment, progress and costs on stderr. */
 export function commandContext(): ServiceContext {
-  const { createServiceContext } = require("../services/context") as typeof import("../services/context");
+  const { createServiceContext } = require("@roadmapx-ai/services") as typeof import("@roadmapx-ai/services");
   return createServiceContext({ logger: { info: stderrLine, warn: (m) => stderrLine(`! ${m}`) } });
 }
 

@@ -3,26 +3,36 @@
  * 2 for usage and configuration, 1 when the job ran and found failures, 3 when AWS could not be
  * used (unreachable, credentials, access denied, API not available).
  */
-import { ComprehendInputError } from "../services/comprehend/text";
-import { ConfigError } from "../services/config";
-import { ImportConfigError, ImportJobFailedError, ImportStartError, ImportValidationError, SourceChangedError, WorkflowError } from "../services/personalize/errors";
-import { SchemaError } from "../services/personalize/schemas";
-import { WaitFailedError, WaitTimeoutError } from "../services/poll";
-import { SageMakerInputError, TrainingFailedError, TrainingWaitTimeoutError } from "../services/sagemaker/errors";
-// The SDK-free homes of these errors: this module loads with every command.
-import { KeyError, UploadAbortedError, UploadLeftPartsError } from "../services/storage-errors";
-import { classify } from "../services/aws/errors";
+import { ConfigError, classify } from "@roadmapx-ai/core";
 import { CliError, EXIT, type ExitCode } from "./exit-codes";
 
 type ErrorClass = abstract new (...args: never[]) => Error;
-const USAGE: ErrorClass[] = [ConfigError, SchemaError, KeyError, ImportConfigError, SourceChangedError, WorkflowError, RangeError, SageMakerInputError, ComprehendInputError];
-const FAILURES: ErrorClass[] = [ImportValidationError, ImportJobFailedError, WaitFailedError, WaitTimeoutError, TrainingFailedError, TrainingWaitTimeoutError];
+type Services = typeof import("@roadmapx-ai/services");
+
+/**
+ * The error classes, looked up only when an error is being reported: requiring the services
+ * package loads the AWS SDK clients, which `--help` and `--version` must not pay for.
+ */
+let classes: { usage: ErrorClass[]; failures: ErrorClass[]; services: Services } | undefined;
+function errorClasses(): NonNullable<typeof classes> {
+  if (!classes) {
+    const s = require("@roadmapx-ai/services") as Services;
+    classes = {
+      services: s,
+      usage: [ConfigError, s.SchemaError, s.KeyError, s.ImportConfigError, s.SourceChangedError, s.WorkflowError, RangeError, s.SageMakerInputError, s.ComprehendInputError],
+      failures: [s.ImportValidationError, s.ImportJobFailedError, s.WaitFailedError, s.WaitTimeoutError, s.TrainingFailedError, s.TrainingWaitTimeoutError],
+    };
+  }
+  return classes;
+}
 
 export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof CliError) return err.exitCode;
+  if (err instanceof ConfigError) return EXIT.usage;
+  const { usage: USAGE, failures: FAILURES, services: s } = errorClasses();
   if (USAGE.some((type) => err instanceof type)) return EXIT.usage;
   if (FAILURES.some((type) => err instanceof type)) return EXIT.failures;
-  if (err instanceof UploadAbortedError || err instanceof ImportStartError) return exitCodeOf(err.cause);
+  if (err instanceof s.UploadAbortedError || err instanceof s.ImportStartError) return exitCodeOf(err.cause);
   const problem = classify(err, "", "");
   if (problem.kind === "failed" && (err as { name?: string }).name === "ValidationException") return EXIT.usage;
   return EXIT.aws;
@@ -31,7 +41,10 @@ export function exitCodeOf(err: unknown): ExitCode {
 /** The message to print: AWS errors keep their name, which is what people search for. */
 export function messageOf(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const known = [...USAGE, ...FAILURES, CliError, UploadAbortedError, UploadLeftPartsError].some((type) => err instanceof type);
+  if (err instanceof CliError || err instanceof ConfigError) return err.message;
+  const { usage: USAGE, failures: FAILURES, services: s } = errorClasses();
+  const { ImportStartError } = s;
+  const known = [...USAGE, ...FAILURES, s.UploadAbortedError, s.UploadLeftPartsError].some((type) => err instanceof type);
   if (known) return err.message;
   const cause = err instanceof ImportStartError ? err.cause : err;
   const problem = classify(cause, "", "");

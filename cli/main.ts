@@ -9,10 +9,12 @@ import { registerPersonalize } from "./commands/personalize";
 import { registerSageMaker } from "./commands/sagemaker";
 import { registerVerify } from "./commands/verify";
 import { CliError, EXIT } from "./exit-codes";
+import { VERSION } from "./version";
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command("roadmapx-ai")
     .description("AWS AI services (Personalize, SageMaker, Comprehend) on the RoadmapX S3 bucket")
+    .version(VERSION, "-V, --version", "print the version of roadmapx-ai")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
   registerVerify(program, setExitCode);

@@ -32,6 +32,10 @@ export const AI_PREFIXES: readonly PrefixName[] = ["personalize", "training", "m
 
 export type AiServiceId = "personalize" | "sagemaker";
 
+/** What the services can ask of Amazon Comprehend, one name per analysis (the CLI's `--ops`). */
+export type ComprehendOperation = "sentiment" | "entities" | "key-phrases" | "language" | "pii";
+export const COMPREHEND_OPERATIONS: readonly ComprehendOperation[] = ["sentiment", "entities", "key-phrases", "language", "pii"];
+
 export interface ObjectGrant {
   /** Statement id used wherever this grant is written into a policy. */
   sid: string;

@@ -4,7 +4,7 @@
  * can feed it any combination; `loadInfraConfig` reads Pulumi's config and throws a RunError.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { bucketNameProblem, parseKmsKeyArn, regionProblem } from "../core/validation";
+import { bucketNameProblem, parseKmsKeyArn, regionProblem } from "@roadmapx-ai/core";
 
 export const PROJECT = "roadmapx-ai";
 

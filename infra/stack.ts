@@ -1,26 +1,22 @@
 /**
- * Declares everything the stack owns. A function rather than top-level code, so that tests (and the
- * local emulator harness) can run it again with other config under Pulumi mocks.
+ * This repository's stack: its Pulumi config (`roadmapx-ai:*` keys, validated once) turned into one
+ * AiServicesAccess, and the component's values exported as the stack outputs. A function rather than
+ * top-level code, so that tests (and the local emulator harness) can run it again with other config
+ * under Pulumi mocks. Your own Pulumi program can use the component directly instead.
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsTarget } from "../core/iam";
-import { personalizeBucketPolicyStatements } from "../core/policies";
-import { PREFIXES, SERVICES } from "../core/requirements";
-import { AiArtifactsBucket } from "./components/ai-artifacts-bucket";
-import { AppBucketPersonalizeAccess } from "./components/app-bucket-personalize-access";
-import { ApplicationPolicy } from "./components/application-policy";
-import { ServiceRole } from "./components/service-role";
-import { ACCOUNT_PLACEHOLDER, type AppBucketPolicyMode, type InfraConfig, PROJECT, loadInfraConfig } from "./config";
+import { PREFIXES } from "@roadmapx-ai/core";
+import { type AppBucketPolicyMode, AiServicesAccess } from "./components/ai-services-access";
+import { type InfraConfig, PROJECT, loadInfraConfig } from "./config";
 
-/** The stack outputs. The first seven keys are a contract (DESIGN.md): never rename them. */
+/** The stack outputs. The first seven keys are a contract (docs/DESIGN.md): never rename them. */
 export interface StackOutputs {
   artifactsBucketName: pulumi.Output<string>;
   artifactsBucketCreated: boolean;
   personalizeRoleArn: pulumi.Output<string>;
   sagemakerRoleArn: pulumi.Output<string>;
   region: string;
-  prefixes: { userUploads: string; personalize: string; training: string; models: string };
+  prefixes: typeof PREFIXES;
   appPolicyArn: pulumi.Output<string>;
   /** The application's bucket (user uploads), whether or not the AI services use it. */
   appBucketName: string;
@@ -36,72 +32,27 @@ export interface StackOutputs {
 
 export function defineStack(config: InfraConfig = loadInfraConfig()): StackOutputs {
   const stack = pulumi.getStack();
-  const tags = { project: PROJECT, stack, "managed-by": "pulumi" };
-
-  const identity = aws.getCallerIdentityOutput();
-  const partition = aws.getPartitionOutput().partition;
-  const target: pulumi.Output<AwsTarget> = pulumi
-    .all([partition, identity.accountId])
-    .apply(([p, accountId]) => ({ partition: p, accountId, region: config.region }));
-
-  let bucketName: pulumi.Output<string>;
-  let appBucketPolicyMode: StackOutputs["appBucketPolicyMode"];
-  if (config.createArtifactsBucket) {
-    const name =
-      config.artifactsBucketName ??
-      identity.accountId.apply((account) =>
-        (config.artifactsBucketNameTemplate ?? "").replace(ACCOUNT_PLACEHOLDER, account),
-      );
-    const artifacts = new AiArtifactsBucket("ai-artifacts", {
-      bucketName: name,
-      partition,
-      kmsKeyArn: config.kmsKeyArn,
-      noncurrentVersionDays: config.noncurrentVersionDays,
-      tags,
-    });
-    bucketName = artifacts.bucketName;
-    appBucketPolicyMode = "not-needed";
-  } else {
-    // The application's bucket is reused as it is: no resource of this stack creates or replaces it.
-    bucketName = pulumi.output(config.appBucketName);
-    appBucketPolicyMode = config.appBucketPolicy;
-    if (config.appBucketPolicy === "merge") {
-      new AppBucketPersonalizeAccess("app-bucket-personalize-access", { bucketName: config.appBucketName, partition });
-    }
-  }
-
-  const roleArgs = { target, bucketName, kmsKeyArn: config.kmsKeyArn, tags };
-  const personalizeRole = new ServiceRole(`${PROJECT}-${stack}-personalize`, {
-    ...roleArgs,
-    requirement: SERVICES.personalize,
-  });
-  const sagemakerRole = new ServiceRole(`${PROJECT}-${stack}-sagemaker`, {
-    ...roleArgs,
-    requirement: SERVICES.sagemaker,
-  });
-
-  const appPolicy = new ApplicationPolicy(`${PROJECT}-${stack}-application`, {
-    target,
-    bucketName,
-    personalizeRoleArn: personalizeRole.roleArn,
-    sagemakerRoleArn: sagemakerRole.roleArn,
+  const access = new AiServicesAccess(`${PROJECT}-${stack}`, {
+    appBucketName: config.appBucketName,
+    createArtifactsBucket: config.createArtifactsBucket,
+    artifactsBucketName: config.artifactsBucketName,
     kmsKeyArn: config.kmsKeyArn,
-    tags,
+    appBucketPolicy: config.appBucketPolicy,
+    noncurrentVersionDays: config.noncurrentVersionDays,
+    region: config.region,
+    tags: { project: PROJECT, stack },
   });
-
   return {
-    artifactsBucketName: bucketName,
-    artifactsBucketCreated: config.createArtifactsBucket,
-    personalizeRoleArn: personalizeRole.roleArn,
-    sagemakerRoleArn: sagemakerRole.roleArn,
+    artifactsBucketName: access.artifactsBucketName,
+    artifactsBucketCreated: access.artifactsBucketCreated,
+    personalizeRoleArn: access.personalizeRoleArn,
+    sagemakerRoleArn: access.sagemakerRoleArn,
     region: config.region,
     prefixes: { ...PREFIXES },
-    appPolicyArn: appPolicy.policyArn,
+    appPolicyArn: access.appPolicyArn,
     appBucketName: config.appBucketName,
-    appBucketPolicyMode,
-    personalizeBucketPolicyStatements: pulumi
-      .all([partition, bucketName])
-      .apply(([p, b]) => JSON.stringify(personalizeBucketPolicyStatements(p, b), null, 2)),
+    appBucketPolicyMode: access.appBucketPolicyMode,
+    personalizeBucketPolicyStatements: access.personalizeBucketPolicyStatements,
     kmsKeyArn: config.kmsKeyArn ?? null,
   };
 }

@@ -13,9 +13,9 @@ import {
   PutObjectCommand,
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3";
-import type { PolicyStatement } from "../core/iam";
-import { mergeBucketPolicy } from "../core/policies";
-import type { AwsClients } from "../services/aws/clients";
+import type { PolicyStatement } from "@roadmapx-ai/core";
+import { mergeBucketPolicy } from "@roadmapx-ai/core";
+import type { AccountApi } from "../verify/clients";
 import { type AppliedStack, applyStackToEmulator } from "./apply";
 
 /** The IAM user that plays the RoadmapX backend in the emulator (the app policy is attached to it). */
@@ -27,7 +27,7 @@ export interface LocalAccount {
 }
 
 export interface SetUpOptions {
-  clients: AwsClients;
+  clients: AccountApi;
   config: Record<string, string>;
   stack?: string;
   log?: (line: string) => void;
@@ -64,7 +64,7 @@ export async function setUpLocalAccount(options: SetUpOptions): Promise<LocalAcc
  * its own. Not a TLS-only Deny: moto evaluates no conditions and would apply it to every object
  * request, blocking the demo's uploads (so bucket.tls-only reports WARN locally).
  */
-export async function seedApplicationBucket(clients: AwsClients, bucket: string): Promise<void> {
+export async function seedApplicationBucket(clients: AccountApi, bucket: string): Promise<void> {
   await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await clients.s3.send(
     new PutPublicAccessBlockCommand({
@@ -103,13 +103,13 @@ export async function seedApplicationBucket(clients: AwsClients, bucket: string)
 }
 
 /** What the README asks users to do with the `personalizeBucketPolicyStatements` output. */
-export async function addStatementsByHand(clients: AwsClients, bucket: string, statements: PolicyStatement[]): Promise<void> {
+export async function addStatementsByHand(clients: AccountApi, bucket: string, statements: PolicyStatement[]): Promise<void> {
   const current = await clients.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }));
   const merged = mergeBucketPolicy(current.Policy, statements);
   await clients.s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(merged) }));
 }
 
-export async function createBackendIdentity(clients: AwsClients, appPolicyArn: string) {
+export async function createBackendIdentity(clients: AccountApi, appPolicyArn: string) {
   await clients.iam.send(new CreateUserCommand({ UserName: LOCAL_BACKEND_USER }));
   await clients.iam.send(new AttachUserPolicyCommand({ UserName: LOCAL_BACKEND_USER, PolicyArn: appPolicyArn }));
   const key = await clients.iam.send(new CreateAccessKeyCommand({ UserName: LOCAL_BACKEND_USER }));

@@ -28,8 +28,8 @@ import {
   type Tag,
 } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { defineStack, type StackOutputs } from "../infra/stack";
-import type { AwsClients } from "../services/aws/clients";
+import { defineStack, type StackOutputs } from "@roadmapx-ai/infra";
+import type { AccountApi } from "../verify/clients";
 import { type CreatedResource, type DeclaredResource, type Resolved, runProgramUnderMocks } from "./pulumi-mocks";
 
 export class UnsupportedResourceError extends Error {
@@ -43,7 +43,7 @@ export class UnsupportedResourceError extends Error {
 }
 
 export interface ApplyOptions {
-  clients: AwsClients;
+  clients: AccountApi;
   /** Stack config, keys as Pulumi stores them (`roadmapx-ai:appBucketName`, `aws:region`). */
   config: Record<string, string>;
   stack?: string;
@@ -134,7 +134,7 @@ function encryptionRules(inputs: Inputs): ServerSideEncryptionRule[] {
 }
 
 /** Creates one declared resource in the emulator; returns its id and output state. */
-async function createInEmulator(clients: AwsClients, region: string, type: string, name: string, inputs: Inputs): Promise<CreatedResource & { physicalName: string }> {
+async function createInEmulator(clients: AccountApi, region: string, type: string, name: string, inputs: Inputs): Promise<CreatedResource & { physicalName: string }> {
   const s3 = clients.s3;
   const iam = clients.iam;
   switch (type) {
@@ -261,7 +261,7 @@ async function createInEmulator(clients: AwsClients, region: string, type: strin
 }
 
 /** Answers the provider functions the program calls, from the emulator. */
-async function invokeInEmulator(clients: AwsClients, token: string, inputs: Inputs): Promise<Record<string, unknown>> {
+async function invokeInEmulator(clients: AccountApi, token: string, inputs: Inputs): Promise<Record<string, unknown>> {
   switch (token) {
     case "aws:index/getCallerIdentity:getCallerIdentity": {
       const id = await clients.sts.send(new GetCallerIdentityCommand({}));

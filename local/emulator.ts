@@ -6,10 +6,11 @@
  * closes, which happens when the Node process that started it ends for any reason (even SIGKILL).
  * `keep: true` starts it detached instead, for `roadmapx-ai local --keep`, and says how to stop it.
  */
+import { PACKAGE_ROOT } from "./package-root";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { promisify } from "node:util";
 
 const execFileAsync = promisify(execFile);
@@ -22,7 +23,7 @@ export const MIN_MOTO_VERSION: readonly [number, number] = [5, 1];
 /** Marker in the server's command line, so a stray one can be recognised (`pgrep -f`). */
 export const PROCESS_MARKER = "roadmapx-ai-emulator";
 
-const PROJECT_ROOT = resolve(__dirname, "..");
+const PROJECT_ROOT = PACKAGE_ROOT;
 const VENV_DIR = join(PROJECT_ROOT, ".venv");
 
 export class EmulatorError extends Error {

@@ -10,8 +10,8 @@ import {
   HeadBucketCommand,
 } from "@aws-sdk/client-s3";
 import { GetPolicyCommand, GetRoleCommand, ListRolePoliciesCommand, GetRolePolicyCommand } from "@aws-sdk/client-iam";
-import { asList, type PolicyDocument } from "../core/iam";
-import type { AwsClients } from "../services/aws/clients";
+import { asList, type PolicyDocument } from "@roadmapx-ai/core";
+import type { AccountApi } from "../verify/clients";
 import type { AppliedStack } from "./apply";
 
 /** IAM returns documents URL-encoded; moto's GetPolicyVersion does not. Accept both. */
@@ -28,7 +28,7 @@ async function optional<T>(call: Promise<T>): Promise<T | undefined> {
   }
 }
 
-export async function describeApplied(clients: AwsClients, applied: AppliedStack): Promise<string[]> {
+export async function describeApplied(clients: AccountApi, applied: AppliedStack): Promise<string[]> {
   const lines: string[] = [];
   const { outputs } = applied;
   const buckets = [...new Set([outputs.artifactsBucketName, outputs.appBucketName])];

@@ -6,17 +6,19 @@
  *
  * LOCAL HARNESS: nothing here talks to AWS. `pulumi up` deploys for real.
  */
+import { PACKAGE_ROOT } from "./package-root";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { EXIT, type ExitCode } from "../cli/exit-codes";
-import { AwsClients } from "../services/aws/clients";
+import { AwsClients } from "@roadmapx-ai/services";
+import { AccountClients } from "../verify/clients";
 import { setUpLocalAccount } from "./account";
 import { type AppliedStack, stackOutputsJson } from "./apply";
 import { DUMMY_CREDENTIALS, Emulator, EmulatorError } from "./emulator";
 import { describeApplied } from "./read-back";
 
-export const PROJECT_ROOT = resolve(__dirname, "..");
+export const PROJECT_ROOT = PACKAGE_ROOT;
 export const LOCAL_DIR = join(PROJECT_ROOT, ".local");
 
 export interface LocalOptions {
@@ -101,7 +103,7 @@ export async function runLocal(options: LocalOptions = {}): Promise<ExitCode> {
   }
   log(`emulator up: moto ${emulator.motoVersion} at ${emulator.endpoint} (pid ${emulator.pid})`);
 
-  const admin = new AwsClients({ region: config["aws:region"] ?? "us-east-1", endpoint: emulator.endpoint, credentials: DUMMY_CREDENTIALS });
+  const admin = new AccountClients({ region: config["aws:region"] ?? "us-east-1", endpoint: emulator.endpoint, credentials: DUMMY_CREDENTIALS });
   let backendClients: AwsClients | undefined;
   let code: ExitCode = EXIT.ok;
   try {

@@ -1,11 +1,11 @@
 /** What `roadmapx-ai local` runs once the stack is applied: the verifier, then the services demo. */
 import { EXIT, type ExitCode } from "../cli/exit-codes";
-import { resolveRuntimeConfig } from "../services/config";
-import { type ServiceContext, silentLogger } from "../services/context";
-import { ImportValidationError, PersonalizeService, builtinSchema } from "../services/personalize";
-import { ComprehendService } from "../services/comprehend";
-import { SageMakerService } from "../services/sagemaker";
-import { AiStorage } from "../services/storage";
+import { resolveRuntimeConfig } from "@roadmapx-ai/core";
+import { type ServiceContext, silentLogger } from "@roadmapx-ai/services";
+import { ImportValidationError, PersonalizeService, builtinSchema } from "@roadmapx-ai/services";
+import { ComprehendService } from "@roadmapx-ai/services";
+import { SageMakerService } from "@roadmapx-ai/services";
+import { AiStorage } from "@roadmapx-ai/services";
 import { interactionsCsv } from "./demo-data";
 import { renderTable } from "../verify/render";
 import { runVerify } from "../verify/run";

@@ -3,7 +3,7 @@
  * logger. `createServiceContext()` builds it from the environment (DESIGN.md precedence).
  */
 import { type AwsClientOptions, AwsClients } from "./aws/clients";
-import { type RuntimeConfig, type RuntimeConfigOptions, resolveRuntimeConfig } from "./config";
+import { type RuntimeConfig, type RuntimeConfigOptions, resolveRuntimeConfig } from "@roadmapx-ai/core";
 import { AiStorage } from "./storage";
 
 export interface Logger {

@@ -2,10 +2,13 @@
  * What the RoadmapX backend imports: one call builds the configuration (validated once), the AWS
  * clients and every AI service.
  *
- *   const ai = createAiServices();          // reads the environment and AI_STACK_OUTPUTS
+ *   const ai = createAiServices();          // reads the environment and AI_STACK_OUTPUTS on first use
  *   await ai.personalize.importDataset(datasetArn, csvData, "personalize/data.csv");
  *   const { artifactUri } = await ai.sagemaker.train({ image, channels: [{ name: "train", dataset: "churn" }] });
  *   for await (const doc of ai.comprehend.analyzeMany(comments, { operations: ["sentiment"] })) save(doc);
+ *
+ * `createAiServices()` itself never throws: a backend may call it at module load. The configuration
+ * is resolved when a member is first read, and a ConfigError then names the variable to fix.
  */
 import { ComprehendService } from "./comprehend";
 import { type ServiceContext, type ServiceContextOptions, createServiceContext } from "./context";
@@ -20,18 +23,58 @@ export interface AiServices extends ServiceContext {
 }
 
 export function createAiServices(options: ServiceContextOptions & { wait?: WaitOptions } = {}): AiServices {
-  const context = createServiceContext(options);
+  let context: ServiceContext | undefined;
+  const ctx = (): ServiceContext => (context ??= createServiceContext(options));
+  let personalize: PersonalizeService | undefined;
+  let sagemaker: SageMakerService | undefined;
+  let comprehend: ComprehendService | undefined;
   return {
-    ...context,
-    personalize: new PersonalizeService(context, options.wait),
-    sagemaker: new SageMakerService(context),
-    comprehend: new ComprehendService(context),
+    get config() {
+      return ctx().config;
+    },
+    get clients() {
+      return ctx().clients;
+    },
+    get storage() {
+      return ctx().storage;
+    },
+    get logger() {
+      return ctx().logger;
+    },
+    get personalize() {
+      return (personalize ??= new PersonalizeService(ctx(), options.wait));
+    },
+    get sagemaker() {
+      return (sagemaker ??= new SageMakerService(ctx()));
+    },
+    get comprehend() {
+      return (comprehend ??= new ComprehendService(ctx()));
+    },
   };
 }
 
-export { ConfigError, resolveRuntimeConfig } from "./config";
-export type { RuntimeConfig } from "./config";
-export { AiStorage, aiKey, assertAiKey, KeyError, UploadAbortedError } from "./storage";
-export type { AnalyzedDocument, AnalyzeOptions } from "./comprehend";
-export { TrainingFailedError, TrainingWaitTimeoutError, SageMakerInputError } from "./sagemaker/errors";
-export { ComprehendInputError } from "./comprehend/text";
+export { ConfigError, resolveRuntimeConfig, readStackOutputsFile } from "@roadmapx-ai/core";
+export type { RuntimeConfig, RuntimeConfigOptions, StackOutputsFile } from "@roadmapx-ai/core";
+export { type AwsClientOptions, AwsClients } from "./aws/clients";
+export { type Logger, type ServiceContext, type ServiceContextOptions, consoleLogger, createServiceContext, silentLogger } from "./context";
+export { AiStorage, aiKey, assertAiKey, type AiPrefix } from "./storage";
+export { KeyError, UploadAbortedError, UploadLeftPartsError } from "./storage-errors";
+export { WaitFailedError, WaitTimeoutError } from "./poll";
+export * from "./personalize";
+export {
+  DEFAULT_MAX_RUNTIME_SECONDS,
+  DEFAULT_TRAINING_INSTANCE,
+  type DeployOptions,
+  SageMakerInputError,
+  SageMakerService,
+  type TrainingChannel,
+  TrainingFailedError,
+  type TrainingOptions,
+  type TrainingResult,
+  TrainingWaitTimeoutError,
+  uniqueJobName,
+  type WaitOptions as SageMakerWaitOptions,
+} from "./sagemaker";
+export * from "./comprehend";
+export { ComprehendInputError, OPERATIONS, type Operation } from "./comprehend/text";
+export { BATCH_COLLECT_EVERY_MIB } from "./memory";

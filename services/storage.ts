@@ -6,7 +6,7 @@
 import { Readable } from "node:stream";
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { AI_PREFIXES, PREFIXES, type PrefixName } from "../core/requirements";
+import { AI_PREFIXES, PREFIXES, type PrefixName } from "@roadmapx-ai/core";
 import type { AwsClients } from "./aws/clients";
 import { garbageCollector } from "./memory";
 import { checkPartSize, DEFAULT_PART_SIZE, MIN_PART_SIZE } from "./part-upload";

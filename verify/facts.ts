@@ -30,10 +30,10 @@ import {
   HeadBucketCommand,
 } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import type { PolicyDocument } from "../core/iam";
-import type { AwsClients } from "../services/aws/clients";
-import { type AwsError, classify, type Read, type ReadProblem } from "../services/aws/errors";
-import type { RuntimeConfig } from "../services/config";
+import type { PolicyDocument } from "@roadmapx-ai/core";
+import type { AccountApi } from "./clients";
+import { type AwsError, classify, type Read, type ReadProblem } from "@roadmapx-ai/core";
+import type { RuntimeConfig } from "@roadmapx-ai/core";
 
 export { classify, type Read, type ReadProblem };
 
@@ -128,7 +128,7 @@ export class Facts {
   private readonly memo = new Map<string, Promise<unknown>>();
 
   constructor(
-    readonly clients: AwsClients,
+    readonly clients: AccountApi,
     readonly config: RuntimeConfig,
     /** The environment the configuration came from (outputs.consistent compares it with the outputs). */
     readonly env: NodeJS.ProcessEnv = process.env,

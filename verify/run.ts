@@ -3,8 +3,8 @@
  * read once), evaluate every selected check, and turn the results into the report and an exit code.
  */
 import { EXIT, type ExitCode } from "../cli/exit-codes";
-import { type AnyClient, type AwsClientOptions, AwsClients } from "../services/aws/clients";
-import { ConfigError, type RuntimeConfig, resolveRuntimeConfig } from "../services/config";
+import { type AwsClientOptions, ConfigError, type RuntimeConfig, type SdkClient, resolveRuntimeConfig } from "@roadmapx-ai/core";
+import { AccountClients } from "./clients";
 import { CHECK_IDS, selectChecks } from "./checks";
 import { Facts } from "./facts";
 import { type CheckResult, type Outcome, type Report, statusOf } from "./model";
@@ -29,9 +29,9 @@ export interface VerifyRun {
 }
 
 /** Counts every command a client sends (the report's `awsCalls`; the read-only test reads the names). */
-function recordCommands(commands: string[], next?: (client: AnyClient) => void) {
-  return (client: AnyClient) => {
-    const stack = client.middlewareStack as unknown as {
+function recordCommands(commands: string[], next?: (client: SdkClient) => void) {
+  return (client: SdkClient) => {
+    const stack = (client as unknown as { middlewareStack: unknown }).middlewareStack as {
       add(mw: unknown, options: { step: string; name: string; override: boolean }): void;
     };
     stack.add(
@@ -65,7 +65,7 @@ export async function runVerify(options: VerifyOptions = {}): Promise<VerifyRun>
   }
   const config: RuntimeConfig = resolveRuntimeConfig({ outputsFile: options.outputsFile }, env);
   const commands: string[] = [];
-  const clients = new AwsClients({
+  const clients = new AccountClients({
     region: config.region,
     s3Region: config.s3Region,
     endpoint: config.endpoint,

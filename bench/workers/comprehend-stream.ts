@@ -9,7 +9,7 @@ import { BatchDetectSentimentCommand } from "@aws-sdk/client-comprehend";
 import { DUMMY_CREDENTIALS } from "../../local/emulator";
 import { AwsClients } from "../../services/aws/clients";
 import { ComprehendService, emptyStats } from "../../services/comprehend";
-import { resolveRuntimeConfig } from "../../services/config";
+import { resolveRuntimeConfig } from "@roadmapx-ai/core";
 import { silentLogger } from "../../services/context";
 import { AiStorage } from "../../services/storage";
 

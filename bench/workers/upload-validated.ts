@@ -5,7 +5,7 @@
  */
 import { DUMMY_CREDENTIALS } from "../../local/emulator";
 import { AwsClients } from "../../services/aws/clients";
-import { resolveRuntimeConfig } from "../../services/config";
+import { resolveRuntimeConfig } from "@roadmapx-ai/core";
 import { silentLogger } from "../../services/context";
 import { builtinSchema } from "../../services/personalize/schemas";
 import { uploadValidated } from "../../services/personalize/upload";

@@ -7,13 +7,13 @@ import { createReadStream } from "node:fs";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { OPERATIONS, type Operation } from "../../services/comprehend/text";
+import { COMPREHEND_OPERATIONS as OPERATIONS, type ComprehendOperation as Operation } from "@roadmapx-ai/core";
 import { commandContext, guarded, positiveInt, positiveNumber, requireFile, stderrLine } from "../action";
-import { classify } from "../../services/aws/errors";
+import { classify } from "@roadmapx-ai/core";
 import { messageOf } from "../errors";
 import { CliError, EXIT } from "../exit-codes";
 
-type ComprehendModule = typeof import("../../services/comprehend");
+type ComprehendModule = typeof import("@roadmapx-ai/services");
 
 /** One input document: where it came from and what to carry to the output. */
 interface InputDocument {
@@ -101,7 +101,7 @@ export function registerComprehend(program: Command, setExitCode: (code: number)
       guarded("comprehend analyze", setExitCode, async () => {
         if (o.file !== "-") requireFile(o.file);
         const format = formatOf(o.file, o.format);
-        const { ComprehendService, emptyStats, checkAnalyzeOptions } = require("../../services/comprehend") as ComprehendModule;
+        const { ComprehendService, emptyStats, checkAnalyzeOptions } = require("@roadmapx-ai/services") as ComprehendModule;
         const options = {
           operations: o.ops,
           language: o.language,

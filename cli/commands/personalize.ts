@@ -4,13 +4,13 @@
  */
 import { createReadStream, readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import type { ServiceContext } from "../../services/context";
+import type { ServiceContext } from "@roadmapx-ai/services";
 import { CliError, EXIT } from "../exit-codes";
 import { commandContext, elapsed, guarded, positiveInt, requireFile, stderrLine } from "../action";
 
 // Loaded on first use, so that other commands start fast.
-type PersonalizeModule = typeof import("../../services/personalize");
-const personalizeModule = () => require("../../services/personalize") as PersonalizeModule;
+type PersonalizeModule = typeof import("@roadmapx-ai/services");
+const personalizeModule = () => require("@roadmapx-ai/services") as PersonalizeModule;
 
 function services(): { ctx: ServiceContext; service: InstanceType<PersonalizeModule["PersonalizeService"]> } {
   const ctx = commandContext();
@@ -35,7 +35,7 @@ function readSchema(type: string, file: string | undefined) {
 }
 
 /** The validation report for people. */
-function printReport(file: string, report: import("../../services/personalize").ValidationReport): void {
+function printReport(file: string, report: import("@roadmapx-ai/services").ValidationReport): void {
   const size = report.bytes >= 1024 * 1024 ? `${(report.bytes / 1024 / 1024).toFixed(1)} MiB` : `${(report.bytes / 1024).toFixed(1)} KiB`;
   if (report.valid) {
     console.log(`${file}: valid ${report.datasetType} CSV, ${report.rows} rows (${size})`);

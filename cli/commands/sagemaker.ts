@@ -8,8 +8,8 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { commandContext, elapsed, guarded, positiveInt, requireFile, stderrLine } from "../action";
 import { CliError, EXIT } from "../exit-codes";
 
-type SageMakerModule = typeof import("../../services/sagemaker");
-const sagemakerModule = () => require("../../services/sagemaker") as SageMakerModule;
+type SageMakerModule = typeof import("@roadmapx-ai/services");
+const sagemakerModule = () => require("@roadmapx-ai/services") as SageMakerModule;
 
 function service() {
   const { SageMakerService } = sagemakerModule();
@@ -46,7 +46,7 @@ export function registerSageMaker(program: Command, setExitCode: (code: number) 
     .action((o: { dataset: string; file: string; name?: string }) =>
       guarded("sagemaker upload", setExitCode, async () => {
         requireFile(o.file);
-        const { BATCH_COLLECT_EVERY_MIB } = require("../../services/memory") as typeof import("../../services/memory");
+        const { BATCH_COLLECT_EVERY_MIB } = require("@roadmapx-ai/services") as typeof import("@roadmapx-ai/services");
         // A batch process: keep lib-storage's per-part buffers from piling up (services/memory.ts).
         const uri = await service().uploadTrainingData(o.dataset, o.name ?? basename(o.file), createReadStream(o.file, { highWaterMark: 1024 * 1024 }), {
           collectGarbageEveryBytes: BATCH_COLLECT_EVERY_MIB * 1024 * 1024,

@@ -1,7 +1,6 @@
 import { type Command, Option } from "commander";
-import { ConfigError } from "../../services/config";
-import { type FailOn, runVerify } from "../../verify/run";
-import { renderJson, renderTable } from "../../verify/render";
+import { ConfigError } from "@roadmapx-ai/core";
+import type { FailOn } from "../../verify/run";
 import { EXIT } from "../exit-codes";
 
 interface VerifyFlags {
@@ -25,6 +24,9 @@ export function registerVerify(program: Command, setExitCode: (code: number) => 
     .option("--only <ids>", "comma-separated check ids to run (a trailing * matches a prefix: role.personalize.*)")
     .action(async (flags: VerifyFlags) => {
       try {
+        // Loaded here, not at start: the checks pull in the SDK clients and the IAM simulator.
+        const { runVerify } = require("../../verify/run") as typeof import("../../verify/run");
+        const { renderJson, renderTable } = require("../../verify/render") as typeof import("../../verify/render");
         const run = await runVerify({
           outputsFile: flags.outputs,
           failOn: flags.failOn,

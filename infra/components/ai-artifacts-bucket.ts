@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { artifactsBucketPolicy } from "../../core/policies";
+import { artifactsBucketPolicy } from "@roadmapx-ai/core";
 
 export interface AiArtifactsBucketArgs {
   bucketName: pulumi.Input<string>;
@@ -8,7 +8,7 @@ export interface AiArtifactsBucketArgs {
   /** SSE-KMS key; SSE-S3 (AES256) when absent. */
   kmsKeyArn?: pulumi.Input<string> | undefined;
   /** Days before noncurrent versions expire. */
-  noncurrentVersionDays: number;
+  noncurrentVersionDays: pulumi.Input<number>;
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined;
 }
 

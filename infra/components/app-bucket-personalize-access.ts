@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { mergeBucketPolicy, personalizeBucketPolicyStatements } from "../../core/policies";
+import { mergeBucketPolicy, personalizeBucketPolicyStatements } from "@roadmapx-ai/core";
 
 export interface AppBucketPersonalizeAccessArgs {
   /** The application's existing bucket. It is never created, replaced or deleted. */
-  bucketName: string;
+  bucketName: pulumi.Input<string>;
   partition: pulumi.Input<string>;
 }
 
@@ -25,16 +25,15 @@ export class AppBucketPersonalizeAccess extends pulumi.ComponentResource {
   constructor(name: string, args: AppBucketPersonalizeAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("roadmapx-ai:storage:AppBucketPersonalizeAccess", name, {}, opts);
 
-    const existing = readExistingPolicy(args.bucketName, this);
+    const bucket = pulumi.output(args.bucketName);
+    const existing = bucket.apply((b) => readExistingPolicy(b, this));
     this.policyJson = pulumi
-      .all([existing, args.partition])
-      .apply(([current, partition]) =>
-        JSON.stringify(mergeBucketPolicy(current, personalizeBucketPolicyStatements(partition, args.bucketName))),
-      );
+      .all([existing, args.partition, bucket])
+      .apply(([current, partition, b]) => JSON.stringify(mergeBucketPolicy(current, personalizeBucketPolicyStatements(partition, b))));
 
     this.policy = new aws.s3.BucketPolicy(
       name,
-      { bucket: args.bucketName, policy: this.policyJson },
+      { bucket, policy: this.policyJson },
       { parent: this, retainOnDelete: true },
     );
     this.registerOutputs({ policyJson: this.policyJson });

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsTarget } from "../../core/iam";
-import { applicationPolicy } from "../../core/policies";
+import type { AwsTarget } from "@roadmapx-ai/core";
+import { applicationPolicy } from "@roadmapx-ai/core";
 
 export interface ApplicationPolicyArgs {
   target: pulumi.Input<AwsTarget>;

@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsTarget } from "../../core/iam";
-import { serviceRolePolicy, trustPolicy } from "../../core/policies";
-import type { ServiceRequirement } from "../../core/requirements";
+import type { AwsTarget } from "@roadmapx-ai/core";
+import { serviceRolePolicy, trustPolicy } from "@roadmapx-ai/core";
+import type { ServiceRequirement } from "@roadmapx-ai/core";
 
 export interface ServiceRoleArgs {
   /** What the service needs, from core/requirements. */

@@ -21,7 +21,7 @@ import {
   type PiiEntity as SdkPiiEntity,
   type SentimentScore,
 } from "@aws-sdk/client-comprehend";
-import { classify } from "../aws/errors";
+import { classify } from "@roadmapx-ai/core";
 import type { ServiceContext } from "../context";
 import { RateLimiter, Semaphore } from "../rate-limit";
 import {

@@ -16,8 +16,8 @@ export class ComprehendInputError extends Error {
   }
 }
 
-export type Operation = "sentiment" | "entities" | "key-phrases" | "language" | "pii";
-export const OPERATIONS: readonly Operation[] = ["sentiment", "entities", "key-phrases", "language", "pii"];
+export { COMPREHEND_OPERATIONS as OPERATIONS, type ComprehendOperation as Operation } from "@roadmapx-ai/core";
+import type { ComprehendOperation as Operation } from "@roadmapx-ai/core";
 
 /** Largest document each single-document API takes, in UTF-8 bytes. */
 export const SINGLE_LIMIT_BYTES: Readonly<Record<Operation, number>> = {

@@ -19,7 +19,7 @@ import {
   waitUntilTrainingJobCompletedOrStopped,
 } from "@aws-sdk/client-sagemaker";
 import { InvokeEndpointCommand } from "@aws-sdk/client-sagemaker-runtime";
-import { PREFIXES } from "../../core/requirements";
+import { PREFIXES } from "@roadmapx-ai/core";
 import type { ServiceContext } from "../context";
 import { formatDuration } from "../poll";
 import { TrainingFailedError, TrainingWaitTimeoutError } from "./errors";

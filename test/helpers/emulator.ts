@@ -3,7 +3,32 @@
  * before each test of a suite that calls `useEmulator()`. Clients made here talk only to it.
  */
 import { DUMMY_CREDENTIALS, Emulator } from "../../local/emulator";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { KMSClient } from "@aws-sdk/client-kms";
+import type { STSClient } from "@aws-sdk/client-sts";
 import { type AwsClientOptions, AwsClients } from "../../services/aws/clients";
+import { AccountClients, type AccountApi } from "../../verify/clients";
+
+/**
+ * The services' clients plus the account clients (IAM, KMS, STS) that tests use to set the account
+ * up: one object serves as a ServiceContext's clients and as the verifier's or harness's.
+ */
+export class TestClients extends AwsClients implements AccountApi {
+  private readonly account = new AccountClients(this.options);
+  get iam(): IAMClient {
+    return this.account.iam;
+  }
+  get kms(): KMSClient {
+    return this.account.kms;
+  }
+  get sts(): STSClient {
+    return this.account.sts;
+  }
+  override destroy(): void {
+    this.account.destroy();
+    super.destroy();
+  }
+}
 
 let shared: Promise<Emulator> | undefined;
 
@@ -23,9 +48,9 @@ export async function stopSharedEmulator(): Promise<void> {
 export interface EmulatorContext {
   emulator: Emulator;
   /** Clients with dummy credentials pointed at the emulator, made fresh for each test. */
-  clients: AwsClients;
+  clients: TestClients;
   /** More clients, e.g. with another identity's keys or a decorator. */
-  makeClients(options?: Partial<AwsClientOptions>): AwsClients;
+  makeClients(options?: Partial<AwsClientOptions>): TestClients;
 }
 
 /**
@@ -33,13 +58,13 @@ export interface EmulatorContext {
  * each test, so every test starts from an empty account.
  */
 export function useEmulator(): EmulatorContext {
-  const made: AwsClients[] = [];
+  const made: TestClients[] = [];
   const context = {} as EmulatorContext;
   before(async function () {
     this.timeout(120_000);
     context.emulator = await sharedEmulator();
     context.makeClients = (options = {}) => {
-      const clients = new AwsClients({
+      const clients = new TestClients({
         region: "us-east-1",
         endpoint: context.emulator.endpoint,
         credentials: DUMMY_CREDENTIALS,

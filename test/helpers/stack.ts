@@ -29,8 +29,18 @@ export async function loadStack(
   cloud: FakeCloud = {},
   stack = "dev",
 ): Promise<LoadedStack> {
+  return loadProgram(() => defineStack(), config, cloud, stack);
+}
+
+/** Runs any program (a user's own, built on the components) under the same mocks and test cloud. */
+export async function loadProgram<T>(
+  program: () => T,
+  config: Record<string, string> = {},
+  cloud: FakeCloud = {},
+  stack = "dev",
+): Promise<{ outputs: Resolved<T>; resources: DeclaredResource[]; invokes: string[] }> {
   const invokes: string[] = [];
-  const run = await runProgramUnderMocks(() => defineStack(), {
+  const run = await runProgramUnderMocks(program, {
     project: "roadmapx-ai",
     stack,
     config: { "aws:region": REGION, ...config },

@@ -21,10 +21,10 @@ function yamlFile(name: string): Record<string, unknown> {
 describe("Pulumi project (as `pulumi up` loads it)", () => {
   const project = yamlFile("Pulumi.yaml");
 
-  it("Pulumi.yaml names the project and a Node.js TypeScript program in infra/", () => {
+  it("Pulumi.yaml names the project and a Node.js TypeScript program in infra/program/", () => {
     expect(project["name"]).to.equal("roadmapx-ai");
     expect(project["runtime"]).to.deep.equal({ name: "nodejs", options: { typescript: true } });
-    expect(project["main"]).to.equal("infra/");
+    expect(project["main"]).to.equal("infra/program/");
   });
 
   it("Pulumi.dev.yaml holds the dev defaults, and they are valid config", () => {
@@ -38,10 +38,17 @@ describe("Pulumi project (as `pulumi up` loads it)", () => {
     expect(parseInfraConfig(asStrings, "dev")).to.include({ appBucketName: "roadmapx-files", createArtifactsBucket: false });
   });
 
-  it("package.json has no main or exports: Pulumi would run that file instead of infra/", () => {
+  it("the program directory has no package.json and the root none with main or exports: Pulumi would run that file instead", () => {
+    expect(existsSync(join(ROOT, String(project["main"]), "package.json"))).to.equal(false);
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as Record<string, unknown>;
     expect(pkg).not.to.have.property("main");
     expect(pkg).not.to.have.property("exports");
+  });
+
+  it("the program is a thin user of the @roadmapx-ai/infra package, imported by its name", () => {
+    const source = readFileSync(join(ROOT, String(project["main"]), "index.ts"), "utf8");
+    expect(source).to.match(/from "@roadmapx-ai\/infra"/);
+    expect(source).not.to.match(/from "\.\.?\//);
   });
 
   it("the program directory has the tsconfig.json ts-node will look for", () => {

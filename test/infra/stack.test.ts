@@ -366,7 +366,7 @@ describe("infra program (Pulumi mocks)", () => {
           expiration: { expiredObjectDeleteMarker: true },
         },
       ]);
-      expect(lifecycle.options.dependsOn).to.deep.equal(["ai-artifacts-versioning"]);
+      expect(lifecycle.options.dependsOn).to.deep.equal(["roadmapx-ai-dev-artifacts-versioning"]);
     });
 
     it("honours noncurrentVersionDays", async () => {
@@ -392,7 +392,7 @@ describe("infra program (Pulumi mocks)", () => {
           ...personalizeBucketPolicyStatements("aws", DERIVED_BUCKET),
         ],
       });
-      expect(policy.options.dependsOn).to.have.members(["ai-artifacts-public-access-block", "ai-artifacts-ownership"]);
+      expect(policy.options.dependsOn).to.have.members(["roadmapx-ai-dev-artifacts-public-access-block", "roadmapx-ai-dev-artifacts-ownership"]);
     });
 
     it("uses no deprecated …V2 resource type", () => {
@@ -403,7 +403,7 @@ describe("infra program (Pulumi mocks)", () => {
       const s3 = stack.resources.filter((r) => r.type.startsWith("aws:s3"));
       expect(s3).to.have.length(7);
       for (const r of s3) {
-        expect(r.options.parent, r.name).to.equal("ai-artifacts");
+        expect(r.options.parent, r.name).to.equal("roadmapx-ai-dev-artifacts");
         expect(r.urn, r.name).to.include("::roadmapx-ai:storage:AiArtifactsBucket$aws:s3/");
       }
     });
@@ -509,7 +509,7 @@ describe("infra program (Pulumi mocks)", () => {
     it("leaves the policy in place on destroy (retainOnDelete), so the owner's statements survive", async () => {
       const stack = await loadStack(MERGE, { appBucketPolicy: NO_SUCH_BUCKET_POLICY() });
       const policy = onlyResource(stack, T.bucketPolicy);
-      expect(policy.options).to.include({ retainOnDelete: true, parent: "app-bucket-personalize-access" });
+      expect(policy.options).to.include({ retainOnDelete: true, parent: "roadmapx-ai-dev-app-bucket-personalize-access" });
       expect(stack.resources.filter((r) => r.type === T.bucket)).to.deep.equal([]);
     });
 

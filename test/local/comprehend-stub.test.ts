@@ -14,7 +14,7 @@ import { ComprehendStub } from "../../local/comprehend-stub";
 import { DUMMY_CREDENTIALS } from "../../local/emulator";
 import { AwsClients } from "../../services/aws/clients";
 import { type AnalyzedDocument, ComprehendService, emptyStats } from "../../services/comprehend";
-import { resolveRuntimeConfig } from "../../services/config";
+import { resolveRuntimeConfig } from "../../core/runtime-config";
 import { silentLogger } from "../../services/context";
 import { AiStorage } from "../../services/storage";
 

@@ -33,7 +33,7 @@ import {
   emptyStats,
   type Entity,
 } from "../../services/comprehend";
-import { resolveRuntimeConfig } from "../../services/config";
+import { resolveRuntimeConfig } from "../../core/runtime-config";
 import type { ServiceContext } from "../../services/context";
 import { AiStorage } from "../../services/storage";
 import { useEmulator } from "../helpers/emulator";

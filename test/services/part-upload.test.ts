@@ -12,7 +12,7 @@ import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, Lis
 import { expect } from "chai";
 import { byCommand, injectFaults } from "../../local/faults";
 import type { AwsClients } from "../../services/aws/clients";
-import { resolveRuntimeConfig } from "../../services/config";
+import { resolveRuntimeConfig } from "../../core/runtime-config";
 import { silentLogger, type ServiceContext } from "../../services/context";
 import { MAX_PARTS, type PartFiller, uploadParts } from "../../services/part-upload";
 import { ImportValidationError, builtinSchema, uploadValidated } from "../../services/personalize";

@@ -17,7 +17,7 @@ import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { byCommand, injectFaults } from "../../local/faults";
 import type { AwsClients } from "../../services/aws/clients";
-import { resolveRuntimeConfig } from "../../services/config";
+import { resolveRuntimeConfig } from "../../core/runtime-config";
 import type { Logger, ServiceContext } from "../../services/context";
 import {
   ImportConfigError,

@@ -36,7 +36,7 @@ import { expect } from "chai";
 import { APPLICATION } from "../../core/requirements";
 import { DUMMY_CREDENTIALS } from "../../local/emulator";
 import { AwsClients } from "../../services/aws/clients";
-import { resolveRuntimeConfig } from "../../services/config";
+import { resolveRuntimeConfig } from "../../core/runtime-config";
 import type { ServiceContext } from "../../services/context";
 import { PersonalizeService, WorkflowError, builtinSchema, parseSchema } from "../../services/personalize";
 import { WaitFailedError, WaitTimeoutError } from "../../services/poll";

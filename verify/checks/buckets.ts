@@ -1,8 +1,8 @@
 /** Checks on the AI bucket (and the app bucket when they differ). */
-import { s3BucketArn, s3ObjectsArn } from "../../core/iam";
-import { personalizeBucketPolicyStatements, tlsOnlyStatement } from "../../core/policies";
-import { SERVICES } from "../../core/requirements";
-import type { AwsTarget } from "../../core/iam";
+import { s3BucketArn, s3ObjectsArn } from "@roadmapx-ai/core";
+import { personalizeBucketPolicyStatements, tlsOnlyStatement } from "@roadmapx-ai/core";
+import { SERVICES } from "@roadmapx-ai/core";
+import type { AwsTarget } from "@roadmapx-ai/core";
 import type { Facts, NamedPolicy } from "../facts";
 import type { CheckDefinition, Outcome } from "../model";
 import { ask } from "../simulate";

@@ -1,6 +1,6 @@
 /** Checks on the identity running the services: may it hand each role to its service? */
-import { applicationPolicy } from "../../core/policies";
-import { type AiServiceId, SERVICES } from "../../core/requirements";
+import { applicationPolicy } from "@roadmapx-ai/core";
+import { type AiServiceId, SERVICES } from "@roadmapx-ai/core";
 import type { CheckDefinition } from "../model";
 import { ask } from "../simulate";
 import { json, roleName, shortName, skip, target, unreadable } from "./support";

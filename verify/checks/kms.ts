@@ -1,6 +1,6 @@
 /** With SSE-KMS: may each service (role, and for Personalize the service principal) use the key? */
-import type { PolicyStatement } from "../../core/iam";
-import { type AiServiceId, SERVICES } from "../../core/requirements";
+import type { PolicyStatement } from "@roadmapx-ai/core";
+import { type AiServiceId, SERVICES } from "@roadmapx-ai/core";
 import type { CheckDefinition } from "../model";
 import { ask } from "../simulate";
 import { json, principalContext, roleName, serviceContext, shortName, skip, target, unreadable } from "./support";

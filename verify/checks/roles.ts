@@ -1,7 +1,7 @@
 /** Checks on each service role: it exists, its trust policy, and what it may do (effective permissions). */
-import { asList, type PolicyStatement } from "../../core/iam";
-import { serviceRolePolicy, trustPolicy } from "../../core/policies";
-import { type AiServiceId, SERVICES, type ServiceRequirement } from "../../core/requirements";
+import { asList, type PolicyStatement } from "@roadmapx-ai/core";
+import { serviceRolePolicy, trustPolicy } from "@roadmapx-ai/core";
+import { type AiServiceId, SERVICES, type ServiceRequirement } from "@roadmapx-ai/core";
 import type { Facts, NamedPolicy, PrincipalPolicies, Read, RoleFacts } from "../facts";
 import type { CheckDefinition, Outcome } from "../model";
 import { type Answer, ask } from "../simulate";

@@ -1,7 +1,7 @@
 /** Helpers shared by the checks: the target account, standard request context, probes, outcomes. */
-import type { AwsTarget, ConditionBlock, PolicyStatement } from "../../core/iam";
-import { s3BucketArn } from "../../core/iam";
-import { PREFIXES, type PrefixName, type ServiceRequirement } from "../../core/requirements";
+import type { AwsTarget, ConditionBlock, PolicyStatement } from "@roadmapx-ai/core";
+import { s3BucketArn } from "@roadmapx-ai/core";
+import { PREFIXES, type PrefixName, type ServiceRequirement } from "@roadmapx-ai/core";
 import { type CallerIdentity, type Facts, type NamedPolicy, type Read, type ReadProblem, describeProblem } from "../facts";
 import type { Outcome } from "../model";
 import type { Question } from "../simulate";

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { PREFIXES } from "../core/requirements";
-import { bucketNameProblem, parseKmsKeyArn, parseRoleArn, regionProblem } from "../core/validation";
+import { PREFIXES } from "./requirements";
+import { bucketNameProblem, parseKmsKeyArn, parseRoleArn, regionProblem } from "./validation";
 
 export const DEFAULT_APP_BUCKET = "roadmapx-files";
 export const DEFAULT_REGION = "us-east-1";
