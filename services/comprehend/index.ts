@@ -3,24 +3,7 @@
  * that sends any number of documents through the Batch* APIs, 25 at a time, at a client-side rate,
  * and yields one result per document in input order with flat memory.
  */
-import {
-  BatchDetectDominantLanguageCommand,
-  BatchDetectEntitiesCommand,
-  BatchDetectKeyPhrasesCommand,
-  BatchDetectSentimentCommand,
-  type BatchItemError,
-  DetectDominantLanguageCommand,
-  DetectEntitiesCommand,
-  DetectKeyPhrasesCommand,
-  DetectPiiEntitiesCommand,
-  DetectSentimentCommand,
-  type DominantLanguage,
-  type Entity as SdkEntity,
-  type KeyPhrase as SdkKeyPhrase,
-  type LanguageCode,
-  type PiiEntity as SdkPiiEntity,
-  type SentimentScore,
-} from "@aws-sdk/client-comprehend";
+import type { BatchItemError, DominantLanguage, Entity as SdkEntity, KeyPhrase as SdkKeyPhrase, LanguageCode, PiiEntity as SdkPiiEntity, SentimentScore } from "@aws-sdk/client-comprehend";
 import { classify } from "@roadmapx-ai/core";
 import type { ServiceContext } from "../context";
 import { RateLimiter, Semaphore } from "../rate-limit";
@@ -41,6 +24,9 @@ import {
   SINGLE_LIMIT_BYTES,
   splitText,
 } from "./text";
+
+/** @aws-sdk/client-comprehend, loaded on the first call: importing the services must not load every SDK client. */
+const sdkComprehend = (): typeof import("@aws-sdk/client-comprehend") => require("@aws-sdk/client-comprehend") as typeof import("@aws-sdk/client-comprehend");
 
 export * from "./text";
 
@@ -719,17 +705,17 @@ export class ComprehendService {
     const LanguageCode = language as LanguageCode;
     switch (op) {
       case "sentiment": {
-        const r = await this.client.send(new DetectSentimentCommand({ Text: text, LanguageCode }));
+        const r = await this.client.send(new (sdkComprehend().DetectSentimentCommand)({ Text: text, LanguageCode }));
         return sentimentOf(r.Sentiment, r.SentimentScore);
       }
       case "entities":
-        return entitiesOf((await this.client.send(new DetectEntitiesCommand({ Text: text, LanguageCode }))).Entities);
+        return entitiesOf((await this.client.send(new (sdkComprehend().DetectEntitiesCommand)({ Text: text, LanguageCode }))).Entities);
       case "key-phrases":
-        return keyPhrasesOf((await this.client.send(new DetectKeyPhrasesCommand({ Text: text, LanguageCode }))).KeyPhrases);
+        return keyPhrasesOf((await this.client.send(new (sdkComprehend().DetectKeyPhrasesCommand)({ Text: text, LanguageCode }))).KeyPhrases);
       case "language":
-        return languageOf((await this.client.send(new DetectDominantLanguageCommand({ Text: text }))).Languages);
+        return languageOf((await this.client.send(new (sdkComprehend().DetectDominantLanguageCommand)({ Text: text }))).Languages);
       case "pii":
-        return piiOf((await this.client.send(new DetectPiiEntitiesCommand({ Text: text, LanguageCode }))).Entities);
+        return piiOf((await this.client.send(new (sdkComprehend().DetectPiiEntitiesCommand)({ Text: text, LanguageCode }))).Entities);
     }
   }
 
@@ -739,19 +725,19 @@ export class ComprehendService {
     const TextList = texts;
     switch (op) {
       case "sentiment": {
-        const r = await this.client.send(new BatchDetectSentimentCommand({ TextList, LanguageCode }));
+        const r = await this.client.send(new (sdkComprehend().BatchDetectSentimentCommand)({ TextList, LanguageCode }));
         return { results: (r.ResultList ?? []).map((i) => [i.Index ?? -1, sentimentOf(i.Sentiment, i.SentimentScore)]), errors: r.ErrorList ?? [] };
       }
       case "entities": {
-        const r = await this.client.send(new BatchDetectEntitiesCommand({ TextList, LanguageCode }));
+        const r = await this.client.send(new (sdkComprehend().BatchDetectEntitiesCommand)({ TextList, LanguageCode }));
         return { results: (r.ResultList ?? []).map((i) => [i.Index ?? -1, entitiesOf(i.Entities)]), errors: r.ErrorList ?? [] };
       }
       case "key-phrases": {
-        const r = await this.client.send(new BatchDetectKeyPhrasesCommand({ TextList, LanguageCode }));
+        const r = await this.client.send(new (sdkComprehend().BatchDetectKeyPhrasesCommand)({ TextList, LanguageCode }));
         return { results: (r.ResultList ?? []).map((i) => [i.Index ?? -1, keyPhrasesOf(i.KeyPhrases)]), errors: r.ErrorList ?? [] };
       }
       case "language": {
-        const r = await this.client.send(new BatchDetectDominantLanguageCommand({ TextList }));
+        const r = await this.client.send(new (sdkComprehend().BatchDetectDominantLanguageCommand)({ TextList }));
         return { results: (r.ResultList ?? []).map((i) => [i.Index ?? -1, languageOf(i.Languages)]), errors: r.ErrorList ?? [] };
       }
       case "pii":

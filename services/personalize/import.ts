@@ -5,12 +5,7 @@
  * Nothing is half-done: the first invalid row aborts the upload (no object, no parts, no import job)
  * and the whole file is still read, so the report lists what else is wrong.
  */
-import {
-  CreateDatasetImportJobCommand,
-  DescribeDatasetImportJobCommand,
-  type DatasetImportJob,
-  ListDatasetImportJobsCommand,
-} from "@aws-sdk/client-personalize";
+import type { DatasetImportJob } from "@aws-sdk/client-personalize";
 import { formatDuration, pollUntil, WaitFailedError } from "../poll";
 import type { ServiceContext } from "../context";
 import { aiKey, assertAiKey } from "../storage";
@@ -19,6 +14,9 @@ import { ImportConfigError, ImportJobFailedError, type ImportMode, ImportStartEr
 import { type DatasetSchema, type DatasetType, builtinSchema } from "./schemas";
 import type { CsvSource } from "./source";
 import { uploadValidated } from "./upload";
+
+/** @aws-sdk/client-personalize, loaded on the first call: importing the services must not load every SDK client. */
+const sdkPersonalize = (): typeof import("@aws-sdk/client-personalize") => require("@aws-sdk/client-personalize") as typeof import("@aws-sdk/client-personalize");
 
 export interface ImportProgress {
   phase: "upload" | "import";
@@ -103,7 +101,7 @@ export async function importDataset(
   const personalize = ctx.clients.personalize;
 
   if (mode === "INCREMENTAL") {
-    const previous = await personalize.send(new ListDatasetImportJobsCommand({ datasetArn, maxResults: 100 }));
+    const previous = await personalize.send(new (sdkPersonalize().ListDatasetImportJobsCommand)({ datasetArn, maxResults: 100 }));
     if (!previous.datasetImportJobs?.some((j) => j.status === "ACTIVE")) {
       throw new ImportConfigError(`the first import into ${datasetArn} must be FULL: no earlier import job is ACTIVE`);
     }
@@ -125,7 +123,7 @@ export async function importDataset(
   for (let delay = 2000; ; delay = Math.min(delay * 2, 15_000)) {
     try {
       const created = await personalize.send(
-        new CreateDatasetImportJobCommand({
+        new (sdkPersonalize().CreateDatasetImportJobCommand)({
           jobName,
           datasetArn,
           dataSource: { dataLocation: uri },
@@ -149,7 +147,7 @@ export async function importDataset(
   try {
     const described = await pollUntil({
       what: `dataset import job ${jobArn}`,
-      describe: async () => (await personalize.send(new DescribeDatasetImportJobCommand({ datasetImportJobArn: jobArn }))).datasetImportJob,
+      describe: async () => (await personalize.send(new (sdkPersonalize().DescribeDatasetImportJobCommand)({ datasetImportJobArn: jobArn }))).datasetImportJob,
       statusOf: (j) => j?.status ?? "UNKNOWN",
       done: ["ACTIVE"],
       failed: ["CREATE FAILED"],

@@ -4,41 +4,17 @@
  * recommendations and events at run time; and a cleanup that deletes in dependency order.
  * Every step that creates something billed says so through the logger.
  */
-import {
-  CreateCampaignCommand,
-  CreateDatasetCommand,
-  CreateDatasetGroupCommand,
-  CreateEventTrackerCommand,
-  CreateSchemaCommand,
-  CreateSolutionCommand,
-  CreateSolutionVersionCommand,
-  DeleteCampaignCommand,
-  DeleteDatasetCommand,
-  DeleteDatasetGroupCommand,
-  DeleteEventTrackerCommand,
-  DeleteSchemaCommand,
-  DeleteSolutionCommand,
-  DescribeCampaignCommand,
-  DescribeDatasetCommand,
-  DescribeDatasetGroupCommand,
-  DescribeEventTrackerCommand,
-  DescribeSchemaCommand,
-  DescribeSolutionCommand,
-  DescribeSolutionVersionCommand,
-  GetSolutionMetricsCommand,
-  ListCampaignsCommand,
-  ListDatasetGroupsCommand,
-  ListDatasetsCommand,
-  ListEventTrackersCommand,
-  ListSchemasCommand,
-  ListSolutionsCommand,
-} from "@aws-sdk/client-personalize";
-import { PutEventsCommand } from "@aws-sdk/client-personalize-events";
-import { GetRecommendationsCommand } from "@aws-sdk/client-personalize-runtime";
 import type { ServiceContext } from "../context";
 import { pollUntil, type PollStatus } from "../poll";
 import type { DatasetSchema, DatasetType } from "./schemas";
 import { WorkflowError } from "./errors";
+
+/** @aws-sdk/client-personalize, loaded on the first call: importing the services must not load every SDK client. */
+const sdkPersonalize = (): typeof import("@aws-sdk/client-personalize") => require("@aws-sdk/client-personalize") as typeof import("@aws-sdk/client-personalize");
+/** @aws-sdk/client-personalize-events, loaded on the first call: importing the services must not load every SDK client. */
+const sdkPersonalizeEvents = (): typeof import("@aws-sdk/client-personalize-events") => require("@aws-sdk/client-personalize-events") as typeof import("@aws-sdk/client-personalize-events");
+/** @aws-sdk/client-personalize-runtime, loaded on the first call: importing the services must not load every SDK client. */
+const sdkPersonalizeRuntime = (): typeof import("@aws-sdk/client-personalize-runtime") => require("@aws-sdk/client-personalize-runtime") as typeof import("@aws-sdk/client-personalize-runtime");
 
 export { WorkflowError };
 
@@ -154,11 +130,11 @@ export class PersonalizeWorkflow {
   async ensureSchema(name: string, schema: DatasetSchema): Promise<Ensured> {
     const existing = (
       await listAll((nextToken) =>
-        this.client.send(new ListSchemasCommand({ nextToken, maxResults: 100 })).then((r) => ({ items: r.schemas, nextToken: r.nextToken })),
+        this.client.send(new (sdkPersonalize().ListSchemasCommand)({ nextToken, maxResults: 100 })).then((r) => ({ items: r.schemas, nextToken: r.nextToken })),
       )
     ).find((s) => s.name === name);
     if (existing?.schemaArn) {
-      const described = await this.client.send(new DescribeSchemaCommand({ schemaArn: existing.schemaArn }));
+      const described = await this.client.send(new (sdkPersonalize().DescribeSchemaCommand)({ schemaArn: existing.schemaArn }));
       const current = described.schema?.schema;
       if (current && JSON.stringify(JSON.parse(current)) !== JSON.stringify(JSON.parse(schema.avro))) {
         throw new WorkflowError(
@@ -167,7 +143,7 @@ export class PersonalizeWorkflow {
       }
       return { arn: existing.schemaArn, created: false };
     }
-    const created = await this.client.send(new CreateSchemaCommand({ name, schema: schema.avro }));
+    const created = await this.client.send(new (sdkPersonalize().CreateSchemaCommand)({ name, schema: schema.avro }));
     if (!created.schemaArn) throw new WorkflowError("CreateSchema returned no ARN");
     return { arn: created.schemaArn, created: true };
   }
@@ -175,17 +151,17 @@ export class PersonalizeWorkflow {
   async ensureDatasetGroup(name: string): Promise<Ensured> {
     const existing = (
       await listAll((nextToken) =>
-        this.client.send(new ListDatasetGroupsCommand({ nextToken, maxResults: 100 })).then((r) => ({ items: r.datasetGroups, nextToken: r.nextToken })),
+        this.client.send(new (sdkPersonalize().ListDatasetGroupsCommand)({ nextToken, maxResults: 100 })).then((r) => ({ items: r.datasetGroups, nextToken: r.nextToken })),
       )
     ).find((g) => g.name === name);
     let arn = existing?.datasetGroupArn;
     const created = !arn;
-    if (!arn) arn = (await this.client.send(new CreateDatasetGroupCommand({ name }))).datasetGroupArn;
+    if (!arn) arn = (await this.client.send(new (sdkPersonalize().CreateDatasetGroupCommand)({ name }))).datasetGroupArn;
     if (!arn) throw new WorkflowError("CreateDatasetGroup returned no ARN");
     const groupArn = arn;
     await this.waitFor(
       `dataset group ${name}`,
-      async () => (await this.client.send(new DescribeDatasetGroupCommand({ datasetGroupArn: groupArn }))).datasetGroup,
+      async () => (await this.client.send(new (sdkPersonalize().DescribeDatasetGroupCommand)({ datasetGroupArn: groupArn }))).datasetGroup,
       (g) => g?.status,
       (g) => g?.failureReason,
       3600_000,
@@ -196,19 +172,19 @@ export class PersonalizeWorkflow {
   /** The dataset of a type in a group (a group holds at most one per type). */
   async ensureDataset(datasetGroupArn: string, type: DatasetType, schemaArn: string, name: string): Promise<Ensured> {
     const datasets = await listAll((nextToken) =>
-      this.client.send(new ListDatasetsCommand({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.datasets, nextToken: r.nextToken })),
+      this.client.send(new (sdkPersonalize().ListDatasetsCommand)({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.datasets, nextToken: r.nextToken })),
     );
     const existing = datasets.find((d) => d.datasetType?.toLowerCase() === type);
     let arn = existing?.datasetArn;
     const created = !arn;
     if (!arn) {
-      arn = (await this.client.send(new CreateDatasetCommand({ name, schemaArn, datasetGroupArn, datasetType: DATASET_TYPE_NAMES[type] }))).datasetArn;
+      arn = (await this.client.send(new (sdkPersonalize().CreateDatasetCommand)({ name, schemaArn, datasetGroupArn, datasetType: DATASET_TYPE_NAMES[type] }))).datasetArn;
     }
     if (!arn) throw new WorkflowError("CreateDataset returned no ARN");
     const datasetArn = arn;
     await this.waitFor(
       `${type} dataset ${name}`,
-      async () => (await this.client.send(new DescribeDatasetCommand({ datasetArn }))).dataset,
+      async () => (await this.client.send(new (sdkPersonalize().DescribeDatasetCommand)({ datasetArn }))).dataset,
       (d) => d?.status,
       () => undefined,
       3600_000,
@@ -223,7 +199,7 @@ export class PersonalizeWorkflow {
   async ensureSolution(args: { name: string; datasetGroupArn: string; recipeArn?: string; performAutoTraining?: boolean }): Promise<Ensured> {
     const solutions = await listAll((nextToken) =>
       this.client
-        .send(new ListSolutionsCommand({ datasetGroupArn: args.datasetGroupArn, nextToken, maxResults: 100 }))
+        .send(new (sdkPersonalize().ListSolutionsCommand)({ datasetGroupArn: args.datasetGroupArn, nextToken, maxResults: 100 }))
         .then((r) => ({ items: r.solutions, nextToken: r.nextToken })),
     );
     const existing = solutions.find((s) => s.name === args.name);
@@ -235,7 +211,7 @@ export class PersonalizeWorkflow {
       }
       arn = (
         await this.client.send(
-          new CreateSolutionCommand({
+          new (sdkPersonalize().CreateSolutionCommand)({
             name: args.name,
             datasetGroupArn: args.datasetGroupArn,
             recipeArn: args.recipeArn ?? DEFAULT_RECIPE_ARN,
@@ -248,7 +224,7 @@ export class PersonalizeWorkflow {
     const solutionArn = arn;
     await this.waitFor(
       `solution ${args.name}`,
-      async () => (await this.client.send(new DescribeSolutionCommand({ solutionArn }))).solution,
+      async () => (await this.client.send(new (sdkPersonalize().DescribeSolutionCommand)({ solutionArn }))).solution,
       (s) => s?.status,
       () => undefined,
       3600_000,
@@ -259,16 +235,16 @@ export class PersonalizeWorkflow {
   /** Trains a new solution version (billed by training hours) and returns it with its metrics. */
   async train(solutionArn: string, trainingMode: "FULL" | "UPDATE" = "FULL"): Promise<{ arn: string; metrics: Record<string, number>; trainingHours?: number }> {
     this.ctx.logger.warn("cost: training is billed per training hour; a run usually takes between half an hour and several hours.");
-    const arn = (await this.client.send(new CreateSolutionVersionCommand({ solutionArn, trainingMode }))).solutionVersionArn;
+    const arn = (await this.client.send(new (sdkPersonalize().CreateSolutionVersionCommand)({ solutionArn, trainingMode }))).solutionVersionArn;
     if (!arn) throw new WorkflowError("CreateSolutionVersion returned no ARN");
     const version = await this.waitFor(
       `solution version ${arn}`,
-      async () => (await this.client.send(new DescribeSolutionVersionCommand({ solutionVersionArn: arn }))).solutionVersion,
+      async () => (await this.client.send(new (sdkPersonalize().DescribeSolutionVersionCommand)({ solutionVersionArn: arn }))).solutionVersion,
       (v) => v?.status,
       (v) => v?.failureReason,
       12 * 3600_000,
     );
-    const metrics = (await this.client.send(new GetSolutionMetricsCommand({ solutionVersionArn: arn }))).metrics ?? {};
+    const metrics = (await this.client.send(new (sdkPersonalize().GetSolutionMetricsCommand)({ solutionVersionArn: arn }))).metrics ?? {};
     return { arn, metrics, ...(version?.trainingHours !== undefined ? { trainingHours: version.trainingHours } : {}) };
   }
 
@@ -282,7 +258,7 @@ export class PersonalizeWorkflow {
     }
     const campaigns = await listAll((nextToken) =>
       this.client
-        .send(new ListCampaignsCommand({ solutionArn: args.solutionArn, nextToken, maxResults: 100 }))
+        .send(new (sdkPersonalize().ListCampaignsCommand)({ solutionArn: args.solutionArn, nextToken, maxResults: 100 }))
         .then((r) => ({ items: r.campaigns, nextToken: r.nextToken })),
     );
     const existing = campaigns.find((c) => c.name === args.name);
@@ -294,7 +270,7 @@ export class PersonalizeWorkflow {
       );
       arn = (
         await this.client.send(
-          new CreateCampaignCommand({ name: args.name, solutionVersionArn: args.solutionVersionArn, minProvisionedTPS: args.minProvisionedTPS }),
+          new (sdkPersonalize().CreateCampaignCommand)({ name: args.name, solutionVersionArn: args.solutionVersionArn, minProvisionedTPS: args.minProvisionedTPS }),
         )
       ).campaignArn;
     }
@@ -302,7 +278,7 @@ export class PersonalizeWorkflow {
     const campaignArn = arn;
     const campaign = await this.waitFor(
       `campaign ${args.name}`,
-      async () => (await this.client.send(new DescribeCampaignCommand({ campaignArn }))).campaign,
+      async () => (await this.client.send(new (sdkPersonalize().DescribeCampaignCommand)({ campaignArn }))).campaign,
       (c) => c?.status,
       (c) => c?.failureReason,
       3600_000,
@@ -316,16 +292,16 @@ export class PersonalizeWorkflow {
   /** The event tracker of a dataset group (one per group); returns its tracking id for putEvents. */
   async ensureEventTracker(datasetGroupArn: string, name: string): Promise<Ensured & { trackingId: string }> {
     const trackers = await listAll((nextToken) =>
-      this.client.send(new ListEventTrackersCommand({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.eventTrackers, nextToken: r.nextToken })),
+      this.client.send(new (sdkPersonalize().ListEventTrackersCommand)({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.eventTrackers, nextToken: r.nextToken })),
     );
     let arn = trackers[0]?.eventTrackerArn;
     const created = !arn;
-    if (!arn) arn = (await this.client.send(new CreateEventTrackerCommand({ name, datasetGroupArn }))).eventTrackerArn;
+    if (!arn) arn = (await this.client.send(new (sdkPersonalize().CreateEventTrackerCommand)({ name, datasetGroupArn }))).eventTrackerArn;
     if (!arn) throw new WorkflowError("CreateEventTracker returned no ARN");
     const eventTrackerArn = arn;
     const tracker = await this.waitFor(
       `event tracker ${name}`,
-      async () => (await this.client.send(new DescribeEventTrackerCommand({ eventTrackerArn }))).eventTracker,
+      async () => (await this.client.send(new (sdkPersonalize().DescribeEventTrackerCommand)({ eventTrackerArn }))).eventTracker,
       (t) => t?.status,
       () => undefined,
       3600_000,
@@ -342,7 +318,7 @@ export class PersonalizeWorkflow {
     }
     if (!args.userId) throw new WorkflowError("userId is empty");
     const result = await this.ctx.clients.personalizeRuntime.send(
-      new GetRecommendationsCommand({ campaignArn: args.campaignArn, userId: args.userId, numResults, ...(args.filterArn ? { filterArn: args.filterArn } : {}) }),
+      new (sdkPersonalizeRuntime().GetRecommendationsCommand)({ campaignArn: args.campaignArn, userId: args.userId, numResults, ...(args.filterArn ? { filterArn: args.filterArn } : {}) }),
     );
     return (result.itemList ?? []).flatMap((i) => (i.itemId ? [{ itemId: i.itemId, ...(i.score !== undefined ? { score: i.score } : {}) }] : []));
   }
@@ -363,7 +339,7 @@ export class PersonalizeWorkflow {
     for (let i = 0; i < args.events.length; i += MAX_EVENTS_PER_CALL) {
       const batch = args.events.slice(i, i + MAX_EVENTS_PER_CALL);
       await this.ctx.clients.personalizeEvents.send(
-        new PutEventsCommand({
+        new (sdkPersonalizeEvents().PutEventsCommand)({
           trackingId: args.trackingId,
           userId: args.userId,
           sessionId: args.sessionId,
@@ -390,23 +366,23 @@ export class PersonalizeWorkflow {
     const deleted: string[] = [];
     const c = this.client;
     try {
-      await c.send(new DescribeDatasetGroupCommand({ datasetGroupArn }));
+      await c.send(new (sdkPersonalize().DescribeDatasetGroupCommand)({ datasetGroupArn }));
     } catch (err) {
       if (notFound(err)) return deleted;
       throw err;
     }
     const solutions = await listAll((nextToken) =>
-      c.send(new ListSolutionsCommand({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.solutions, nextToken: r.nextToken })),
+      c.send(new (sdkPersonalize().ListSolutionsCommand)({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.solutions, nextToken: r.nextToken })),
     );
     for (const s of solutions) {
       const campaigns = await listAll((nextToken) =>
-        c.send(new ListCampaignsCommand({ solutionArn: s.solutionArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.campaigns, nextToken: r.nextToken })),
+        c.send(new (sdkPersonalize().ListCampaignsCommand)({ solutionArn: s.solutionArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.campaigns, nextToken: r.nextToken })),
       );
       for (const campaign of campaigns) {
         if (!campaign.campaignArn) continue;
         const campaignArn = campaign.campaignArn;
         deleted.push(
-          await this.remove("campaign", campaignArn, () => c.send(new DeleteCampaignCommand({ campaignArn })), () => c.send(new DescribeCampaignCommand({ campaignArn }))),
+          await this.remove("campaign", campaignArn, () => c.send(new (sdkPersonalize().DeleteCampaignCommand)({ campaignArn })), () => c.send(new (sdkPersonalize().DescribeCampaignCommand)({ campaignArn }))),
         );
       }
     }
@@ -414,11 +390,11 @@ export class PersonalizeWorkflow {
       if (!s.solutionArn) continue;
       const solutionArn = s.solutionArn;
       deleted.push(
-        await this.remove("solution", solutionArn, () => c.send(new DeleteSolutionCommand({ solutionArn })), () => c.send(new DescribeSolutionCommand({ solutionArn }))),
+        await this.remove("solution", solutionArn, () => c.send(new (sdkPersonalize().DeleteSolutionCommand)({ solutionArn })), () => c.send(new (sdkPersonalize().DescribeSolutionCommand)({ solutionArn }))),
       );
     }
     const trackers = await listAll((nextToken) =>
-      c.send(new ListEventTrackersCommand({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.eventTrackers, nextToken: r.nextToken })),
+      c.send(new (sdkPersonalize().ListEventTrackersCommand)({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.eventTrackers, nextToken: r.nextToken })),
     );
     for (const t of trackers) {
       if (!t.eventTrackerArn) continue;
@@ -427,37 +403,37 @@ export class PersonalizeWorkflow {
         await this.remove(
           "event tracker",
           eventTrackerArn,
-          () => c.send(new DeleteEventTrackerCommand({ eventTrackerArn })),
-          () => c.send(new DescribeEventTrackerCommand({ eventTrackerArn })),
+          () => c.send(new (sdkPersonalize().DeleteEventTrackerCommand)({ eventTrackerArn })),
+          () => c.send(new (sdkPersonalize().DescribeEventTrackerCommand)({ eventTrackerArn })),
         ),
       );
     }
     const datasets = await listAll((nextToken) =>
-      c.send(new ListDatasetsCommand({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.datasets, nextToken: r.nextToken })),
+      c.send(new (sdkPersonalize().ListDatasetsCommand)({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.datasets, nextToken: r.nextToken })),
     );
     const schemaArns = new Set<string>();
     for (const d of datasets) {
       if (!d.datasetArn) continue;
       const datasetArn = d.datasetArn;
       if (options.deleteSchemas) {
-        const described = await c.send(new DescribeDatasetCommand({ datasetArn }));
+        const described = await c.send(new (sdkPersonalize().DescribeDatasetCommand)({ datasetArn }));
         if (described.dataset?.schemaArn) schemaArns.add(described.dataset.schemaArn);
       }
       deleted.push(
-        await this.remove("dataset", datasetArn, () => c.send(new DeleteDatasetCommand({ datasetArn })), () => c.send(new DescribeDatasetCommand({ datasetArn }))),
+        await this.remove("dataset", datasetArn, () => c.send(new (sdkPersonalize().DeleteDatasetCommand)({ datasetArn })), () => c.send(new (sdkPersonalize().DescribeDatasetCommand)({ datasetArn }))),
       );
     }
     deleted.push(
       await this.remove(
         "dataset group",
         datasetGroupArn,
-        () => c.send(new DeleteDatasetGroupCommand({ datasetGroupArn })),
-        () => c.send(new DescribeDatasetGroupCommand({ datasetGroupArn })),
+        () => c.send(new (sdkPersonalize().DeleteDatasetGroupCommand)({ datasetGroupArn })),
+        () => c.send(new (sdkPersonalize().DescribeDatasetGroupCommand)({ datasetGroupArn })),
       ),
     );
     for (const schemaArn of schemaArns) {
       try {
-        await c.send(new DeleteSchemaCommand({ schemaArn }));
+        await c.send(new (sdkPersonalize().DeleteSchemaCommand)({ schemaArn }));
       } catch (err) {
         if (!notFound(err)) throw err;
       }

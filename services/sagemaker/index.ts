@@ -3,22 +3,7 @@
  * writing to `models/`, endpoints that serve the result, and cleanup. Every input is checked before
  * any call; whatever bills by the hour says so.
  */
-import {
-  CreateEndpointCommand,
-  CreateEndpointConfigCommand,
-  CreateModelCommand,
-  CreateTrainingJobCommand,
-  DeleteEndpointCommand,
-  DeleteEndpointConfigCommand,
-  DeleteModelCommand,
-  DescribeEndpointCommand,
-  DescribeTrainingJobCommand,
-  type DescribeTrainingJobCommandOutput,
-  StopTrainingJobCommand,
-  waitUntilEndpointInService,
-  waitUntilTrainingJobCompletedOrStopped,
-} from "@aws-sdk/client-sagemaker";
-import { InvokeEndpointCommand } from "@aws-sdk/client-sagemaker-runtime";
+import type { DescribeTrainingJobCommandOutput } from "@aws-sdk/client-sagemaker";
 import { PREFIXES } from "@roadmapx-ai/core";
 import type { ServiceContext } from "../context";
 import { formatDuration } from "../poll";
@@ -35,6 +20,11 @@ import {
   SageMakerInputError,
   uniqueJobName,
 } from "./validate";
+
+/** @aws-sdk/client-sagemaker, loaded on the first call: importing the services must not load every SDK client. */
+const sdkSagemaker = (): typeof import("@aws-sdk/client-sagemaker") => require("@aws-sdk/client-sagemaker") as typeof import("@aws-sdk/client-sagemaker");
+/** @aws-sdk/client-sagemaker-runtime, loaded on the first call: importing the services must not load every SDK client. */
+const sdkSagemakerRuntime = (): typeof import("@aws-sdk/client-sagemaker-runtime") => require("@aws-sdk/client-sagemaker-runtime") as typeof import("@aws-sdk/client-sagemaker-runtime");
 
 export { SageMakerInputError, uniqueJobName } from "./validate";
 export { TrainingFailedError, TrainingWaitTimeoutError } from "./errors";
@@ -153,7 +143,7 @@ export class SageMakerService {
       `cost: training bills ${instanceCount} x ${instanceType} per second while the job runs (at most ${formatDuration(maxRuntime * 1000)}, the MaxRuntimeInSeconds stop).`,
     );
     const created = await this.client.send(
-      new CreateTrainingJobCommand({
+      new (sdkSagemaker().CreateTrainingJobCommand)({
         TrainingJobName: jobName,
         RoleArn: roleArn,
         AlgorithmSpecification: { TrainingImage: image, TrainingInputMode: "File" },
@@ -173,7 +163,7 @@ export class SageMakerService {
   }
 
   private describe(jobName: string): Promise<DescribeTrainingJobCommandOutput> {
-    return this.client.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName }));
+    return this.client.send(new (sdkSagemaker().DescribeTrainingJobCommand)({ TrainingJobName: jobName }));
   }
 
   /**
@@ -219,7 +209,7 @@ export class SageMakerService {
       }
     })();
     try {
-      await waitUntilTrainingJobCompletedOrStopped(
+      await sdkSagemaker().waitUntilTrainingJobCompletedOrStopped(
         {
           client: this.client,
           maxWaitTime: maxWait,
@@ -255,7 +245,7 @@ export class SageMakerService {
   }
 
   async stopTrainingJob(jobName: string): Promise<void> {
-    await this.client.send(new StopTrainingJobCommand({ TrainingJobName: checkName("jobName", jobName) }));
+    await this.client.send(new (sdkSagemaker().StopTrainingJobCommand)({ TrainingJobName: checkName("jobName", jobName) }));
   }
 
   /**
@@ -275,7 +265,7 @@ export class SageMakerService {
     const instanceCount = checkCount("instanceCount", options.instanceCount ?? 1, 1, 100);
     const roleArn = this.role();
     try {
-      const existing = await this.client.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
+      const existing = await this.client.send(new (sdkSagemaker().DescribeEndpointCommand)({ EndpointName: endpointName }));
       if (existing.EndpointStatus) return { endpointName, created: false };
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -284,7 +274,7 @@ export class SageMakerService {
       `cost: endpoint ${endpointName} bills ${instanceCount} x ${instanceType} every hour it exists, used or not; remove it with \`roadmapx-ai sagemaker cleanup --endpoint ${endpointName}\`.`,
     );
     await this.client.send(
-      new CreateModelCommand({
+      new (sdkSagemaker().CreateModelCommand)({
         ModelName: modelName,
         ExecutionRoleArn: roleArn,
         PrimaryContainer: { Image: image, ModelDataUrl: options.modelArtifactUri },
@@ -292,14 +282,14 @@ export class SageMakerService {
       }),
     );
     await this.client.send(
-      new CreateEndpointConfigCommand({
+      new (sdkSagemaker().CreateEndpointConfigCommand)({
         EndpointConfigName: configName,
         ProductionVariants: [{ VariantName: "AllTraffic", ModelName: modelName, InstanceType: instanceType as never, InitialInstanceCount: instanceCount }],
         Tags: PROJECT_TAGS,
       }),
     );
-    await this.client.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: configName, Tags: PROJECT_TAGS }));
-    await waitUntilEndpointInService(
+    await this.client.send(new (sdkSagemaker().CreateEndpointCommand)({ EndpointName: endpointName, EndpointConfigName: configName, Tags: PROJECT_TAGS }));
+    await sdkSagemaker().waitUntilEndpointInService(
       {
         client: this.client,
         maxWaitTime: options.maxWaitSeconds ?? 3600,
@@ -325,7 +315,7 @@ export class SageMakerService {
       body = typeof payload === "string" ? payload : JSON.stringify(payload);
     }
     const result = await this.ctx.clients.sagemakerRuntime.send(
-      new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: contentType, Accept: options.accept ?? "application/json", Body: Buffer.from(body) }),
+      new (sdkSagemakerRuntime().InvokeEndpointCommand)({ EndpointName: endpointName, ContentType: contentType, Accept: options.accept ?? "application/json", Body: Buffer.from(body) }),
     );
     const text = result.Body ? Buffer.from(result.Body).toString("utf8") : "";
     const answerType = result.ContentType ?? "";
@@ -345,9 +335,9 @@ export class SageMakerService {
     const { modelName, configName } = endpointResources(name);
     const deleted: string[] = [];
     const steps: [string, () => Promise<unknown>][] = [
-      [`endpoint ${name}`, () => this.client.send(new DeleteEndpointCommand({ EndpointName: name }))],
-      [`endpoint config ${configName}`, () => this.client.send(new DeleteEndpointConfigCommand({ EndpointConfigName: configName }))],
-      [`model ${modelName}`, () => this.client.send(new DeleteModelCommand({ ModelName: modelName }))],
+      [`endpoint ${name}`, () => this.client.send(new (sdkSagemaker().DeleteEndpointCommand)({ EndpointName: name }))],
+      [`endpoint config ${configName}`, () => this.client.send(new (sdkSagemaker().DeleteEndpointConfigCommand)({ EndpointConfigName: configName }))],
+      [`model ${modelName}`, () => this.client.send(new (sdkSagemaker().DeleteModelCommand)({ ModelName: modelName }))],
     ];
     for (const [what, remove] of steps) {
       try {
