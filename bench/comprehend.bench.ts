@@ -48,8 +48,12 @@ async function run(stub: ComprehendStub, documents: number, tps: number, concurr
 
 async function main(): Promise<void> {
   const idealSeconds = Math.ceil(DOCUMENTS / 25) / QUOTA_TPS;
-  console.log(`stub: quota ${QUOTA_TPS} calls/s (token bucket, burst ${Math.max(1, QUOTA_TPS / 10)}), ${LATENCY_MS} ms latency; ${DOCUMENTS} documents, sentiment`);
-  console.log(`quota-bound ideal: ${Math.ceil(DOCUMENTS / 25)} calls / ${QUOTA_TPS} per s = ${idealSeconds.toFixed(2)} s = ${(DOCUMENTS / idealSeconds).toFixed(0)} documents/s`);
+  console.log(
+    `stub: quota ${QUOTA_TPS} calls/s (token bucket, burst ${Math.max(1, QUOTA_TPS / 10)}), ${LATENCY_MS} ms latency; ${DOCUMENTS} documents, sentiment`,
+  );
+  console.log(
+    `quota-bound ideal: ${Math.ceil(DOCUMENTS / 25)} calls / ${QUOTA_TPS} per s = ${idealSeconds.toFixed(2)} s = ${(DOCUMENTS / idealSeconds).toFixed(0)} documents/s`,
+  );
 
   const verdicts: boolean[] = [];
   for (const [label, tps] of [
@@ -67,7 +71,9 @@ async function main(): Promise<void> {
       );
       if (tps === QUOTA_TPS) {
         verdicts.push(calls === 400 && r.results === DOCUMENTS, ratio >= 0.9);
-        console.log(`  calls: ${calls} (target exactly 400) -> ${calls === 400 ? "OK" : "MISSED"}; throughput ${(ratio * 100).toFixed(1)}% (target >= 90%) -> ${ratio >= 0.9 ? "OK" : "MISSED"}`);
+        console.log(
+          `  calls: ${calls} (target exactly 400) -> ${calls === 400 ? "OK" : "MISSED"}; throughput ${(ratio * 100).toFixed(1)}% (target >= 90%) -> ${ratio >= 0.9 ? "OK" : "MISSED"}`,
+        );
       }
     } finally {
       await stub.stop();
@@ -92,7 +98,9 @@ async function main(): Promise<void> {
     const small = Math.max(...(peaks[10_000] ?? []));
     const large = Math.max(...(peaks[100_000] ?? []));
     const ratio = large / small;
-    console.log(`memory at quota (100 calls/s, ${LATENCY_MS} ms):  10,000 documents peak RSS ${small.toFixed(1)} MiB, 100,000 ${large.toFixed(1)} MiB (runs: ${[...(peaks[10_000] ?? []), ...(peaks[100_000] ?? [])].map((v) => v.toFixed(0)).join(", ")})`);
+    console.log(
+      `memory at quota (100 calls/s, ${LATENCY_MS} ms):  10,000 documents peak RSS ${small.toFixed(1)} MiB, 100,000 ${large.toFixed(1)} MiB (runs: ${[...(peaks[10_000] ?? []), ...(peaks[100_000] ?? [])].map((v) => v.toFixed(0)).join(", ")})`,
+    );
     console.log(`  peak RSS 100k/10k = ${ratio.toFixed(3)} (target <= 1.20) -> ${ratio <= 1.2 ? "OK" : "MISSED"}`);
     verdicts.push(ratio <= 1.2);
   }
@@ -102,7 +110,12 @@ async function main(): Promise<void> {
   try {
     const peaks: Record<string, number[]> = {};
     for (let round = 0; round < 3; round++) {
-      for (const [mode, n] of [["pipeline", 10_000], ["pipeline", 100_000], ["sdk", 10_000], ["sdk", 100_000]] as const) {
+      for (const [mode, n] of [
+        ["pipeline", 10_000],
+        ["pipeline", 100_000],
+        ["sdk", 10_000],
+        ["sdk", 100_000],
+      ] as const) {
         const r = await run(stub, n, 100_000, 8, mode);
         if (r.results !== n) throw new Error(`${mode} ${n}: ${r.results} results`);
         (peaks[`${mode} ${n}`] ??= []).push(r.maxRssMiB);

@@ -66,7 +66,12 @@ async function main(): Promise<void> {
   row('cold require("@roadmapx-ai/services")', `${requirePackaged.toFixed(2)} s`, `${requireBefore.toFixed(2)} s`, "≤ 0.4 s");
   row('cold require("@roadmapx-ai/services/s3")', `${requireS3.toFixed(2)} s`, "", "");
   row("roadmapx-ai --help", `${helpCompiled.toFixed(2)} s`, `${helpBefore.toFixed(2)} s`, "≤ 0.3 s");
-  row("installed closure of the services package", `${(tree.runtimeBytes / 1e6).toFixed(1)} MB`, "236 MB (issue)", `≤ 60 MB; ${tree.runtimePackages.length} packages`);
+  row(
+    "installed closure of the services package",
+    `${(tree.runtimeBytes / 1e6).toFixed(1)} MB`,
+    "236 MB (issue)",
+    `≤ 60 MB; ${tree.runtimePackages.length} packages`,
+  );
   row("backend tsc -p . (with the library)", `${median(tscWith).toFixed(2)} s`, "", "");
   row("backend tsc, baseline without the library", `${median(tscWithout).toFixed(2)} s`, "", "");
   console.log(`(medians of ${RUNS})`);

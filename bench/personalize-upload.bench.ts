@@ -28,7 +28,10 @@ async function generate(path: string, bytes: number): Promise<void> {
   let i = 0;
   while (written < bytes) {
     const lines: string[] = [];
-    for (let n = 0; n < 20_000; n++, i++) lines.push(`user-${(i * 7919) % 50_000},roadmap-item-${(i * 104_729) % 100_000},${1_600_000_000 + (i % 100_000_000)},${i % 5 === 0 ? "complete" : "view"}`);
+    for (let n = 0; n < 20_000; n++, i++)
+      lines.push(
+        `user-${(i * 7919) % 50_000},roadmap-item-${(i * 104_729) % 100_000},${1_600_000_000 + (i % 100_000_000)},${i % 5 === 0 ? "complete" : "view"}`,
+      );
     const chunk = `${lines.join("\n")}\n`;
     written += chunk.length;
     if (!out.write(chunk)) await once(out, "drain");
@@ -100,7 +103,9 @@ async function main(): Promise<void> {
   console.log(`  throughput ratio  ${ratio.toFixed(2)}x of aws s3 cp (target >= 0.90)  ${ratio >= 0.9 ? "OK" : "BELOW TARGET"}`);
   // The machine's speed drifts from minute to minute (2 shared cores); each round's own ratio shows how much.
   const perRound = cliTimes.map((cli, i) => cli / (ourTimes[i] as number));
-  console.log(`  per-round ratios  ${perRound.map((r) => r.toFixed(2)).join(", ")} (median ${median(perRound).toFixed(2)}, range ${Math.min(...perRound).toFixed(2)}-${Math.max(...perRound).toFixed(2)})`);
+  console.log(
+    `  per-round ratios  ${perRound.map((r) => r.toFixed(2)).join(", ")} (median ${median(perRound).toFixed(2)}, range ${Math.min(...perRound).toFixed(2)}-${Math.max(...perRound).toFixed(2)})`,
+  );
   console.log(`  peak memory       ${peak.toFixed(0)} MiB (target <= 150)  ${peak <= 150 ? "OK" : "OVER TARGET"}`);
 }
 

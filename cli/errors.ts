@@ -19,7 +19,17 @@ function errorClasses(): NonNullable<typeof classes> {
     const s = require("@roadmapx-ai/services") as Services;
     classes = {
       services: s,
-      usage: [ConfigError, s.SchemaError, s.KeyError, s.ImportConfigError, s.SourceChangedError, s.WorkflowError, RangeError, s.SageMakerInputError, s.ComprehendInputError],
+      usage: [
+        ConfigError,
+        s.SchemaError,
+        s.KeyError,
+        s.ImportConfigError,
+        s.SourceChangedError,
+        s.WorkflowError,
+        RangeError,
+        s.SageMakerInputError,
+        s.ComprehendInputError,
+      ],
       failures: [s.ImportValidationError, s.ImportJobFailedError, s.WaitFailedError, s.WaitTimeoutError, s.TrainingFailedError, s.TrainingWaitTimeoutError],
     };
   }

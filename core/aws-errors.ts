@@ -56,4 +56,3 @@ export function classify(err: unknown, permission: string, resource: string): Re
   }
   return { kind: "failed", permission, resource, detail };
 }
-

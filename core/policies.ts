@@ -3,23 +3,8 @@
  * can call them inside `pulumi.all(...).apply(...)`, verify/ can print the exact statement a user must
  * add, and tests can assert on them without Pulumi.
  */
-import {
-  type AwsTarget,
-  type PolicyDocument,
-  type PolicyStatement,
-  asList,
-  policyDocument,
-  s3BucketArn,
-  s3ObjectsArn,
-} from "./iam";
-import {
-  APPLICATION,
-  type BucketGrant,
-  type ObjectGrant,
-  PREFIXES,
-  SERVICES,
-  type ServiceRequirement,
-} from "./requirements";
+import { type AwsTarget, type PolicyDocument, type PolicyStatement, asList, policyDocument, s3BucketArn, s3ObjectsArn } from "./iam";
+import { APPLICATION, type BucketGrant, type ObjectGrant, PREFIXES, SERVICES, type ServiceRequirement } from "./requirements";
 
 /** Statements this project writes into bucket policies start with this Sid, so a merge can find them. */
 export const OWN_SID_PREFIX = "RoadmapxAi";
@@ -87,16 +72,9 @@ export function serviceRolePolicy(req: ServiceRequirement, args: ServiceRolePoli
  * The bucket-policy statements a service needs (Personalize: list the bucket, read and write its prefix).
  * Empty for services that need the role alone.
  */
-export function serviceBucketPolicyStatements(
-  req: ServiceRequirement,
-  partition: string,
-  bucket: string,
-): PolicyStatement[] {
+export function serviceBucketPolicyStatements(req: ServiceRequirement, partition: string, bucket: string): PolicyStatement[] {
   if (!req.bucketPolicy) return [];
-  const grants = [
-    bucketStatement(req.bucketPolicy.bucket, partition, bucket),
-    ...req.bucketPolicy.objects.map((g) => objectStatement(g, partition, bucket)),
-  ];
+  const grants = [bucketStatement(req.bucketPolicy.bucket, partition, bucket), ...req.bucketPolicy.objects.map((g) => objectStatement(g, partition, bucket))];
   // Written key by key so the JSON reads in the order people expect (Sid, Effect, Principal, ...).
   return grants.map(({ Sid, Effect, Action, Resource }) => ({
     Sid,
@@ -176,10 +154,8 @@ export interface ApplicationPolicyArgs {
 export function applicationPolicy(args: ApplicationPolicyArgs): PolicyDocument {
   const { partition, region, accountId } = args.target;
   const bucketArn = s3BucketArn(partition, args.bucket);
-  const objects = (prefixes: readonly (keyof typeof PREFIXES)[]) =>
-    prefixes.map((p) => s3ObjectsArn(partition, args.bucket, PREFIXES[p]));
-  const scoped = (service: string, types: readonly string[]) =>
-    types.map((t) => `arn:${partition}:${service}:${region}:${accountId}:${t}`);
+  const objects = (prefixes: readonly (keyof typeof PREFIXES)[]) => prefixes.map((p) => s3ObjectsArn(partition, args.bucket, PREFIXES[p]));
+  const scoped = (service: string, types: readonly string[]) => types.map((t) => `arn:${partition}:${service}:${region}:${accountId}:${t}`);
 
   const statements: PolicyStatement[] = [
     {
@@ -212,11 +188,7 @@ export function applicationPolicy(args: ApplicationPolicyArgs): PolicyDocument {
       // These actions have no resource-level permissions in AWS: "*" is the only resource they accept.
       Sid: "AiCallsWithoutResourceScope",
       Effect: "Allow",
-      Action: [
-        ...APPLICATION.personalize.anyResource,
-        ...APPLICATION.sagemaker.anyResource,
-        ...APPLICATION.comprehend.anyResource,
-      ],
+      Action: [...APPLICATION.personalize.anyResource, ...APPLICATION.sagemaker.anyResource, ...APPLICATION.comprehend.anyResource],
       Resource: ["*"],
     },
     {

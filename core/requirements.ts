@@ -257,15 +257,7 @@ export const APPLICATION = {
       "personalize:GetRecommendations",
     ],
     /** Personalize resource types the actions above act on (ARN path after `account:`). */
-    resourceTypes: [
-      "schema/*",
-      "dataset-group/*",
-      "dataset/*",
-      "dataset-import-job/*",
-      "solution/*",
-      "campaign/*",
-      "event-tracker/*",
-    ],
+    resourceTypes: ["schema/*", "dataset-group/*", "dataset/*", "dataset-import-job/*", "solution/*", "campaign/*", "event-tracker/*"],
     anyResource: [
       "personalize:ListSchemas",
       "personalize:ListDatasetGroups",

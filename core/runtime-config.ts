@@ -115,10 +115,7 @@ export function readStackOutputsFile(path: string): StackOutputsFile {
  * Resolves and validates the configuration. Throws a ConfigError listing every problem, each naming
  * the variable or file it came from.
  */
-export function resolveRuntimeConfig(
-  options: RuntimeConfigOptions = {},
-  env: NodeJS.ProcessEnv = process.env,
-): RuntimeConfig {
+export function resolveRuntimeConfig(options: RuntimeConfigOptions = {}, env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const problems: string[] = [];
   const outputsFile = nonEmpty(options.outputsFile) ?? nonEmpty(env["AI_STACK_OUTPUTS"]);
   let outputs: StackOutputsFile | undefined;

@@ -56,7 +56,11 @@ function parseBoolean(key: string, value: string | undefined, fallback: boolean,
 
 /** Lowercase, and anything S3 does not allow becomes "-": stack names may hold "_" or capitals. */
 function bucketSafe(part: string): string {
-  return part.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
+  return part
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-|-$/g, "");
 }
 
 /**
@@ -72,7 +76,9 @@ export function parseInfraConfig(raw: Readonly<Record<string, string>>, stack: s
     if (!fullKey.startsWith(`${PROJECT}:`)) continue;
     const key = fullKey.slice(PROJECT.length + 1);
     if (!(key in CONFIG_KEYS)) {
-      const known = Object.keys(CONFIG_KEYS).map((k) => `${PROJECT}:${k}`).join(", ");
+      const known = Object.keys(CONFIG_KEYS)
+        .map((k) => `${PROJECT}:${k}`)
+        .join(", ");
       problems.push(`${fullKey} is not a setting of this project (known: ${known})`);
     }
   }
@@ -112,9 +118,7 @@ export function parseInfraConfig(raw: Readonly<Record<string, string>>, stack: s
       const sample = artifactsBucketNameTemplate.replace(ACCOUNT_PLACEHOLDER, "123456789012");
       const p = bucketNameProblem(sample);
       if (p) {
-        problems.push(
-          `the derived artifacts bucket name "${sample}" ${p}: set ${PROJECT}:artifactsBucketName to a name of your own`,
-        );
+        problems.push(`the derived artifacts bucket name "${sample}" ${p}: set ${PROJECT}:artifactsBucketName to a name of your own`);
       }
     }
   } else {
@@ -127,9 +131,7 @@ export function parseInfraConfig(raw: Readonly<Record<string, string>>, stack: s
     if (typeof parsed === "string") {
       problems.push(`${PROJECT}:kmsKeyArn "${kmsKeyArn}" ${parsed}`);
     } else if (region !== undefined && parsed.region !== region) {
-      problems.push(
-        `${PROJECT}:kmsKeyArn is in ${parsed.region} but the stack is in ${region}: S3 encrypts only with a key of the bucket's own region`,
-      );
+      problems.push(`${PROJECT}:kmsKeyArn is in ${parsed.region} but the stack is in ${region}: S3 encrypts only with a key of the bucket's own region`);
     }
   }
 
@@ -174,11 +176,7 @@ export function parseInfraConfig(raw: Readonly<Record<string, string>>, stack: s
 /** Reads this stack's Pulumi config; invalid config stops the program with every problem listed. */
 export function loadInfraConfig(): InfraConfig {
   try {
-    return parseInfraConfig(
-      pulumi.runtime.allConfig(),
-      pulumi.getStack(),
-      process.env["AWS_REGION"] ?? process.env["AWS_DEFAULT_REGION"],
-    );
+    return parseInfraConfig(pulumi.runtime.allConfig(), pulumi.getStack(), process.env["AWS_REGION"] ?? process.env["AWS_DEFAULT_REGION"]);
   } catch (err) {
     // RunError prints the message without a stack trace: the trace would only hide the fix.
     if (err instanceof InfraConfigError) throw new pulumi.RunError(err.message);

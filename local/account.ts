@@ -79,9 +79,7 @@ export async function seedApplicationBucket(clients: AccountApi, bucket: string)
     }),
   );
   await clients.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
-  await clients.s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: "user-uploads/welcome.txt", Body: "A file a RoadmapX user uploaded.\n" }),
-  );
+  await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "user-uploads/welcome.txt", Body: "A file a RoadmapX user uploaded.\n" }));
   // An owner's statement, so that `appBucketPolicy: merge` has something to keep.
   await clients.s3.send(
     new PutBucketPolicyCommand({
@@ -118,4 +116,3 @@ export async function createBackendIdentity(clients: AccountApi, appPolicyArn: s
   if (!accessKeyId || !secretAccessKey) throw new Error("the emulator returned no access key for the backend user");
   return { accessKeyId, secretAccessKey };
 }
-

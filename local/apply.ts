@@ -20,13 +20,7 @@ import {
   type BucketLifecycleConfiguration,
   type ServerSideEncryptionRule,
 } from "@aws-sdk/client-s3";
-import {
-  AttachRolePolicyCommand,
-  CreatePolicyCommand,
-  CreateRoleCommand,
-  PutRolePolicyCommand,
-  type Tag,
-} from "@aws-sdk/client-iam";
+import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, PutRolePolicyCommand, type Tag } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { defineStack, type StackOutputs } from "@roadmapx-ai/infra";
 import type { AccountApi } from "../verify/clients";
@@ -95,16 +89,12 @@ function lifecycleRules(inputs: Inputs): BucketLifecycleConfiguration {
       ...(r.abortIncompleteMultipartUpload
         ? { AbortIncompleteMultipartUpload: { DaysAfterInitiation: r.abortIncompleteMultipartUpload.daysAfterInitiation } }
         : {}),
-      ...(r.noncurrentVersionExpiration
-        ? { NoncurrentVersionExpiration: { NoncurrentDays: r.noncurrentVersionExpiration.noncurrentDays } }
-        : {}),
+      ...(r.noncurrentVersionExpiration ? { NoncurrentVersionExpiration: { NoncurrentDays: r.noncurrentVersionExpiration.noncurrentDays } } : {}),
       ...(r.expiration
         ? {
             Expiration: {
               ...(r.expiration.days !== undefined ? { Days: r.expiration.days } : {}),
-              ...(r.expiration.expiredObjectDeleteMarker !== undefined
-                ? { ExpiredObjectDeleteMarker: r.expiration.expiredObjectDeleteMarker }
-                : {}),
+              ...(r.expiration.expiredObjectDeleteMarker !== undefined ? { ExpiredObjectDeleteMarker: r.expiration.expiredObjectDeleteMarker } : {}),
             },
           }
         : {}),
@@ -123,9 +113,7 @@ function encryptionRules(inputs: Inputs): ServerSideEncryptionRule[] {
       ? {
           ApplyServerSideEncryptionByDefault: {
             SSEAlgorithm: r.applyServerSideEncryptionByDefault.sseAlgorithm as "AES256" | "aws:kms",
-            ...(r.applyServerSideEncryptionByDefault.kmsMasterKeyId
-              ? { KMSMasterKeyID: r.applyServerSideEncryptionByDefault.kmsMasterKeyId }
-              : {}),
+            ...(r.applyServerSideEncryptionByDefault.kmsMasterKeyId ? { KMSMasterKeyID: r.applyServerSideEncryptionByDefault.kmsMasterKeyId } : {}),
           },
         }
       : {}),
@@ -134,7 +122,13 @@ function encryptionRules(inputs: Inputs): ServerSideEncryptionRule[] {
 }
 
 /** Creates one declared resource in the emulator; returns its id and output state. */
-async function createInEmulator(clients: AccountApi, region: string, type: string, name: string, inputs: Inputs): Promise<CreatedResource & { physicalName: string }> {
+async function createInEmulator(
+  clients: AccountApi,
+  region: string,
+  type: string,
+  name: string,
+  inputs: Inputs,
+): Promise<CreatedResource & { physicalName: string }> {
   const s3 = clients.s3;
   const iam = clients.iam;
   switch (type) {

@@ -67,11 +67,7 @@ function versionAtLeast(version: string, min: readonly [number, number]): boolea
 /** The moto version importable by `python` (server extras included), or undefined. */
 export async function motoVersionOf(python: string): Promise<string | undefined> {
   try {
-    const { stdout } = await execFileAsync(
-      python,
-      ["-c", "import moto, moto.server, flask_cors; print(moto.__version__)"],
-      { timeout: 30_000 },
-    );
+    const { stdout } = await execFileAsync(python, ["-c", "import moto, moto.server, flask_cors; print(moto.__version__)"], { timeout: 30_000 });
     return stdout.trim() || undefined;
   } catch {
     return undefined;
@@ -216,9 +212,7 @@ export class Emulator {
     const progress = options.progress ?? (() => undefined);
     const python = options.python ?? (await findOrInstallMoto({ progress }));
     if (options.port !== undefined && (await portInUse(options.port))) {
-      throw new EmulatorError(
-        `port ${options.port} on ${EMULATOR_HOST} is already in use; choose another with --port, or leave --port out to pick a free one`,
-      );
+      throw new EmulatorError(`port ${options.port} on ${EMULATOR_HOST} is already in use; choose another with --port, or leave --port out to pick a free one`);
     }
     // A free port can be taken between the check and moto's bind: try a few before giving up.
     let lastError: unknown;
@@ -397,7 +391,12 @@ export interface CannedEndpointResult {
  * moto's endpoints run no model: each InvokeEndpoint with a new request body takes the next answer
  * queued here (the same body gets the same answer again).
  */
-export async function queueSageMakerEndpointResults(endpoint: string, results: CannedEndpointResult[], accountId = "123456789012", region = "us-east-1"): Promise<void> {
+export async function queueSageMakerEndpointResults(
+  endpoint: string,
+  results: CannedEndpointResult[],
+  accountId = "123456789012",
+  region = "us-east-1",
+): Promise<void> {
   const res = await fetch(`${endpoint}/moto-api/static/sagemaker/endpoint-results`, {
     method: "POST",
     headers: { "content-type": "application/json" },

@@ -107,11 +107,7 @@ function errorResponse(protocol: Protocol, statusCode: number, code: string, mes
   switch (protocol) {
     case "json":
     case "restJson":
-      return response(
-        statusCode,
-        { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": code },
-        JSON.stringify({ __type: code, message }),
-      );
+      return response(statusCode, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": code }, JSON.stringify({ __type: code, message }));
     case "query":
       return response(
         statusCode,
@@ -123,8 +119,7 @@ function errorResponse(protocol: Protocol, statusCode: number, code: string, mes
       return response(
         statusCode,
         { "content-type": "application/xml" },
-        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message>` +
-          `<RequestId>fault-injected</RequestId></Error>`,
+        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message>` + `<RequestId>fault-injected</RequestId></Error>`,
       );
   }
 }
@@ -152,12 +147,11 @@ export function injectFaults(client: ClientLike, script: FaultScript): FaultInje
   const injected: { request: SentRequest; fault: Fault }[] = [];
 
   // Middleware stamps each request with its command name; the handler reads and removes it.
-  const stamp = (next: (args: { request: unknown }) => Promise<unknown>, context: { commandName?: string }) =>
-    async (args: { request: unknown }) => {
-      const request = args.request as HttpRequestLike | undefined;
-      if (request?.headers) request.headers[COMMAND_HEADER] = context.commandName ?? "unknown";
-      return next(args);
-    };
+  const stamp = (next: (args: { request: unknown }) => Promise<unknown>, context: { commandName?: string }) => async (args: { request: unknown }) => {
+    const request = args.request as HttpRequestLike | undefined;
+    if (request?.headers) request.headers[COMMAND_HEADER] = context.commandName ?? "unknown";
+    return next(args);
+  };
   client.middlewareStack.add(stamp as never, { step: "build", name: "roadmapxFaultCommandStamp", override: true });
 
   const wrapped: HandlerLike = {
@@ -182,12 +176,7 @@ export function injectFaults(client: ClientLike, script: FaultScript): FaultInje
           if (protocol === "query") return errorResponse(protocol, 400, "Throttling", "Rate exceeded");
           return errorResponse(protocol, 400, "ThrottlingException", "Rate exceeded");
         case "status":
-          return errorResponse(
-            protocol,
-            fault.status,
-            fault.code ?? STATUS_CODES[fault.status] ?? "InternalError",
-            "Fault injected by the test",
-          );
+          return errorResponse(protocol, fault.status, fault.code ?? STATUS_CODES[fault.status] ?? "InternalError", "Fault injected by the test");
       }
     },
     destroy: () => original.destroy?.(),

@@ -50,13 +50,14 @@ export interface MockedProgramOptions {
 }
 
 /** What a program's outputs look like once every Output in them has resolved. */
-export type Resolved<T> = T extends pulumi.Output<infer U>
-  ? Resolved<U>
-  : T extends readonly unknown[]
-    ? { [K in keyof T]: Resolved<T[K]> }
-    : T extends object
+export type Resolved<T> =
+  T extends pulumi.Output<infer U>
+    ? Resolved<U>
+    : T extends readonly unknown[]
       ? { [K in keyof T]: Resolved<T[K]> }
-      : T;
+      : T extends object
+        ? { [K in keyof T]: Resolved<T[K]> }
+        : T;
 
 export interface MockedProgramRun<T> {
   outputs: Resolved<T>;

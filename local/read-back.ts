@@ -40,8 +40,8 @@ export async function describeApplied(clients: AccountApi, applied: AppliedStack
       continue;
     }
     const pab = (await optional(clients.s3.send(new GetPublicAccessBlockCommand({ Bucket }))))?.PublicAccessBlockConfiguration;
-    const sse = (await optional(clients.s3.send(new GetBucketEncryptionCommand({ Bucket }))))?.ServerSideEncryptionConfiguration
-      ?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
+    const sse = (await optional(clients.s3.send(new GetBucketEncryptionCommand({ Bucket }))))?.ServerSideEncryptionConfiguration?.Rules?.[0]
+      ?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
     const versioning = (await optional(clients.s3.send(new GetBucketVersioningCommand({ Bucket }))))?.Status;
     const policy = (await optional(clients.s3.send(new GetBucketPolicyCommand({ Bucket }))))?.Policy;
     const sids = policy ? decodePolicyDocument(policy).Statement.map((s) => s.Sid ?? "(no Sid)") : [];
@@ -63,10 +63,7 @@ export async function describeApplied(clients: AccountApi, applied: AppliedStack
       const doc = await clients.iam.send(new GetRolePolicyCommand({ RoleName, PolicyName }));
       statements.push(...decodePolicyDocument(doc.PolicyDocument ?? "{}").Statement.map((s) => s.Sid ?? "?"));
     }
-    lines.push(
-      `role ${RoleName}: trusts ${principals.join(", ")}${pinned ? " (pinned to account and region)" : ""}; ` +
-        `inline ${statements.join(", ")}`,
-    );
+    lines.push(`role ${RoleName}: trusts ${principals.join(", ")}${pinned ? " (pinned to account and region)" : ""}; ` + `inline ${statements.join(", ")}`);
   }
   const policy = await clients.iam.send(new GetPolicyCommand({ PolicyArn: outputs.appPolicyArn }));
   lines.push(`policy ${policy.Policy?.PolicyName}: attached to ${policy.Policy?.AttachmentCount ?? 0} identity(ies)`);

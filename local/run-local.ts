@@ -134,9 +134,11 @@ export async function runLocal(options: LocalOptions = {}): Promise<ExitCode> {
     }
 
     out("");
-    out(`Summary: stack "${stack}" applied to the emulator in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
-      `${applied.resources.filter((r) => r.custom).length} resources; AI bucket ${applied.outputs.artifactsBucketName}` +
-      `${applied.outputs.artifactsBucketCreated ? " (created)" : " (the app bucket, reused)"}.`);
+    out(
+      `Summary: stack "${stack}" applied to the emulator in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+        `${applied.resources.filter((r) => r.custom).length} resources; AI bucket ${applied.outputs.artifactsBucketName}` +
+        `${applied.outputs.artifactsBucketCreated ? " (created)" : " (the app bucket, reused)"}.`,
+    );
     if (code !== EXIT.ok) out("Some steps reported problems (see above).");
     if (options.keep) printKeepInstructions(out, emulator, environment);
   } catch (err) {

@@ -45,7 +45,9 @@ export const personalizeDemoStep: LocalStep = {
 
     const data = interactionsCsv(1200);
     const report = await personalize.validate(data, "interactions");
-    say(`validate: ${report.rows} generated interactions -> ${report.valid ? "valid" : `${report.errorCount} errors`}${report.warnings.length ? `; ${report.warnings.join("; ")}` : ", ready to train"}`);
+    say(
+      `validate: ${report.rows} generated interactions -> ${report.valid ? "valid" : `${report.errorCount} errors`}${report.warnings.length ? `; ${report.warnings.join("; ")}` : ", ready to train"}`,
+    );
 
     const key = "personalize/demo/interactions.csv";
     try {
@@ -54,7 +56,9 @@ export const personalizeDemoStep: LocalStep = {
     } catch (err) {
       if (!ctx.config.outputs?.artifactsBucketCreated) throw err;
       // The created bucket's policy has the TLS-only Deny, which moto applies to every request.
-      say(`upload: skipped here: moto applies the created bucket's TLS-only Deny to every object request (it evaluates no conditions); on AWS this upload works over TLS`);
+      say(
+        `upload: skipped here: moto applies the created bucket's TLS-only Deny to every object request (it evaluates no conditions); on AWS this upload works over TLS`,
+      );
     }
 
     const badData = `${data}user-1,roadmap-item-1,1700000000123,view\n`;
@@ -66,7 +70,9 @@ export const personalizeDemoStep: LocalStep = {
       if (!(err instanceof ImportValidationError)) throw err;
       const first = err.report.errors[0];
       const left = await ctx.storage.exists("personalize/demo/bad.csv").catch(() => false);
-      say(`bad CSV: importDataset refused it at line ${first?.line} (${first?.kind}); ${left ? "but an object was left!" : "nothing was uploaded, no import job started"}`);
+      say(
+        `bad CSV: importDataset refused it at line ${first?.line} (${first?.kind}); ${left ? "but an object was left!" : "nothing was uploaded, no import job started"}`,
+      );
       if (left) return EXIT.failures;
     }
 
@@ -96,7 +102,12 @@ export const sagemakerDemoStep: LocalStep = {
     }
     const transitions: string[] = [];
     const result = await sagemaker.train(
-      { image: DEMO_IMAGE, channels: [{ name: "train", dataset: "demo-churn", contentType: "text/csv" }], jobNamePrefix: "demo-churn", hyperparameters: { objective: "binary:logistic", num_round: 20 } },
+      {
+        image: DEMO_IMAGE,
+        channels: [{ name: "train", dataset: "demo-churn", contentType: "text/csv" }],
+        jobNamePrefix: "demo-churn",
+        hyperparameters: { objective: "binary:logistic", num_round: 20 },
+      },
       { minDelaySeconds: 1, maxDelaySeconds: 2, progressIntervalSeconds: 1, onStatus: (e) => transitions.push(e.secondaryStatus ?? e.status) },
     );
     say(`training job ${result.jobName}: ${result.status} (secondary statuses seen: ${transitions.join(" -> ") || "none"}; moto completes jobs at once)`);

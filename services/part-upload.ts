@@ -69,7 +69,13 @@ async function fillCompletely(fill: PartFiller, buffer: Buffer): Promise<number>
  * Uploads the body `fill` produces to s3://bucket/key. Throws UploadAbortedError (nothing left
  * behind), or UploadLeftPartsError when even the abort failed.
  */
-export async function uploadParts(s3: S3Client, bucket: string, key: string, fill: PartFiller, options: PartUploadOptions): Promise<{ etag?: string | undefined }> {
+export async function uploadParts(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  fill: PartFiller,
+  options: PartUploadOptions,
+): Promise<{ etag?: string | undefined }> {
   const { partSize, queueSize } = options;
   checkPartSize(partSize);
   if (!Number.isInteger(queueSize) || queueSize < 1) throw new RangeError(`queueSize must be a whole number of at least 1 (got ${queueSize})`);
@@ -86,7 +92,9 @@ export async function uploadParts(s3: S3Client, bucket: string, key: string, fil
   if (firstLength < partSize) {
     let etag: string | undefined;
     try {
-      etag = (await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: first.subarray(0, firstLength), ChecksumAlgorithm: "CRC32", ...contentType }))).ETag;
+      etag = (
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: first.subarray(0, firstLength), ChecksumAlgorithm: "CRC32", ...contentType }))
+      ).ETag;
     } catch (err) {
       throw new UploadAbortedError(key, err);
     }
@@ -124,7 +132,16 @@ export async function uploadParts(s3: S3Client, bucket: string, key: string, fil
 
   const send = (buffer: Buffer, length: number, partNumber: number) => {
     const part = s3
-      .send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: buffer.subarray(0, length), ChecksumAlgorithm: "CRC32" }))
+      .send(
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          Body: buffer.subarray(0, length),
+          ChecksumAlgorithm: "CRC32",
+        }),
+      )
       .then(
         (result) => {
           completed.push({ PartNumber: partNumber, ETag: result.ETag, ChecksumCRC32: result.ChecksumCRC32 });

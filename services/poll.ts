@@ -55,9 +55,7 @@ export class WaitTimeoutError extends Error {
     readonly status: string,
     readonly elapsedMs: number,
   ) {
-    super(
-      `${what} is still ${status} after ${formatDuration(elapsedMs)}; it goes on in AWS (nothing was cancelled): check it again later`,
-    );
+    super(`${what} is still ${status} after ${formatDuration(elapsedMs)}; it goes on in AWS (nothing was cancelled): check it again later`);
     this.name = "WaitTimeoutError";
   }
 }
@@ -88,12 +86,7 @@ const TRANSIENT_NAMES = new Set([
 export function isTransient(err: unknown): boolean {
   const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode ?? 0;
-  return (
-    TRANSIENT_NAMES.has(e.name ?? "") ||
-    status === 429 ||
-    status >= 500 ||
-    ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE"].includes(e.code ?? "")
-  );
+  return TRANSIENT_NAMES.has(e.name ?? "") || status === 429 || status >= 500 || ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE"].includes(e.code ?? "");
 }
 
 /** Polls until a done or failed status, or the time-out; returns the final state. */

@@ -116,7 +116,9 @@ export class AiStorage {
     // aborts the multipart upload *before* done() rejects. (Its own abort() rejects at once and
     // removes the parts later, in the background.)
     const source =
-      body instanceof Readable ? body : typeof body === "string" || body instanceof Uint8Array
+      body instanceof Readable
+        ? body
+        : typeof body === "string" || body instanceof Uint8Array
           ? Readable.from([Buffer.from(body)])
           : // One chunk of read-ahead: object-mode streams otherwise buffer 16 chunks (16 MiB of 1 MiB reads).
             Readable.from(body, { highWaterMark: 1 });

@@ -95,10 +95,7 @@ export function parseCaller(arn: string, accountId: string): CallerIdentity {
 }
 
 export type BucketReachability =
-  | { state: "exists" }
-  | { state: "missing" }
-  | { state: "forbidden" }
-  | { state: "wrong-region"; actualRegion?: string | undefined };
+  { state: "exists" } | { state: "missing" } | { state: "forbidden" } | { state: "wrong-region"; actualRegion?: string | undefined };
 
 export interface BucketEncryption {
   algorithm: string;
@@ -144,12 +141,7 @@ export class Facts {
   }
 
   /** Runs a call; `absent` maps "does not exist" answers to a value instead of a problem. */
-  private async read<T>(
-    permission: string,
-    resource: string,
-    call: () => Promise<T>,
-    absent?: (err: AwsError) => boolean,
-  ): Promise<Read<T | undefined>> {
+  private async read<T>(permission: string, resource: string, call: () => Promise<T>, absent?: (err: AwsError) => boolean): Promise<Read<T | undefined>> {
     try {
       return { ok: true, value: await call() };
     } catch (err) {
@@ -189,9 +181,7 @@ export class Facts {
 
   bucketRegion(bucket: string): Promise<Read<string | undefined>> {
     return this.once(`location:${bucket}`, async () => {
-      const r = await this.read("s3:GetBucketLocation", `arn:aws:s3:::${bucket}`, () =>
-        this.clients.s3.send(new GetBucketLocationCommand({ Bucket: bucket })),
-      );
+      const r = await this.read("s3:GetBucketLocation", `arn:aws:s3:::${bucket}`, () => this.clients.s3.send(new GetBucketLocationCommand({ Bucket: bucket })));
       if (!r.ok) return r;
       // An empty LocationConstraint means us-east-1; "EU" is the old name of eu-west-1.
       const constraint = r.value?.LocationConstraint as string | undefined;
@@ -230,8 +220,10 @@ export class Facts {
 
   bucketVersioning(bucket: string) {
     return this.once(`versioning:${bucket}`, () =>
-      this.read("s3:GetBucketVersioning", `arn:aws:s3:::${bucket}`, async () =>
-        (await this.clients.s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status,
+      this.read(
+        "s3:GetBucketVersioning",
+        `arn:aws:s3:::${bucket}`,
+        async () => (await this.clients.s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status,
       ),
     );
   }
@@ -296,9 +288,7 @@ export class Facts {
       const RoleName = role.name;
       const [names, attached] = await Promise.all([
         this.read("iam:ListRolePolicies", role.arn, () => this.clients.iam.send(new ListRolePoliciesCommand({ RoleName }))),
-        this.read("iam:ListAttachedRolePolicies", role.arn, () =>
-          this.clients.iam.send(new ListAttachedRolePoliciesCommand({ RoleName })),
-        ),
+        this.read("iam:ListAttachedRolePolicies", role.arn, () => this.clients.iam.send(new ListAttachedRolePoliciesCommand({ RoleName }))),
       ]);
       if (!names.ok) return names;
       if (!attached.ok) return attached;
@@ -319,7 +309,12 @@ export class Facts {
           identity: [
             ...inline.flatMap((r) =>
               r.ok && r.value
-                ? [{ label: `inline policy ${r.value.PolicyName} of role ${RoleName}`, document: parsePolicyDocument(r.value.PolicyDocument) ?? { Version: "2012-10-17" as const, Statement: [] } }]
+                ? [
+                    {
+                      label: `inline policy ${r.value.PolicyName} of role ${RoleName}`,
+                      document: parsePolicyDocument(r.value.PolicyDocument) ?? { Version: "2012-10-17" as const, Statement: [] },
+                    },
+                  ]
                 : [],
             ),
             ...managed.value,

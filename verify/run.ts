@@ -35,11 +35,10 @@ function recordCommands(commands: string[], next?: (client: SdkClient) => void) 
       add(mw: unknown, options: { step: string; name: string; override: boolean }): void;
     };
     stack.add(
-      (nextHandler: (args: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) =>
-        (args: unknown) => {
-          commands.push(`${context.clientName ?? "Client"}.${context.commandName ?? "Command"}`);
-          return nextHandler(args);
-        },
+      (nextHandler: (args: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) => (args: unknown) => {
+        commands.push(`${context.clientName ?? "Client"}.${context.commandName ?? "Command"}`);
+        return nextHandler(args);
+      },
       { step: "initialize", name: "roadmapxVerifyRecorder", override: true },
     );
     next?.(client);

@@ -139,9 +139,7 @@ export async function ask(q: Question, policies: PolicyInputs): Promise<Answer> 
       const searched = [...policies.identity.map((p) => p.label), ...(policies.resourcePolicy ? [resourceLabel] : [])];
       if (asker === "identity" || !policies.resourcePolicy) {
         why.push(
-          searched.length
-            ? `no statement in ${orList(searched)} allows ${q.action} on ${q.resource}`
-            : `${q.principal} has no policy that allows ${q.action}`,
+          searched.length ? `no statement in ${orList(searched)} allows ${q.action} on ${q.resource}` : `${q.principal} has no policy that allows ${q.action}`,
         );
       }
     }
@@ -162,9 +160,7 @@ export async function ask(q: Question, policies: PolicyInputs): Promise<Answer> 
           `near miss: ${statementName(s.statement)} of ${policy} allows ${q.action} on it, but to ${JSON.stringify(s.statement.toJSON().Principal)}, not ${q.principal}`,
         );
       } else if (s.conditionMatch === "NoMatch") {
-        why.push(
-          `near miss: ${statementName(s.statement)} of ${policy} allows ${q.action} on it only when ${JSON.stringify(s.statement.toJSON().Condition)}`,
-        );
+        why.push(`near miss: ${statementName(s.statement)} of ${policy} allows ${q.action} on it only when ${JSON.stringify(s.statement.toJSON().Condition)}`);
       }
     }
   }

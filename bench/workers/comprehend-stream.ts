@@ -52,7 +52,12 @@ async function main(): Promise<void> {
     const ctx = { config: resolveRuntimeConfig({}, {}), clients, storage: new AiStorage(clients, "unused"), logger: silentLogger };
     const stats = emptyStats();
     let expectedIndex = 0;
-    for await (const doc of new ComprehendService(ctx).analyzeMany(documents(Number(count)), { operations: ["sentiment"], tps: Number(tps), concurrency: Number(concurrency), stats })) {
+    for await (const doc of new ComprehendService(ctx).analyzeMany(documents(Number(count)), {
+      operations: ["sentiment"],
+      tps: Number(tps),
+      concurrency: Number(concurrency),
+      stats,
+    })) {
       if (doc.index !== expectedIndex++ || !doc.results.sentiment) throw new Error(`document ${doc.index} out of order or without a result`);
       results++;
     }
@@ -62,7 +67,9 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   clearInterval(sampler);
   clients.destroy();
-  process.stdout.write(`${JSON.stringify({ seconds, results, batchCalls: calls, retried, maxRssMiB: process.resourceUsage().maxRSS / 1024, peakHeapMiB: peakHeap / 1024 / 1024 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ seconds, results, batchCalls: calls, retried, maxRssMiB: process.resourceUsage().maxRSS / 1024, peakHeapMiB: peakHeap / 1024 / 1024 })}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

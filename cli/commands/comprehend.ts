@@ -26,7 +26,10 @@ interface InputDocument {
 }
 
 function operations(value: string): Operation[] {
-  const ops = value.split(",").map((o) => o.trim()).filter(Boolean);
+  const ops = value
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
   for (const op of ops) {
     if (!(OPERATIONS as readonly string[]).includes(op)) throw new InvalidArgumentError(`"${op}" is not an operation (${OPERATIONS.join(", ")})`);
   }
@@ -89,56 +92,73 @@ export function registerComprehend(program: Command, setExitCode: (code: number)
   comprehend
     .command("analyze")
     .description("analyse every document of a file; JSON Lines on stdout, one per document, in input order")
-    .requiredOption("--file <path>", "a .jsonl file (objects with a text field; other fields carried through) or a text file (each non-empty line a document); - for stdin")
+    .requiredOption(
+      "--file <path>",
+      "a .jsonl file (objects with a text field; other fields carried through) or a text file (each non-empty line a document); - for stdin",
+    )
     .requiredOption("--ops <list>", `operations, comma-separated: ${OPERATIONS.join(",")}`, operations)
     .option("--language <code>", "language of the documents, or auto to detect each one's first", "en")
     .addOption(new Option("--format <format>", "input format (default: by extension, .jsonl or .ndjson is jsonl)").choices(["jsonl", "text"]))
-    .addOption(new Option("--oversize <what>", "documents over an API's byte limit: split them and merge the results, or report them").choices(["split", "reject"]).default("split"))
+    .addOption(
+      new Option("--oversize <what>", "documents over an API's byte limit: split them and merge the results, or report them")
+        .choices(["split", "reject"])
+        .default("split"),
+    )
     .option("--tps <n>", "calls per second at most (stay under your account's Comprehend quota)", positiveNumber, 10)
     .option("--concurrency <n>", "calls in flight at most", positiveInt, 8)
     .option("--no-batch", "one call per document instead of the Batch* APIs (for endpoints without them, such as the local emulator)")
-    .action((o: { file: string; ops: Operation[]; language: string; format?: "jsonl" | "text"; oversize: "split" | "reject"; tps: number; concurrency: number; batch: boolean }) =>
-      guarded("comprehend analyze", setExitCode, async () => {
-        if (o.file !== "-") requireFile(o.file);
-        const format = formatOf(o.file, o.format);
-        const { ComprehendService, emptyStats, checkAnalyzeOptions } = require("@roadmapx-ai/services") as ComprehendModule;
-        const options = {
-          operations: o.ops,
-          language: o.language,
-          oversize: o.oversize,
-          tps: o.tps,
-          concurrency: o.concurrency,
-          batch: o.batch,
-          stats: emptyStats(),
-          getText: (d: InputDocument) => {
-            if (d.invalid) throw new Error(d.invalid);
-            return d.text as string;
-          },
-        };
-        // Bad options fail before the file is opened or any credential is looked up.
-        checkAnalyzeOptions(options);
-        const service = new ComprehendService(commandContext());
-        const started = Date.now();
-        let withErrors = 0;
-        const results = service.analyzeMany(readDocuments(o.file, format), options);
-        for await (const doc of withBatchHint(results, o.batch)) {
-          const out: Record<string, unknown> = { ...doc.input.carried };
-          if (!("id" in out)) out["line"] = doc.input.line;
-          if (doc.languageCode) out["languageCode"] = doc.languageCode;
-          for (const op of o.ops) if (doc.results[op] !== undefined) out[op] = doc.results[op];
-          if (Object.keys(doc.errors).length > 0) {
-            out["errors"] = doc.errors;
-            withErrors++;
+    .action(
+      (o: {
+        file: string;
+        ops: Operation[];
+        language: string;
+        format?: "jsonl" | "text";
+        oversize: "split" | "reject";
+        tps: number;
+        concurrency: number;
+        batch: boolean;
+      }) =>
+        guarded("comprehend analyze", setExitCode, async () => {
+          if (o.file !== "-") requireFile(o.file);
+          const format = formatOf(o.file, o.format);
+          const { ComprehendService, emptyStats, checkAnalyzeOptions } = require("@roadmapx-ai/services") as ComprehendModule;
+          const options = {
+            operations: o.ops,
+            language: o.language,
+            oversize: o.oversize,
+            tps: o.tps,
+            concurrency: o.concurrency,
+            batch: o.batch,
+            stats: emptyStats(),
+            getText: (d: InputDocument) => {
+              if (d.invalid) throw new Error(d.invalid);
+              return d.text as string;
+            },
+          };
+          // Bad options fail before the file is opened or any credential is looked up.
+          checkAnalyzeOptions(options);
+          const service = new ComprehendService(commandContext());
+          const started = Date.now();
+          let withErrors = 0;
+          const results = service.analyzeMany(readDocuments(o.file, format), options);
+          for await (const doc of withBatchHint(results, o.batch)) {
+            const out: Record<string, unknown> = { ...doc.input.carried };
+            if (!("id" in out)) out["line"] = doc.input.line;
+            if (doc.languageCode) out["languageCode"] = doc.languageCode;
+            for (const op of o.ops) if (doc.results[op] !== undefined) out[op] = doc.results[op];
+            if (Object.keys(doc.errors).length > 0) {
+              out["errors"] = doc.errors;
+              withErrors++;
+            }
+            if (!process.stdout.write(`${JSON.stringify(out)}\n`)) await once(process.stdout, "drain");
           }
-          if (!process.stdout.write(`${JSON.stringify(out)}\n`)) await once(process.stdout, "drain");
-        }
-        const s = options.stats;
-        stderrLine(
-          `analysed ${s.documents} document(s)${withErrors ? `, ${withErrors} with errors (see "errors")` : ""}: ` +
-            `${s.batchCalls} batch and ${s.singleCalls} single call(s)${s.retriedItems ? `, ${s.retriedItems} item(s) retried` : ""}` +
-            `${s.splitDocuments ? `, ${s.splitDocuments} document(s) split` : ""}, ${((Date.now() - started) / 1000).toFixed(1)}s`,
-        );
-        return withErrors > 0 ? EXIT.failures : EXIT.ok;
-      }),
+          const s = options.stats;
+          stderrLine(
+            `analysed ${s.documents} document(s)${withErrors ? `, ${withErrors} with errors (see "errors")` : ""}: ` +
+              `${s.batchCalls} batch and ${s.singleCalls} single call(s)${s.retriedItems ? `, ${s.retriedItems} item(s) retried` : ""}` +
+              `${s.splitDocuments ? `, ${s.splitDocuments} document(s) split` : ""}, ${((Date.now() - started) / 1000).toFixed(1)}s`,
+          );
+          return withErrors > 0 ? EXIT.failures : EXIT.ok;
+        }),
     );
 }

@@ -31,19 +31,14 @@ interface LocalFlags {
 export function registerLocal(program: Command, setExitCode: (code: number) => void): void {
   program
     .command("local")
-    .description(
-      "run the whole chain against a local AWS emulator (moto): apply the stack, verify it, demo the services. Nothing touches AWS.",
-    )
+    .description("run the whole chain against a local AWS emulator (moto): apply the stack, verify it, demo the services. Nothing touches AWS.")
     .option("--port <n>", "port for the emulator on 127.0.0.1 (default: a free one)", parsePort)
     .option("--keep", "leave the emulator running and print the export lines that point other commands at it")
     .option("--stack <name>", "stack whose Pulumi.<name>.yaml config to apply", "dev")
     .option("--install-only", "find (or install into .venv) the moto emulator, say which Python runs it, and exit")
     .option("--create-artifacts-bucket", "override the stack config: create the separate hardened AI bucket")
     .addOption(
-      new Option("--app-bucket-policy <mode>", "override the stack config: how Personalize's statement reaches the app bucket").choices([
-        "output",
-        "merge",
-      ]),
+      new Option("--app-bucket-policy <mode>", "override the stack config: how Personalize's statement reaches the app bucket").choices(["output", "merge"]),
     )
     .action(async (opts: LocalFlags) => {
       const { findOrInstallMoto, runLocal, LOCAL_STEPS } = harness();

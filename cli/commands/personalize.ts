@@ -44,7 +44,9 @@ function printReport(file: string, report: import("@roadmapx-ai/services").Valid
     for (const e of report.errors) console.log(`  line ${e.line}${e.column ? `, ${e.column}` : ""}: ${e.message}`);
     const more = report.errorCount - report.errors.length;
     if (more > 0) {
-      const counts = Object.entries(report.errorCounts).map(([kind, n]) => `${kind}: ${n}`).join(", ");
+      const counts = Object.entries(report.errorCounts)
+        .map(([kind, n]) => `${kind}: ${n}`)
+        .join(", ");
       console.log(`  ...and ${more} more (${counts})`);
     }
   }
@@ -84,27 +86,43 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
     .option("--schema <file>", "a custom Avro schema (JSON)")
     .option("--no-wait", "return once the import job has started")
     .option("--upload-concurrency <n>", "8 MiB parts uploaded at once (default 2; more for high-latency links, 8 MiB of memory each)", positiveInt)
-    .action((o: { datasetArn: string; type: string; file: string; key?: string; mode: "FULL" | "INCREMENTAL"; schema?: string; wait: boolean; uploadConcurrency?: number }) =>
-      guarded("personalize", setExitCode, async () => {
-        requireFile(o.file);
-        const schema = readSchema(o.type, o.schema);
-        const { service } = services();
-        let lastBeat = -Infinity;
-        const result = await service.importDataset(o.datasetArn, { path: o.file }, o.key, {
-          schema,
-          mode: o.mode,
-          wait: o.wait,
-          ...(o.uploadConcurrency ? { uploadConcurrency: o.uploadConcurrency } : {}),
-          onProgress: (p) => {
-            // A line per status change, and a heartbeat every minute of a long wait.
-            if (p.phase === "import" && p.elapsedMs - lastBeat >= 60_000) {
-              lastBeat = p.elapsedMs;
-              stderrLine(`[${elapsed(p.elapsedMs).padStart(6)}] import job: ${p.status}`);
-            }
-          },
-        });
-        console.log(JSON.stringify({ jobArn: result.jobArn, status: result.status, uri: result.uri, rows: result.report.rows, warnings: result.report.warnings }, null, 2));
-      }),
+    .action(
+      (o: {
+        datasetArn: string;
+        type: string;
+        file: string;
+        key?: string;
+        mode: "FULL" | "INCREMENTAL";
+        schema?: string;
+        wait: boolean;
+        uploadConcurrency?: number;
+      }) =>
+        guarded("personalize", setExitCode, async () => {
+          requireFile(o.file);
+          const schema = readSchema(o.type, o.schema);
+          const { service } = services();
+          let lastBeat = -Infinity;
+          const result = await service.importDataset(o.datasetArn, { path: o.file }, o.key, {
+            schema,
+            mode: o.mode,
+            wait: o.wait,
+            ...(o.uploadConcurrency ? { uploadConcurrency: o.uploadConcurrency } : {}),
+            onProgress: (p) => {
+              // A line per status change, and a heartbeat every minute of a long wait.
+              if (p.phase === "import" && p.elapsedMs - lastBeat >= 60_000) {
+                lastBeat = p.elapsedMs;
+                stderrLine(`[${elapsed(p.elapsedMs).padStart(6)}] import job: ${p.status}`);
+              }
+            },
+          });
+          console.log(
+            JSON.stringify(
+              { jobArn: result.jobArn, status: result.status, uri: result.uri, rows: result.report.rows, warnings: result.report.warnings },
+              null,
+              2,
+            ),
+          );
+        }),
     );
 
   personalize

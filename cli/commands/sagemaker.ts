@@ -102,7 +102,10 @@ export function registerSageMaker(program: Command, setExitCode: (code: number) 
           }
           const result = await sm.waitForTrainingJob(started.jobName, {
             maxWaitSeconds: o.maxWait,
-            onStatus: (e) => stderrLine(`[${elapsed(e.elapsedMs).padStart(6)}] ${e.status}${e.secondaryStatus ? ` / ${e.secondaryStatus}` : ""}${e.message ? `: ${e.message}` : ""}`),
+            onStatus: (e) =>
+              stderrLine(
+                `[${elapsed(e.elapsedMs).padStart(6)}] ${e.status}${e.secondaryStatus ? ` / ${e.secondaryStatus}` : ""}${e.message ? `: ${e.message}` : ""}`,
+              ),
           });
           console.log(JSON.stringify(result, null, 2));
           return result.status === "Completed" ? EXIT.ok : EXIT.failures;
@@ -130,7 +133,13 @@ export function registerSageMaker(program: Command, setExitCode: (code: number) 
     .option("--instance-count <n>", "instances", positiveInt, 1)
     .action((o: { name: string; image: string; modelData: string; instanceType: string; instanceCount: number }) =>
       guarded("sagemaker deploy", setExitCode, async () => {
-        const result = await service().deploy({ name: o.name, image: o.image, modelArtifactUri: o.modelData, instanceType: o.instanceType, instanceCount: o.instanceCount });
+        const result = await service().deploy({
+          name: o.name,
+          image: o.image,
+          modelArtifactUri: o.modelData,
+          instanceType: o.instanceType,
+          instanceCount: o.instanceCount,
+        });
         if (!result.created) stderrLine(`endpoint ${o.name} already exists; left as it is`);
         console.log(JSON.stringify(result, null, 2));
       }),

@@ -17,9 +17,7 @@ export function registerVerify(program: Command, setExitCode: (code: number) => 
     .option("--outputs <file>", "stack outputs JSON (`pulumi stack output --json`); default $AI_STACK_OUTPUTS")
     .option("--json", "print exactly one JSON document (schemaVersion 1) instead of the table")
     .addOption(
-      new Option("--fail-on <level>", "exit 1 when checks of this severity fail: error, warn, or never")
-        .choices(["error", "warn", "never"])
-        .default("error"),
+      new Option("--fail-on <level>", "exit 1 when checks of this severity fail: error, warn, or never").choices(["error", "warn", "never"]).default("error"),
     )
     .option("--only <ids>", "comma-separated check ids to run (a trailing * matches a prefix: role.personalize.*)")
     .action(async (flags: VerifyFlags) => {
@@ -30,7 +28,10 @@ export function registerVerify(program: Command, setExitCode: (code: number) => 
         const run = await runVerify({
           outputsFile: flags.outputs,
           failOn: flags.failOn,
-          only: flags.only?.split(",").map((s) => s.trim()).filter(Boolean),
+          only: flags.only
+            ?.split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
         });
         const colour = process.stdout.isTTY === true && !process.env["NO_COLOR"];
         process.stdout.write(flags.json ? renderJson(run.report) : renderTable(run.report, { colour }));

@@ -31,11 +31,7 @@ export class AiArtifactsBucket extends pulumi.ComponentResource {
     this.bucket = new aws.s3.Bucket(name, { bucket: args.bucketName, forceDestroy: false, tags: args.tags }, child);
     const bucketId = this.bucket.id;
 
-    const ownership = new aws.s3.BucketOwnershipControls(
-      `${name}-ownership`,
-      { bucket: bucketId, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      child,
-    );
+    const ownership = new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucketId, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
 
     const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access-block`,
@@ -66,11 +62,7 @@ export class AiArtifactsBucket extends pulumi.ComponentResource {
       child,
     );
 
-    const versioning = new aws.s3.BucketVersioning(
-      `${name}-versioning`,
-      { bucket: bucketId, versioningConfiguration: { status: "Enabled" } },
-      child,
-    );
+    const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucketId, versioningConfiguration: { status: "Enabled" } }, child);
 
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-lifecycle`,
@@ -101,9 +93,7 @@ export class AiArtifactsBucket extends pulumi.ComponentResource {
       `${name}-policy`,
       {
         bucket: bucketId,
-        policy: pulumi
-          .all([args.partition, this.bucket.bucket])
-          .apply(([partition, bucket]) => JSON.stringify(artifactsBucketPolicy(partition, bucket))),
+        policy: pulumi.all([args.partition, this.bucket.bucket]).apply(([partition, bucket]) => JSON.stringify(artifactsBucketPolicy(partition, bucket))),
       },
       // S3 refuses some policy writes while Block Public Access settings are changing; ordering
       // after the public-access block and ownership controls avoids that race.

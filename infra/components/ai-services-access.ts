@@ -150,7 +150,11 @@ export class AiServicesAccess extends pulumi.ComponentResource {
 
 /** Bucket names are global: the account and region make the derived name unique to this stack. */
 export function derivedBucketName(name: string, account: string, region: string): string {
-  const safe = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
+  const safe = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-|-$/g, "");
   const derived = `${safe}-artifacts-${account}-${region}`;
   const problem = bucketNameProblem(derived);
   if (problem) throw new Error(`the derived artifacts bucket name "${derived}" ${problem}: pass artifactsBucketName`);

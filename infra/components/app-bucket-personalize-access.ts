@@ -31,11 +31,7 @@ export class AppBucketPersonalizeAccess extends pulumi.ComponentResource {
       .all([existing, args.partition, bucket])
       .apply(([current, partition, b]) => JSON.stringify(mergeBucketPolicy(current, personalizeBucketPolicyStatements(partition, b))));
 
-    this.policy = new aws.s3.BucketPolicy(
-      name,
-      { bucket, policy: this.policyJson },
-      { parent: this, retainOnDelete: true },
-    );
+    this.policy = new aws.s3.BucketPolicy(name, { bucket, policy: this.policyJson }, { parent: this, retainOnDelete: true });
     this.registerOutputs({ policyJson: this.policyJson });
   }
 }

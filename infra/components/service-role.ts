@@ -44,9 +44,7 @@ export class ServiceRole extends pulumi.ComponentResource {
         role: this.role.name,
         policy: pulumi
           .all([args.target, args.bucketName, args.kmsKeyArn])
-          .apply(([target, bucket, kmsKeyArn]) =>
-            JSON.stringify(serviceRolePolicy(req, { target, bucket, kmsKeyArn })),
-          ),
+          .apply(([target, bucket, kmsKeyArn]) => JSON.stringify(serviceRolePolicy(req, { target, bucket, kmsKeyArn }))),
       },
       { parent: this },
     );

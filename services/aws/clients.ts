@@ -4,12 +4,7 @@
  * on first use: an SDK client costs 10-20 MB and tens of milliseconds to load, and a backend that
  * only uses S3 should pay for S3 alone.
  */
-import {
-  type AwsClientOptions,
-  type AwsCredentialsProvider,
-  ClientFactory,
-  lazyCredentials,
-} from "@roadmapx-ai/core";
+import { type AwsClientOptions, type AwsCredentialsProvider, ClientFactory, lazyCredentials } from "@roadmapx-ai/core";
 import type { ComprehendClient } from "@aws-sdk/client-comprehend";
 import type { PersonalizeClient } from "@aws-sdk/client-personalize";
 import type { PersonalizeEventsClient } from "@aws-sdk/client-personalize-events";
@@ -64,21 +59,40 @@ export class AwsClients extends ClientFactory {
     });
   }
   get personalize(): PersonalizeClient {
-    return this.shared("personalize", () => new (require("@aws-sdk/client-personalize") as typeof import("@aws-sdk/client-personalize")).PersonalizeClient(this.common()));
+    return this.shared(
+      "personalize",
+      () => new (require("@aws-sdk/client-personalize") as typeof import("@aws-sdk/client-personalize")).PersonalizeClient(this.common()),
+    );
   }
   get personalizeRuntime(): PersonalizeRuntimeClient {
-    return this.shared("personalizeRuntime", () => new (require("@aws-sdk/client-personalize-runtime") as typeof import("@aws-sdk/client-personalize-runtime")).PersonalizeRuntimeClient(this.common()));
+    return this.shared(
+      "personalizeRuntime",
+      () =>
+        new (require("@aws-sdk/client-personalize-runtime") as typeof import("@aws-sdk/client-personalize-runtime")).PersonalizeRuntimeClient(this.common()),
+    );
   }
   get personalizeEvents(): PersonalizeEventsClient {
-    return this.shared("personalizeEvents", () => new (require("@aws-sdk/client-personalize-events") as typeof import("@aws-sdk/client-personalize-events")).PersonalizeEventsClient(this.common()));
+    return this.shared(
+      "personalizeEvents",
+      () => new (require("@aws-sdk/client-personalize-events") as typeof import("@aws-sdk/client-personalize-events")).PersonalizeEventsClient(this.common()),
+    );
   }
   get sagemaker(): SageMakerClient {
-    return this.shared("sagemaker", () => new (require("@aws-sdk/client-sagemaker") as typeof import("@aws-sdk/client-sagemaker")).SageMakerClient(this.common()));
+    return this.shared(
+      "sagemaker",
+      () => new (require("@aws-sdk/client-sagemaker") as typeof import("@aws-sdk/client-sagemaker")).SageMakerClient(this.common()),
+    );
   }
   get sagemakerRuntime(): SageMakerRuntimeClient {
-    return this.shared("sagemakerRuntime", () => new (require("@aws-sdk/client-sagemaker-runtime") as typeof import("@aws-sdk/client-sagemaker-runtime")).SageMakerRuntimeClient(this.common()));
+    return this.shared(
+      "sagemakerRuntime",
+      () => new (require("@aws-sdk/client-sagemaker-runtime") as typeof import("@aws-sdk/client-sagemaker-runtime")).SageMakerRuntimeClient(this.common()),
+    );
   }
   get comprehend(): ComprehendClient {
-    return this.shared("comprehend", () => new (require("@aws-sdk/client-comprehend") as typeof import("@aws-sdk/client-comprehend")).ComprehendClient(this.common()));
+    return this.shared(
+      "comprehend",
+      () => new (require("@aws-sdk/client-comprehend") as typeof import("@aws-sdk/client-comprehend")).ComprehendClient(this.common()),
+    );
   }
 }

@@ -3,7 +3,15 @@
  * that sends any number of documents through the Batch* APIs, 25 at a time, at a client-side rate,
  * and yields one result per document in input order with flat memory.
  */
-import type { BatchItemError, DominantLanguage, Entity as SdkEntity, KeyPhrase as SdkKeyPhrase, LanguageCode, PiiEntity as SdkPiiEntity, SentimentScore } from "@aws-sdk/client-comprehend";
+import type {
+  BatchItemError,
+  DominantLanguage,
+  Entity as SdkEntity,
+  KeyPhrase as SdkKeyPhrase,
+  LanguageCode,
+  PiiEntity as SdkPiiEntity,
+  SentimentScore,
+} from "@aws-sdk/client-comprehend";
 import { classify } from "@roadmapx-ai/core";
 import type { ServiceContext } from "../context";
 import { RateLimiter, Semaphore } from "../rate-limit";
@@ -129,7 +137,14 @@ const API_NAME: Readonly<Record<Operation, string>> = {
 };
 
 /** Per-item error codes worth one more try: the service, not the document, was the problem. */
-const RETRYABLE = new Set(["InternalServerException", "ThrottlingException", "TooManyRequestsException", "ServiceUnavailableException", "ServiceUnavailable", "RequestTimeout"]);
+const RETRYABLE = new Set([
+  "InternalServerException",
+  "ThrottlingException",
+  "TooManyRequestsException",
+  "ServiceUnavailableException",
+  "ServiceUnavailable",
+  "RequestTimeout",
+]);
 
 export const DEFAULT_TPS = 10;
 export const DEFAULT_CONCURRENCY = 8;
@@ -503,7 +518,7 @@ class AnalyzeRun<T> {
       let buffer = this.buffers.get(key);
       if (!buffer) this.buffers.set(key, (buffer = []));
       buffer.push(item);
-      if (buffer.length >= BATCH_SIZE) this.buffers.set(key, []), this.sendBatch(buffer);
+      if (buffer.length >= BATCH_SIZE) (this.buffers.set(key, []), this.sendBatch(buffer));
       else if (this.readingInput) this.armLinger();
     } else {
       this.sendSingle(item);
@@ -530,12 +545,15 @@ class AnalyzeRun<T> {
         if (this.halted) return CANCELLED;
         return send();
       })
-      .then((r) => {
-        if (r !== CANCELLED) onResult(r);
-      }, (err: unknown) => {
-        if (isFatal(err)) this.fatal ??= err;
-        else onError(err);
-      })
+      .then(
+        (r) => {
+          if (r !== CANCELLED) onResult(r);
+        },
+        (err: unknown) => {
+          if (isFatal(err)) this.fatal ??= err;
+          else onError(err);
+        },
+      )
       .catch((err: unknown) => {
         this.fatal ??= err;
       })
@@ -551,7 +569,12 @@ class AnalyzeRun<T> {
     if (!first) return;
     this.stats.batchCalls++;
     this.call(
-      () => this.service.batch(first.op, items.map((i) => i.text), first.language),
+      () =>
+        this.service.batch(
+          first.op,
+          items.map((i) => i.text),
+          first.language,
+        ),
       ({ results, errors }) => {
         const answered = new Set<number>();
         for (const [index, result] of results) {
@@ -671,7 +694,10 @@ export class ComprehendService {
     if (typeof text !== "string" || text.trim() === "") throw new ComprehendInputError("text", "the document is empty; Comprehend needs text");
     const bytes = Buffer.byteLength(text, "utf8");
     if (bytes > SINGLE_LIMIT_BYTES[op]) {
-      throw new ComprehendInputError("text", `${bytes} UTF-8 bytes is over the ${SINGLE_LIMIT_BYTES[op]}-byte limit of ${API_NAME[op]}; analyzeMany splits long documents`);
+      throw new ComprehendInputError(
+        "text",
+        `${bytes} UTF-8 bytes is over the ${SINGLE_LIMIT_BYTES[op]}-byte limit of ${API_NAME[op]}; analyzeMany splits long documents`,
+      );
     }
     if (op === "language" && codePointLength(text) < MIN_LANGUAGE_CHARS) {
       throw new ComprehendInputError("text", `language detection needs at least ${MIN_LANGUAGE_CHARS} characters (got ${codePointLength(text)})`);
@@ -780,7 +806,8 @@ export class ComprehendService {
       } else {
         // A read is pending on a slow source; the source is closed when it answers. Not worth a wait.
         void pumping.then(() => {
-          if (run.closeError !== undefined) this.ctx.logger.warn(`comprehend: closing the input failed: ${String((run.closeError as Error)?.message ?? run.closeError)}`);
+          if (run.closeError !== undefined)
+            this.ctx.logger.warn(`comprehend: closing the input failed: ${String((run.closeError as Error)?.message ?? run.closeError)}`);
         });
       }
     }

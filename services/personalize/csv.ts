@@ -389,7 +389,10 @@ export class CsvValidator {
     if (raw.includes('"')) {
       this.issue(line, "header-quoted", "the header row must not be quoted: write the field names as they are");
     }
-    const names = raw.replaceAll('"', "").split(",").map((n) => n.trim());
+    const names = raw
+      .replaceAll('"', "")
+      .split(",")
+      .map((n) => n.trim());
     this.header = names;
     const seen = new Set<string>();
     this.checks = names.map((name) => {
@@ -562,7 +565,11 @@ function columnCheck(field: FieldSpec, report: (line: number, kind: IssueKind, m
         if (isTimestamp) {
           if (n < 0) report(line, "timestamp-negative", `${name} ${text(buf, start, end)} is before 1970`);
           else if (n > MAX_PLAUSIBLE_SECONDS) {
-            report(line, "timestamp-milliseconds", `${name} ${text(buf, start, end)} looks like milliseconds: Personalize wants Unix epoch seconds (divide by 1000)`);
+            report(
+              line,
+              "timestamp-milliseconds",
+              `${name} ${text(buf, start, end)} looks like milliseconds: Personalize wants Unix epoch seconds (divide by 1000)`,
+            );
           }
         }
       };
@@ -611,7 +618,9 @@ export class ValidatingStream extends Transform {
 /** Validates a whole source and returns the report. */
 export async function validateCsv(
   source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
-  schema: DatasetSchema, options: ValidatorOptions = {}): Promise<ValidationReport> {
+  schema: DatasetSchema,
+  options: ValidatorOptions = {},
+): Promise<ValidationReport> {
   const validator = new CsvValidator(schema, options);
   for await (const chunk of source) validator.write(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
   return validator.end();

@@ -16,7 +16,8 @@ import type { CsvSource } from "./source";
 import { uploadValidated } from "./upload";
 
 /** @aws-sdk/client-personalize, loaded on the first call: importing the services must not load every SDK client. */
-const sdkPersonalize = (): typeof import("@aws-sdk/client-personalize") => require("@aws-sdk/client-personalize") as typeof import("@aws-sdk/client-personalize");
+const sdkPersonalize = (): typeof import("@aws-sdk/client-personalize") =>
+  require("@aws-sdk/client-personalize") as typeof import("@aws-sdk/client-personalize");
 
 export interface ImportProgress {
   phase: "upload" | "import";

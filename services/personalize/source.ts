@@ -59,4 +59,3 @@ export async function* csvBytes(source: CsvSource, schema: DatasetSchema): Async
     yield Buffer.from(stringify([values.map((v) => (v === null || v === undefined ? "" : String(v)))]));
   }
 }
-

@@ -46,7 +46,14 @@ export function partSizeFor(size: number | undefined, requested?: number): numbe
 
 /** A source read from its own handle: a `{ path }` (not a stream that happens to have a `path`). */
 function isPathSource(source: CsvSource): source is { path: string } {
-  return typeof source === "object" && source !== null && !(source instanceof Uint8Array) && !(source instanceof Readable) && "path" in source && typeof source.path === "string";
+  return (
+    typeof source === "object" &&
+    source !== null &&
+    !(source instanceof Uint8Array) &&
+    !(source instanceof Readable) &&
+    "path" in source &&
+    typeof source.path === "string"
+  );
 }
 
 /** Reads bytes into part buffers, and knows when the body has ended (before anyone asks again). */
@@ -134,7 +141,10 @@ export async function uploadValidated(
 ): Promise<{ uri: string; report: ValidationReport }> {
   assertAiKey(key);
   const limit = options.maxBytes ?? MAX_IMPORT_BYTES.FULL;
-  const tooBig = () => new ImportConfigError(`the file is larger than the import limit of ${(limit / 1024 ** 3).toFixed(0)} GiB; split it into several imports (nothing was uploaded)`);
+  const tooBig = () =>
+    new ImportConfigError(
+      `the file is larger than the import limit of ${(limit / 1024 ** 3).toFixed(0)} GiB; split it into several imports (nothing was uploaded)`,
+    );
   const path = isPathSource(source) ? source.path : undefined;
   const file = path !== undefined ? await open(path, "r") : undefined;
   try {

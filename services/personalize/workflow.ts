@@ -10,11 +10,14 @@ import type { DatasetSchema, DatasetType } from "./schemas";
 import { WorkflowError } from "./errors";
 
 /** @aws-sdk/client-personalize, loaded on the first call: importing the services must not load every SDK client. */
-const sdkPersonalize = (): typeof import("@aws-sdk/client-personalize") => require("@aws-sdk/client-personalize") as typeof import("@aws-sdk/client-personalize");
+const sdkPersonalize = (): typeof import("@aws-sdk/client-personalize") =>
+  require("@aws-sdk/client-personalize") as typeof import("@aws-sdk/client-personalize");
 /** @aws-sdk/client-personalize-events, loaded on the first call: importing the services must not load every SDK client. */
-const sdkPersonalizeEvents = (): typeof import("@aws-sdk/client-personalize-events") => require("@aws-sdk/client-personalize-events") as typeof import("@aws-sdk/client-personalize-events");
+const sdkPersonalizeEvents = (): typeof import("@aws-sdk/client-personalize-events") =>
+  require("@aws-sdk/client-personalize-events") as typeof import("@aws-sdk/client-personalize-events");
 /** @aws-sdk/client-personalize-runtime, loaded on the first call: importing the services must not load every SDK client. */
-const sdkPersonalizeRuntime = (): typeof import("@aws-sdk/client-personalize-runtime") => require("@aws-sdk/client-personalize-runtime") as typeof import("@aws-sdk/client-personalize-runtime");
+const sdkPersonalizeRuntime = (): typeof import("@aws-sdk/client-personalize-runtime") =>
+  require("@aws-sdk/client-personalize-runtime") as typeof import("@aws-sdk/client-personalize-runtime");
 
 export { WorkflowError };
 
@@ -69,7 +72,13 @@ export class PersonalizeWorkflow {
     return this.ctx.clients.personalize;
   }
 
-  private waitFor<T>(what: string, describe: () => Promise<T>, statusOf: (t: T) => string | undefined, reasonOf: (t: T) => string | undefined, timeoutMs: number) {
+  private waitFor<T>(
+    what: string,
+    describe: () => Promise<T>,
+    statusOf: (t: T) => string | undefined,
+    reasonOf: (t: T) => string | undefined,
+    timeoutMs: number,
+  ) {
     return pollUntil({
       what,
       describe,
@@ -108,7 +117,7 @@ export class PersonalizeWorkflow {
         timeoutMs: this.wait.timeoutMs ?? 3600_000,
         onStatus: (s) => this.wait.onStatus?.(`deletion of ${what}`, s),
         ...(this.wait.sleep ? { sleep: this.wait.sleep } : {}),
-      ...(this.wait.now ? { now: this.wait.now } : {}),
+        ...(this.wait.now ? { now: this.wait.now } : {}),
       });
     } catch (err) {
       throw new WorkflowError(`${(err as Error).message}`);
@@ -151,7 +160,9 @@ export class PersonalizeWorkflow {
   async ensureDatasetGroup(name: string): Promise<Ensured> {
     const existing = (
       await listAll((nextToken) =>
-        this.client.send(new (sdkPersonalize().ListDatasetGroupsCommand)({ nextToken, maxResults: 100 })).then((r) => ({ items: r.datasetGroups, nextToken: r.nextToken })),
+        this.client
+          .send(new (sdkPersonalize().ListDatasetGroupsCommand)({ nextToken, maxResults: 100 }))
+          .then((r) => ({ items: r.datasetGroups, nextToken: r.nextToken })),
       )
     ).find((g) => g.name === name);
     let arn = existing?.datasetGroupArn;
@@ -172,13 +183,16 @@ export class PersonalizeWorkflow {
   /** The dataset of a type in a group (a group holds at most one per type). */
   async ensureDataset(datasetGroupArn: string, type: DatasetType, schemaArn: string, name: string): Promise<Ensured> {
     const datasets = await listAll((nextToken) =>
-      this.client.send(new (sdkPersonalize().ListDatasetsCommand)({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.datasets, nextToken: r.nextToken })),
+      this.client
+        .send(new (sdkPersonalize().ListDatasetsCommand)({ datasetGroupArn, nextToken, maxResults: 100 }))
+        .then((r) => ({ items: r.datasets, nextToken: r.nextToken })),
     );
     const existing = datasets.find((d) => d.datasetType?.toLowerCase() === type);
     let arn = existing?.datasetArn;
     const created = !arn;
     if (!arn) {
-      arn = (await this.client.send(new (sdkPersonalize().CreateDatasetCommand)({ name, schemaArn, datasetGroupArn, datasetType: DATASET_TYPE_NAMES[type] }))).datasetArn;
+      arn = (await this.client.send(new (sdkPersonalize().CreateDatasetCommand)({ name, schemaArn, datasetGroupArn, datasetType: DATASET_TYPE_NAMES[type] })))
+        .datasetArn;
     }
     if (!arn) throw new WorkflowError("CreateDataset returned no ARN");
     const datasetArn = arn;
@@ -207,7 +221,9 @@ export class PersonalizeWorkflow {
     const created = !arn;
     if (!arn) {
       if (args.performAutoTraining) {
-        this.ctx.logger.warn(`cost: solution ${args.name} trains itself every 7 days (performAutoTraining), each run billed as training hours, until you delete it.`);
+        this.ctx.logger.warn(
+          `cost: solution ${args.name} trains itself every 7 days (performAutoTraining), each run billed as training hours, until you delete it.`,
+        );
       }
       arn = (
         await this.client.send(
@@ -233,7 +249,10 @@ export class PersonalizeWorkflow {
   }
 
   /** Trains a new solution version (billed by training hours) and returns it with its metrics. */
-  async train(solutionArn: string, trainingMode: "FULL" | "UPDATE" = "FULL"): Promise<{ arn: string; metrics: Record<string, number>; trainingHours?: number }> {
+  async train(
+    solutionArn: string,
+    trainingMode: "FULL" | "UPDATE" = "FULL",
+  ): Promise<{ arn: string; metrics: Record<string, number>; trainingHours?: number }> {
     this.ctx.logger.warn("cost: training is billed per training hour; a run usually takes between half an hour and several hours.");
     const arn = (await this.client.send(new (sdkPersonalize().CreateSolutionVersionCommand)({ solutionArn, trainingMode }))).solutionVersionArn;
     if (!arn) throw new WorkflowError("CreateSolutionVersion returned no ARN");
@@ -270,7 +289,11 @@ export class PersonalizeWorkflow {
       );
       arn = (
         await this.client.send(
-          new (sdkPersonalize().CreateCampaignCommand)({ name: args.name, solutionVersionArn: args.solutionVersionArn, minProvisionedTPS: args.minProvisionedTPS }),
+          new (sdkPersonalize().CreateCampaignCommand)({
+            name: args.name,
+            solutionVersionArn: args.solutionVersionArn,
+            minProvisionedTPS: args.minProvisionedTPS,
+          }),
         )
       ).campaignArn;
     }
@@ -292,7 +315,9 @@ export class PersonalizeWorkflow {
   /** The event tracker of a dataset group (one per group); returns its tracking id for putEvents. */
   async ensureEventTracker(datasetGroupArn: string, name: string): Promise<Ensured & { trackingId: string }> {
     const trackers = await listAll((nextToken) =>
-      this.client.send(new (sdkPersonalize().ListEventTrackersCommand)({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.eventTrackers, nextToken: r.nextToken })),
+      this.client
+        .send(new (sdkPersonalize().ListEventTrackersCommand)({ datasetGroupArn, nextToken, maxResults: 100 }))
+        .then((r) => ({ items: r.eventTrackers, nextToken: r.nextToken })),
     );
     let arn = trackers[0]?.eventTrackerArn;
     const created = !arn;
@@ -311,14 +336,24 @@ export class PersonalizeWorkflow {
   }
 
   /** Recommendations for a user from a campaign (personalize-runtime). */
-  async getRecommendations(args: { campaignArn: string; userId: string; numResults?: number; filterArn?: string }): Promise<{ itemId: string; score?: number }[]> {
+  async getRecommendations(args: {
+    campaignArn: string;
+    userId: string;
+    numResults?: number;
+    filterArn?: string;
+  }): Promise<{ itemId: string; score?: number }[]> {
     const numResults = args.numResults ?? 25;
     if (!Number.isInteger(numResults) || numResults < 1 || numResults > MAX_RECOMMENDATIONS) {
       throw new WorkflowError(`numResults must be between 1 and ${MAX_RECOMMENDATIONS} (got ${numResults})`);
     }
     if (!args.userId) throw new WorkflowError("userId is empty");
     const result = await this.ctx.clients.personalizeRuntime.send(
-      new (sdkPersonalizeRuntime().GetRecommendationsCommand)({ campaignArn: args.campaignArn, userId: args.userId, numResults, ...(args.filterArn ? { filterArn: args.filterArn } : {}) }),
+      new (sdkPersonalizeRuntime().GetRecommendationsCommand)({
+        campaignArn: args.campaignArn,
+        userId: args.userId,
+        numResults,
+        ...(args.filterArn ? { filterArn: args.filterArn } : {}),
+      }),
     );
     return (result.itemList ?? []).flatMap((i) => (i.itemId ? [{ itemId: i.itemId, ...(i.score !== undefined ? { score: i.score } : {}) }] : []));
   }
@@ -372,17 +407,26 @@ export class PersonalizeWorkflow {
       throw err;
     }
     const solutions = await listAll((nextToken) =>
-      c.send(new (sdkPersonalize().ListSolutionsCommand)({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.solutions, nextToken: r.nextToken })),
+      c
+        .send(new (sdkPersonalize().ListSolutionsCommand)({ datasetGroupArn, nextToken, maxResults: 100 }))
+        .then((r) => ({ items: r.solutions, nextToken: r.nextToken })),
     );
     for (const s of solutions) {
       const campaigns = await listAll((nextToken) =>
-        c.send(new (sdkPersonalize().ListCampaignsCommand)({ solutionArn: s.solutionArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.campaigns, nextToken: r.nextToken })),
+        c
+          .send(new (sdkPersonalize().ListCampaignsCommand)({ solutionArn: s.solutionArn, nextToken, maxResults: 100 }))
+          .then((r) => ({ items: r.campaigns, nextToken: r.nextToken })),
       );
       for (const campaign of campaigns) {
         if (!campaign.campaignArn) continue;
         const campaignArn = campaign.campaignArn;
         deleted.push(
-          await this.remove("campaign", campaignArn, () => c.send(new (sdkPersonalize().DeleteCampaignCommand)({ campaignArn })), () => c.send(new (sdkPersonalize().DescribeCampaignCommand)({ campaignArn }))),
+          await this.remove(
+            "campaign",
+            campaignArn,
+            () => c.send(new (sdkPersonalize().DeleteCampaignCommand)({ campaignArn })),
+            () => c.send(new (sdkPersonalize().DescribeCampaignCommand)({ campaignArn })),
+          ),
         );
       }
     }
@@ -390,11 +434,18 @@ export class PersonalizeWorkflow {
       if (!s.solutionArn) continue;
       const solutionArn = s.solutionArn;
       deleted.push(
-        await this.remove("solution", solutionArn, () => c.send(new (sdkPersonalize().DeleteSolutionCommand)({ solutionArn })), () => c.send(new (sdkPersonalize().DescribeSolutionCommand)({ solutionArn }))),
+        await this.remove(
+          "solution",
+          solutionArn,
+          () => c.send(new (sdkPersonalize().DeleteSolutionCommand)({ solutionArn })),
+          () => c.send(new (sdkPersonalize().DescribeSolutionCommand)({ solutionArn })),
+        ),
       );
     }
     const trackers = await listAll((nextToken) =>
-      c.send(new (sdkPersonalize().ListEventTrackersCommand)({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.eventTrackers, nextToken: r.nextToken })),
+      c
+        .send(new (sdkPersonalize().ListEventTrackersCommand)({ datasetGroupArn, nextToken, maxResults: 100 }))
+        .then((r) => ({ items: r.eventTrackers, nextToken: r.nextToken })),
     );
     for (const t of trackers) {
       if (!t.eventTrackerArn) continue;
@@ -409,7 +460,9 @@ export class PersonalizeWorkflow {
       );
     }
     const datasets = await listAll((nextToken) =>
-      c.send(new (sdkPersonalize().ListDatasetsCommand)({ datasetGroupArn, nextToken, maxResults: 100 })).then((r) => ({ items: r.datasets, nextToken: r.nextToken })),
+      c
+        .send(new (sdkPersonalize().ListDatasetsCommand)({ datasetGroupArn, nextToken, maxResults: 100 }))
+        .then((r) => ({ items: r.datasets, nextToken: r.nextToken })),
     );
     const schemaArns = new Set<string>();
     for (const d of datasets) {
@@ -420,7 +473,12 @@ export class PersonalizeWorkflow {
         if (described.dataset?.schemaArn) schemaArns.add(described.dataset.schemaArn);
       }
       deleted.push(
-        await this.remove("dataset", datasetArn, () => c.send(new (sdkPersonalize().DeleteDatasetCommand)({ datasetArn })), () => c.send(new (sdkPersonalize().DescribeDatasetCommand)({ datasetArn }))),
+        await this.remove(
+          "dataset",
+          datasetArn,
+          () => c.send(new (sdkPersonalize().DeleteDatasetCommand)({ datasetArn })),
+          () => c.send(new (sdkPersonalize().DescribeDatasetCommand)({ datasetArn })),
+        ),
       );
     }
     deleted.push(

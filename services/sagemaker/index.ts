@@ -24,7 +24,8 @@ import {
 /** @aws-sdk/client-sagemaker, loaded on the first call: importing the services must not load every SDK client. */
 const sdkSagemaker = (): typeof import("@aws-sdk/client-sagemaker") => require("@aws-sdk/client-sagemaker") as typeof import("@aws-sdk/client-sagemaker");
 /** @aws-sdk/client-sagemaker-runtime, loaded on the first call: importing the services must not load every SDK client. */
-const sdkSagemakerRuntime = (): typeof import("@aws-sdk/client-sagemaker-runtime") => require("@aws-sdk/client-sagemaker-runtime") as typeof import("@aws-sdk/client-sagemaker-runtime");
+const sdkSagemakerRuntime = (): typeof import("@aws-sdk/client-sagemaker-runtime") =>
+  require("@aws-sdk/client-sagemaker-runtime") as typeof import("@aws-sdk/client-sagemaker-runtime");
 
 export { SageMakerInputError, uniqueJobName } from "./validate";
 export { TrainingFailedError, TrainingWaitTimeoutError } from "./errors";
@@ -114,7 +115,12 @@ export class SageMakerService {
   }
 
   /** Streams training data to `sagemaker/training/<dataset>/<fileName>`. */
-  async uploadTrainingData(dataset: string, fileName: string, body: UploadBody, options: Pick<UploadOptions, "onProgress" | "collectGarbageEveryBytes"> = {}): Promise<string> {
+  async uploadTrainingData(
+    dataset: string,
+    fileName: string,
+    body: UploadBody,
+    options: Pick<UploadOptions, "onProgress" | "collectGarbageEveryBytes"> = {},
+  ): Promise<string> {
     const key = aiKey("training", dataset, fileName);
     return (await this.ctx.storage.upload(key, body, options)).uri;
   }
@@ -125,7 +131,8 @@ export class SageMakerService {
     if (options.channels.length === 0) throw new SageMakerInputError("channels", "at least one input channel is needed");
     const channelNames = new Set<string>();
     for (const c of options.channels) {
-      if (!/^[A-Za-z0-9.\-_]{1,64}$/.test(c.name)) throw new SageMakerInputError(`channels.${c.name}`, "a channel name is 1-64 letters, digits, '.', '-' or '_'");
+      if (!/^[A-Za-z0-9.\-_]{1,64}$/.test(c.name))
+        throw new SageMakerInputError(`channels.${c.name}`, "a channel name is 1-64 letters, digits, '.', '-' or '_'");
       if (channelNames.has(c.name)) throw new SageMakerInputError(`channels.${c.name}`, "appears twice");
       channelNames.add(c.name);
       aiKey("training", c.dataset);
@@ -193,10 +200,14 @@ export class SageMakerService {
     const pause = (ms: number) =>
       new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, ms);
-        stop.signal.addEventListener("abort", () => {
-          clearTimeout(timer);
-          resolve();
-        }, { once: true });
+        stop.signal.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
       });
     const reporter = (async () => {
       while (!done) {
@@ -305,7 +316,11 @@ export class SageMakerService {
    * Sends a request to an endpoint: a string goes as is (CSV by default), anything else as JSON, an
    * array of rows as CSV when `contentType` says so. JSON answers are parsed.
    */
-  async invoke(endpointName: string, payload: unknown, options: { contentType?: "application/json" | "text/csv"; accept?: string } = {}): Promise<{ contentType: string; body: unknown }> {
+  async invoke(
+    endpointName: string,
+    payload: unknown,
+    options: { contentType?: "application/json" | "text/csv"; accept?: string } = {},
+  ): Promise<{ contentType: string; body: unknown }> {
     checkName("endpointName", endpointName);
     const contentType = options.contentType ?? (typeof payload === "string" ? "text/csv" : "application/json");
     let body: string;
@@ -315,7 +330,12 @@ export class SageMakerService {
       body = typeof payload === "string" ? payload : JSON.stringify(payload);
     }
     const result = await this.ctx.clients.sagemakerRuntime.send(
-      new (sdkSagemakerRuntime().InvokeEndpointCommand)({ EndpointName: endpointName, ContentType: contentType, Accept: options.accept ?? "application/json", Body: Buffer.from(body) }),
+      new (sdkSagemakerRuntime().InvokeEndpointCommand)({
+        EndpointName: endpointName,
+        ContentType: contentType,
+        Accept: options.accept ?? "application/json",
+        Body: Buffer.from(body),
+      }),
     );
     const text = result.Body ? Buffer.from(result.Body).toString("utf8") : "";
     const answerType = result.ContentType ?? "";
@@ -360,6 +380,8 @@ function isNotFound(err: unknown): boolean {
 function csvRows(payload: unknown): string {
   if (!Array.isArray(payload)) throw new SageMakerInputError("payload", "CSV needs a string or an array of rows");
   return payload
-    .map((row) => (Array.isArray(row) ? row : [row]).map((v) => (typeof v === "string" && /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : String(v))).join(","))
+    .map((row) =>
+      (Array.isArray(row) ? row : [row]).map((v) => (typeof v === "string" && /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : String(v))).join(","),
+    )
     .join("\n");
 }

@@ -18,10 +18,7 @@ const RESOURCE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 
 export function checkName(field: string, name: string): string {
   if (!RESOURCE_NAME.test(name)) {
-    throw new SageMakerInputError(
-      field,
-      `"${name}" must be 1 to 63 characters of letters, digits and hyphens, starting and ending with a letter or digit`,
-    );
+    throw new SageMakerInputError(field, `"${name}" must be 1 to 63 characters of letters, digits and hyphens, starting and ending with a letter or digit`);
   }
   return name;
 }
@@ -32,7 +29,9 @@ export function checkName(field: string, name: string): string {
  */
 export function uniqueJobName(prefix: string, now = new Date(), random = Math.random): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  const suffix = Math.floor(random() * 36 ** 4).toString(36).padStart(4, "0");
+  const suffix = Math.floor(random() * 36 ** 4)
+    .toString(36)
+    .padStart(4, "0");
   const clean = prefix.replace(/[^a-zA-Z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "job";
   const room = 63 - stamp.length - suffix.length - 2;
   return checkName("jobName", `${clean.slice(0, room).replace(/-+$/, "")}-${stamp}-${suffix}`);
@@ -60,10 +59,7 @@ const IMAGE_URI = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9
 
 export function checkImage(field: string, image: string): string {
   if (!IMAGE_URI.test(image)) {
-    throw new SageMakerInputError(
-      field,
-      `"${image}" is not an ECR image URI such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:tag`,
-    );
+    throw new SageMakerInputError(field, `"${image}" is not an ECR image URI such as 123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:tag`);
   }
   return image;
 }
@@ -78,7 +74,8 @@ export function hyperparameters(values: Record<string, HyperparameterValue> | un
   const out: Record<string, string> = {};
   for (const [key, value] of entries) {
     if (key.length === 0 || key.length > 256) throw new SageMakerInputError(`hyperparameters.${key}`, "keys must be 1 to 256 characters");
-    if (typeof value === "number" && !Number.isFinite(value)) throw new SageMakerInputError(`hyperparameters.${key}`, `${value} is not a number SageMaker can take`);
+    if (typeof value === "number" && !Number.isFinite(value))
+      throw new SageMakerInputError(`hyperparameters.${key}`, `${value} is not a number SageMaker can take`);
     const text = String(value);
     if (text.length > 2500) throw new SageMakerInputError(`hyperparameters.${key}`, "values must be at most 2500 characters");
     out[key] = text;

@@ -62,7 +62,11 @@ for (const fixture of ["cjs-backend", "esm-backend"]) {
       const tree = installedTree(dir);
       const forbidden = tree.runtimePackages.filter((p) => /node_modules\/(@pulumi\/|@cloud-copilot\/|@actsecurity\/|tsx$|esbuild$|commander$)/.test(p));
       expect(forbidden).to.deep.equal([]);
-      expect(tree.runtimePackages).to.include.members(["node_modules/@roadmapx-ai/services", "node_modules/@roadmapx-ai/core", "node_modules/@aws-sdk/client-s3"]);
+      expect(tree.runtimePackages).to.include.members([
+        "node_modules/@roadmapx-ai/services",
+        "node_modules/@roadmapx-ai/core",
+        "node_modules/@aws-sdk/client-s3",
+      ]);
       console.log(`      installed closure: ${tree.runtimePackages.length} packages, ${(tree.runtimeBytes / 1e6).toFixed(1)} MB`);
       expect(tree.runtimeBytes).to.be.below(60e6);
     });

@@ -44,12 +44,7 @@ describe("core/policies", () => {
           .filter((a) => a.startsWith("s3:")),
       );
     expect([...actions("personalize")].sort()).to.deep.equal(["s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
-    expect([...actions("sagemaker")].sort()).to.deep.equal([
-      "s3:DeleteObject",
-      "s3:GetObject",
-      "s3:ListBucket",
-      "s3:PutObject",
-    ]);
+    expect([...actions("sagemaker")].sort()).to.deep.equal(["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
   });
 
   it("object access never reaches user-uploads/", () => {
@@ -58,9 +53,7 @@ describe("core/policies", () => {
       expect(json).not.to.include(PREFIXES.userUploads);
       expect(json).not.to.include('"arn:aws:s3:::b/*"');
     }
-    const app = JSON.stringify(
-      applicationPolicy({ target, bucket: "b", personalizeRoleArn: "arn:p", sagemakerRoleArn: "arn:s" }),
-    );
+    const app = JSON.stringify(applicationPolicy({ target, bucket: "b", personalizeRoleArn: "arn:p", sagemakerRoleArn: "arn:s" }));
     expect(app).not.to.include(PREFIXES.userUploads);
   });
 

@@ -50,11 +50,7 @@ describe("core/validation", () => {
       expect(parseKmsKeyArn("arn:aws:kms:us-east-1:123456789012:alias/ai")).to.match(/key ARN .* not an alias ARN/);
     });
     it("refuses a bare key id, a short account and another service", () => {
-      for (const arn of [
-        "1234abcd-12ab-34cd-56ef-1234567890ab",
-        "arn:aws:kms:us-east-1:1234:key/abc",
-        "arn:aws:s3:us-east-1:123456789012:key/abc",
-      ]) {
+      for (const arn of ["1234abcd-12ab-34cd-56ef-1234567890ab", "arn:aws:kms:us-east-1:1234:key/abc", "arn:aws:s3:us-east-1:123456789012:key/abc"]) {
         expect(parseKmsKeyArn(arn), arn).to.match(/must look like arn:aws:kms:REGION:ACCOUNT:key\/KEY-ID/);
       }
     });

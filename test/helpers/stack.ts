@@ -24,11 +24,7 @@ export interface LoadedStack {
 export const NO_SUCH_BUCKET_POLICY = () =>
   new Error("reading S3 Bucket Policy (roadmapx-files): operation error S3: GetBucketPolicy, NoSuchBucketPolicy: The bucket policy does not exist");
 
-export async function loadStack(
-  config: Record<string, string> = {},
-  cloud: FakeCloud = {},
-  stack = "dev",
-): Promise<LoadedStack> {
+export async function loadStack(config: Record<string, string> = {}, cloud: FakeCloud = {}, stack = "dev"): Promise<LoadedStack> {
   return loadProgram(() => defineStack(), config, cloud, stack);
 }
 

@@ -38,19 +38,67 @@ describe("infra config", () => {
   });
 
   const invalid: [string, Record<string, string>, RegExp][] = [
-    ["an app bucket name that breaks S3 naming", { "roadmapx-ai:appBucketName": "RoadmapX_Files" }, /roadmapx-ai:appBucketName "RoadmapX_Files" may contain only lowercase letters/],
-    ["an artifacts bucket name that is too long", { "roadmapx-ai:createArtifactsBucket": "true", "roadmapx-ai:artifactsBucketName": "a".repeat(64) }, /roadmapx-ai:artifactsBucketName "a+" must be 3 to 63 characters long/],
-    ["an artifacts bucket name equal to the app bucket", { "roadmapx-ai:createArtifactsBucket": "true", "roadmapx-ai:artifactsBucketName": "roadmapx-files" }, /artifactsBucketName must differ from appBucketName/],
-    ["an artifacts bucket name without createArtifactsBucket", { "roadmapx-ai:artifactsBucketName": "ai-bucket" }, /artifactsBucketName is set but roadmapx-ai:createArtifactsBucket is not true/],
-    ["a derived name that would be too long", { "roadmapx-ai:createArtifactsBucket": "true" }, /derived artifacts bucket name ".*" must be 3 to 63 characters long .*set roadmapx-ai:artifactsBucketName/],
-    ["a malformed KMS ARN", { "roadmapx-ai:kmsKeyArn": "arn:aws:kms:us-east-1:123:key" }, /roadmapx-ai:kmsKeyArn "arn:aws:kms:us-east-1:123:key" must look like arn:aws:kms:REGION:ACCOUNT:key\/KEY-ID/],
+    [
+      "an app bucket name that breaks S3 naming",
+      { "roadmapx-ai:appBucketName": "RoadmapX_Files" },
+      /roadmapx-ai:appBucketName "RoadmapX_Files" may contain only lowercase letters/,
+    ],
+    [
+      "an artifacts bucket name that is too long",
+      { "roadmapx-ai:createArtifactsBucket": "true", "roadmapx-ai:artifactsBucketName": "a".repeat(64) },
+      /roadmapx-ai:artifactsBucketName "a+" must be 3 to 63 characters long/,
+    ],
+    [
+      "an artifacts bucket name equal to the app bucket",
+      { "roadmapx-ai:createArtifactsBucket": "true", "roadmapx-ai:artifactsBucketName": "roadmapx-files" },
+      /artifactsBucketName must differ from appBucketName/,
+    ],
+    [
+      "an artifacts bucket name without createArtifactsBucket",
+      { "roadmapx-ai:artifactsBucketName": "ai-bucket" },
+      /artifactsBucketName is set but roadmapx-ai:createArtifactsBucket is not true/,
+    ],
+    [
+      "a derived name that would be too long",
+      { "roadmapx-ai:createArtifactsBucket": "true" },
+      /derived artifacts bucket name ".*" must be 3 to 63 characters long .*set roadmapx-ai:artifactsBucketName/,
+    ],
+    [
+      "a malformed KMS ARN",
+      { "roadmapx-ai:kmsKeyArn": "arn:aws:kms:us-east-1:123:key" },
+      /roadmapx-ai:kmsKeyArn "arn:aws:kms:us-east-1:123:key" must look like arn:aws:kms:REGION:ACCOUNT:key\/KEY-ID/,
+    ],
     ["a KMS alias instead of a key", { "roadmapx-ai:kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:alias/ai" }, /not an alias ARN/],
-    ["a KMS key in another region", { "roadmapx-ai:kmsKeyArn": KEY.replace("us-east-1", "eu-west-1") }, /kmsKeyArn is in eu-west-1 but the stack is in us-east-1/],
-    ["an unknown key (a typo)", { "roadmapx-ai:appBucket": "roadmapx-files" }, /roadmapx-ai:appBucket is not a setting of this project \(known: roadmapx-ai:appBucketName, /],
-    ["a boolean that is not true or false", { "roadmapx-ai:createArtifactsBucket": "yes" }, /roadmapx-ai:createArtifactsBucket must be true or false \(it is "yes"\)/],
-    ["an unknown appBucketPolicy mode", { "roadmapx-ai:appBucketPolicy": "overwrite" }, /roadmapx-ai:appBucketPolicy must be "output" or "merge" \(it is "overwrite"\)/],
-    ["merge together with a created bucket", { "roadmapx-ai:createArtifactsBucket": "true", "roadmapx-ai:appBucketPolicy": "merge" }, /appBucketPolicy is "merge" but createArtifactsBucket is true/],
-    ["a noncurrentVersionDays that is not a whole number", { "roadmapx-ai:noncurrentVersionDays": "0.5" }, /noncurrentVersionDays must be a whole number of days, 1 or more \(it is "0.5"\)/],
+    [
+      "a KMS key in another region",
+      { "roadmapx-ai:kmsKeyArn": KEY.replace("us-east-1", "eu-west-1") },
+      /kmsKeyArn is in eu-west-1 but the stack is in us-east-1/,
+    ],
+    [
+      "an unknown key (a typo)",
+      { "roadmapx-ai:appBucket": "roadmapx-files" },
+      /roadmapx-ai:appBucket is not a setting of this project \(known: roadmapx-ai:appBucketName, /,
+    ],
+    [
+      "a boolean that is not true or false",
+      { "roadmapx-ai:createArtifactsBucket": "yes" },
+      /roadmapx-ai:createArtifactsBucket must be true or false \(it is "yes"\)/,
+    ],
+    [
+      "an unknown appBucketPolicy mode",
+      { "roadmapx-ai:appBucketPolicy": "overwrite" },
+      /roadmapx-ai:appBucketPolicy must be "output" or "merge" \(it is "overwrite"\)/,
+    ],
+    [
+      "merge together with a created bucket",
+      { "roadmapx-ai:createArtifactsBucket": "true", "roadmapx-ai:appBucketPolicy": "merge" },
+      /appBucketPolicy is "merge" but createArtifactsBucket is true/,
+    ],
+    [
+      "a noncurrentVersionDays that is not a whole number",
+      { "roadmapx-ai:noncurrentVersionDays": "0.5" },
+      /noncurrentVersionDays must be a whole number of days, 1 or more \(it is "0.5"\)/,
+    ],
     ["a malformed region", { "aws:region": "Virginia" }, /aws:region: "Virginia" is not an AWS region code/],
   ];
 

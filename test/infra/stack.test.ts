@@ -1,14 +1,6 @@
 import { expect } from "chai";
 import { personalizeBucketPolicyStatements } from "../../core/policies";
-import {
-  ACCOUNT,
-  type LoadedStack,
-  NO_SUCH_BUCKET_POLICY,
-  loadStack,
-  onlyResource,
-  parsePolicy,
-  resourcesOfType,
-} from "../helpers/stack";
+import { ACCOUNT, type LoadedStack, NO_SUCH_BUCKET_POLICY, loadStack, onlyResource, parsePolicy, resourcesOfType } from "../helpers/stack";
 
 const T = {
   bucket: "aws:s3/bucket:Bucket",
@@ -187,10 +179,7 @@ describe("infra program (Pulumi mocks)", () => {
       });
       expect(statement(doc, "SageMakerLogs")).to.deep.include({
         Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-        Resource: [
-          `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/sagemaker/*`,
-          `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/sagemaker/*:log-stream:*`,
-        ],
+        Resource: [`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/sagemaker/*`, `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/sagemaker/*:log-stream:*`],
       });
       expect(statement(doc, "SageMakerMetrics")).to.deep.include({
         Action: ["cloudwatch:PutMetricData"],
@@ -259,10 +248,7 @@ describe("infra program (Pulumi mocks)", () => {
         `${s}:endpoint-config/*`,
         `${s}:endpoint/*`,
       ]);
-      expect(statement(doc, "SageMakerWorkflow")["Action"]).to.include.members([
-        "sagemaker:CreateTrainingJob",
-        "sagemaker:InvokeEndpoint",
-      ]);
+      expect(statement(doc, "SageMakerWorkflow")["Action"]).to.include.members(["sagemaker:CreateTrainingJob", "sagemaker:InvokeEndpoint"]);
       expect(statement(doc, "AiCallsWithoutResourceScope")["Action"]).to.include.members([
         "comprehend:DetectSentiment",
         "comprehend:BatchDetectEntities",
@@ -284,9 +270,7 @@ describe("infra program (Pulumi mocks)", () => {
     });
 
     it("parents every AWS resource to its component", () => {
-      const parents = Object.fromEntries(
-        stack.resources.filter((r) => r.custom).map((r) => [`${r.type} ${r.name}`, r.options.parent]),
-      );
+      const parents = Object.fromEntries(stack.resources.filter((r) => r.custom).map((r) => [`${r.type} ${r.name}`, r.options.parent]));
       expect(parents).to.deep.equal({
         [`${T.role} roadmapx-ai-dev-personalize`]: "roadmapx-ai-dev-personalize",
         [`${T.rolePolicy} roadmapx-ai-dev-personalize-access`]: "roadmapx-ai-dev-personalize",
@@ -320,9 +304,7 @@ describe("infra program (Pulumi mocks)", () => {
       const named = await loadStack({ ...CREATE, "roadmapx-ai:artifactsBucketName": "roadmapx-ai-artifacts" });
       expect(onlyResource(named, T.bucket).inputs["bucket"]).to.equal("roadmapx-ai-artifacts");
       expect(named.outputs.artifactsBucketName).to.equal("roadmapx-ai-artifacts");
-      expect(rolePolicyOf(named, "personalize").doc.Statement[0]?.["Resource"]).to.deep.equal([
-        "arn:aws:s3:::roadmapx-ai-artifacts",
-      ]);
+      expect(rolePolicyOf(named, "personalize").doc.Statement[0]?.["Resource"]).to.deep.equal(["arn:aws:s3:::roadmapx-ai-artifacts"]);
     });
 
     it("blocks all public access (all four settings)", () => {
@@ -340,9 +322,7 @@ describe("infra program (Pulumi mocks)", () => {
     });
 
     it("encrypts by default with SSE-S3 when no key is configured", () => {
-      expect(onlyResource(stack, T.encryption).inputs["rules"]).to.deep.equal([
-        { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
-      ]);
+      expect(onlyResource(stack, T.encryption).inputs["rules"]).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
     });
 
     it("enables versioning", () => {
@@ -409,9 +389,7 @@ describe("infra program (Pulumi mocks)", () => {
     });
 
     it("points both roles and the application policy at the new bucket, not the app bucket", () => {
-      const all = [rolePolicyOf(stack, "personalize").doc, rolePolicyOf(stack, "sagemaker").doc].map((d) =>
-        JSON.stringify(d),
-      );
+      const all = [rolePolicyOf(stack, "personalize").doc, rolePolicyOf(stack, "sagemaker").doc].map((d) => JSON.stringify(d));
       all.push(String(onlyResource(stack, T.policy).inputs["policy"]));
       for (const json of all) {
         expect(json).to.include(`arn:aws:s3:::${DERIVED_BUCKET}`);

@@ -14,13 +14,7 @@ import {
   GetPublicAccessBlockCommand,
   PutBucketPolicyCommand,
 } from "@aws-sdk/client-s3";
-import {
-  GetPolicyCommand,
-  GetPolicyVersionCommand,
-  GetRoleCommand,
-  GetRolePolicyCommand,
-  ListRolePoliciesCommand,
-} from "@aws-sdk/client-iam";
+import { GetPolicyCommand, GetPolicyVersionCommand, GetRoleCommand, GetRolePolicyCommand, ListRolePoliciesCommand } from "@aws-sdk/client-iam";
 import { expect } from "chai";
 import { type AppliedStack, UnsupportedResourceError, applyStackToEmulator, stackOutputsJson } from "../../local/apply";
 import { defineStack } from "../../infra/stack";
@@ -50,9 +44,7 @@ describe("local harness: the stack applied to the emulator, read back through IA
     const iam = ctx.clients.iam;
     for (const role of declared(applied, "aws:iam/role:Role")) {
       const got = await iam.send(new GetRoleCommand({ RoleName: role.physicalName }));
-      expect(policyJson(got.Role?.AssumeRolePolicyDocument), role.name).to.deep.equal(
-        JSON.parse(String(role.inputs["assumeRolePolicy"])),
-      );
+      expect(policyJson(got.Role?.AssumeRolePolicyDocument), role.name).to.deep.equal(JSON.parse(String(role.inputs["assumeRolePolicy"])));
       expect(got.Role?.Description).to.equal(role.inputs["description"]);
       const inline = declared(applied, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs["role"] === role.physicalName);
       const names = await iam.send(new ListRolePoliciesCommand({ RoleName: role.physicalName }));
@@ -65,9 +57,7 @@ describe("local harness: the stack applied to the emulator, read back through IA
     const [appPolicy] = declared(applied, "aws:iam/policy:Policy");
     expect(applied.outputs.appPolicyArn).to.equal(appPolicy?.physicalName);
     const policy = await iam.send(new GetPolicyCommand({ PolicyArn: applied.outputs.appPolicyArn }));
-    const version = await iam.send(
-      new GetPolicyVersionCommand({ PolicyArn: applied.outputs.appPolicyArn, VersionId: policy.Policy?.DefaultVersionId }),
-    );
+    const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: applied.outputs.appPolicyArn, VersionId: policy.Policy?.DefaultVersionId }));
     expect(policyJson(version.PolicyVersion?.Document)).to.deep.equal(JSON.parse(String(appPolicy?.inputs["policy"])));
   }
 
@@ -146,9 +136,7 @@ describe("local harness: the stack applied to the emulator, read back through IA
       Action: "s3:GetObject",
       Resource: "arn:aws:s3:::roadmapx-files/public/*",
     };
-    await s3.send(
-      new PutBucketPolicyCommand({ Bucket: "roadmapx-files", Policy: JSON.stringify({ Version: "2012-10-17", Statement: [owner] }) }),
-    );
+    await s3.send(new PutBucketPolicyCommand({ Bucket: "roadmapx-files", Policy: JSON.stringify({ Version: "2012-10-17", Statement: [owner] }) }));
     const applied = await apply({ "roadmapx-ai:appBucketPolicy": "merge" });
     const after = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: "roadmapx-files" }))).Policy ?? "") as {
       Statement: { Sid: string }[];

@@ -4,11 +4,7 @@
  * these tests prove the stub throttles beyond its quota and refuses what AWS refuses, and that
  * analyzeMany's client-side rate limit keeps a real SDK client under that quota.
  */
-import {
-  BatchDetectSentimentCommand,
-  ComprehendServiceException,
-  DetectSentimentCommand,
-} from "@aws-sdk/client-comprehend";
+import { BatchDetectSentimentCommand, ComprehendServiceException, DetectSentimentCommand } from "@aws-sdk/client-comprehend";
 import { expect } from "chai";
 import { ComprehendStub } from "../../local/comprehend-stub";
 import { DUMMY_CREDENTIALS } from "../../local/emulator";

@@ -12,8 +12,6 @@ import { sharedEmulator } from "../helpers/emulator";
 
 const ROOT = join(__dirname, "..", "..");
 
-
-
 /** Runs test/fixtures/start-emulator.ts in a child Node process and returns it with the emulator's pid. */
 async function childWithEmulator(mode: "stay" | "keep-and-exit") {
   const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test", "fixtures", "start-emulator.ts"), mode], {

@@ -28,12 +28,7 @@ describe("fault injection (against the emulator)", () => {
     expect(err.$metadata?.httpStatusCode).to.equal(503);
     const fourth = await s3.send(new ListBucketsCommand({}));
     expect(fourth.Buckets?.map((b) => b.Name)).to.deep.equal(["bkt"]);
-    expect(faults.sent.map((r) => r.command)).to.deep.equal([
-      "CreateBucketCommand",
-      "ListBucketsCommand",
-      "ListBucketsCommand",
-      "ListBucketsCommand",
-    ]);
+    expect(faults.sent.map((r) => r.command)).to.deep.equal(["CreateBucketCommand", "ListBucketsCommand", "ListBucketsCommand", "ListBucketsCommand"]);
     expect(faults.injected.map((i) => i.request.attempt)).to.deep.equal([3]);
   });
 

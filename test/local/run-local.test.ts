@@ -11,7 +11,6 @@ import { LOCAL_STEPS } from "../../local/steps";
 const ROOT = join(__dirname, "..", "..");
 const execFileAsync = promisify(execFile);
 
-
 function emulatorPid(lines: string[]): number {
   const match = lines.join("\n").match(/emulator up: moto [\d.]+ at http:\/\/127\.0\.0\.1:\d+ \(pid (\d+)\)/);
   if (!match) throw new Error(`no emulator pid in:\n${lines.join("\n")}`);
@@ -30,7 +29,9 @@ describe("roadmapx-ai local (npm start)", function () {
     expect(text).to.include("This is a local harness, not a deployment engine");
     expect(text).to.match(/created Role roadmapx-ai-dev-personalize/);
     expect(text).to.match(/role roadmapx-ai-dev-personalize: trusts personalize\.amazonaws\.com \(pinned to account and region\)/);
-    expect(text).to.match(/bucket roadmapx-files \(AI bucket = app bucket\): .*policy AppDenyUploadDeletes, RoadmapxAiPersonalizeList, RoadmapxAiPersonalizeObjects/);
+    expect(text).to.match(
+      /bucket roadmapx-files \(AI bucket = app bucket\): .*policy AppDenyUploadDeletes, RoadmapxAiPersonalizeList, RoadmapxAiPersonalizeObjects/,
+    );
     expect(text).to.match(/Ready: 19 pass, 0 fail, 1 warn, \d+ skip, 0 error/);
     expect(text).to.include("validate: 1200 generated interactions -> valid, ready to train");
     expect(text).to.include("upload: s3://roadmapx-files/personalize/demo/interactions.csv");
@@ -53,11 +54,21 @@ describe("roadmapx-ai local (npm start)", function () {
 
   it("applies the created-bucket and merge variants when asked", async () => {
     const created: string[] = [];
-    expect(await runLocal({ out: (l) => created.push(l), stateDir: mkdtempSync(join(tmpdir(), "rl-")), configOverrides: { "roadmapx-ai:createArtifactsBucket": "true" } })).to.equal(0);
-    expect(created.join("\n")).to.match(/bucket roadmapx-ai-dev-artifacts-123456789012-us-east-1 \(AI bucket, created\): public access blocked \(4\/4\), encryption AES256, versioning Enabled, policy RoadmapxAiDenyInsecureTransport/);
+    expect(
+      await runLocal({
+        out: (l) => created.push(l),
+        stateDir: mkdtempSync(join(tmpdir(), "rl-")),
+        configOverrides: { "roadmapx-ai:createArtifactsBucket": "true" },
+      }),
+    ).to.equal(0);
+    expect(created.join("\n")).to.match(
+      /bucket roadmapx-ai-dev-artifacts-123456789012-us-east-1 \(AI bucket, created\): public access blocked \(4\/4\), encryption AES256, versioning Enabled, policy RoadmapxAiDenyInsecureTransport/,
+    );
 
     const merged: string[] = [];
-    expect(await runLocal({ out: (l) => merged.push(l), stateDir: mkdtempSync(join(tmpdir(), "rl-")), configOverrides: { "roadmapx-ai:appBucketPolicy": "merge" } })).to.equal(0);
+    expect(
+      await runLocal({ out: (l) => merged.push(l), stateDir: mkdtempSync(join(tmpdir(), "rl-")), configOverrides: { "roadmapx-ai:appBucketPolicy": "merge" } }),
+    ).to.equal(0);
     expect(merged.join("\n")).not.to.include("README step 2");
     expect(merged.join("\n")).to.match(/policy AppDenyUploadDeletes, RoadmapxAiPersonalizeList, RoadmapxAiPersonalizeObjects/);
   });
@@ -72,14 +83,7 @@ describe("roadmapx-ai local (npm start)", function () {
       const exports = Object.fromEntries(
         lines.filter((l) => l.startsWith("export ")).map((l) => l.slice("export ".length).split(/=(.*)/s).slice(0, 2)),
       ) as Record<string, string>;
-      expect(exports).to.have.keys([
-        "AWS_ENDPOINT_URL",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_REGION",
-        "AI_STACK_OUTPUTS",
-        "S3_BUCKET_NAME",
-      ]);
+      expect(exports).to.have.keys(["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AI_STACK_OUTPUTS", "S3_BUCKET_NAME"]);
       expect(exports["S3_BUCKET_NAME"]).to.equal("roadmapx-files");
       const res = await fetch(`${exports["AWS_ENDPOINT_URL"]}/moto-api/data.json`);
       expect(res.status).to.equal(200);

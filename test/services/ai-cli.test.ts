@@ -27,15 +27,23 @@ const jsonLines = (stdout: string) =>
 describe("roadmapx-ai comprehend analyze (CLI, against the emulator)", function () {
   this.timeout(120_000);
   const ctx = useEmulator();
-  const env = () => ({ AWS_ENDPOINT_URL: ctx.emulator.endpoint, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey });
+  const env = () => ({
+    AWS_ENDPOINT_URL: ctx.emulator.endpoint,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
+  });
 
   it("JSON Lines in: one line out per document, in order, ids and other fields carried, one key per operation", async () => {
-    const file = tempFile("reviews.jsonl", [
-      JSON.stringify({ id: "r1", text: "The roadmap is clear.", user: "u1" }),
-      "",
-      JSON.stringify({ id: "r2", text: "Shipping slipped again." }),
-      JSON.stringify({ text: "No id on this one." }),
-    ].join("\n"));
+    const file = tempFile(
+      "reviews.jsonl",
+      [
+        JSON.stringify({ id: "r1", text: "The roadmap is clear.", user: "u1" }),
+        "",
+        JSON.stringify({ id: "r2", text: "Shipping slipped again." }),
+        JSON.stringify({ text: "No id on this one." }),
+      ].join("\n"),
+    );
     const r = await runCli(["comprehend", "analyze", "--file", file, "--ops", "sentiment,key-phrases,pii", "--no-batch"], env());
     expect(r.code, r.stderr).to.equal(0);
     const out = jsonLines(r.stdout);
@@ -56,7 +64,10 @@ describe("roadmapx-ai comprehend analyze (CLI, against the emulator)", function 
     const out = jsonLines(r.stdout);
     expect(out.map((o) => o["line"])).to.deep.equal([1, 3, 4]);
     expect(out[1]?.["errors"]).to.deep.equal({
-      sentiment: { code: "TextSizeLimitExceededException", message: "the document is 5001 UTF-8 bytes, over the 5000-byte limit of DetectSentiment (split it, or let oversize documents be split)" },
+      sentiment: {
+        code: "TextSizeLimitExceededException",
+        message: "the document is 5001 UTF-8 bytes, over the 5000-byte limit of DetectSentiment (split it, or let oversize documents be split)",
+      },
     });
     expect(out[2]?.["sentiment"]).to.have.property("sentiment", "NEUTRAL");
     expect(r.stderr).to.match(/1 with errors/);
@@ -107,15 +118,38 @@ describe("roadmapx-ai sagemaker (CLI, against the emulator)", function () {
     expect(upload.code, upload.stderr).to.equal(0);
     expect(JSON.parse(upload.stdout)).to.deep.equal({ uri: "s3://roadmapx-files/sagemaker/training/churn/train.csv" });
 
-    const train = await runCli(["sagemaker", "train", "--image", IMAGE, "--channel", "train=churn:text/csv", "--job-name", "churn-cli-1", "--hyperparameter", "num_round=20", "--max-runtime", "1800"], env);
+    const train = await runCli(
+      [
+        "sagemaker",
+        "train",
+        "--image",
+        IMAGE,
+        "--channel",
+        "train=churn:text/csv",
+        "--job-name",
+        "churn-cli-1",
+        "--hyperparameter",
+        "num_round=20",
+        "--max-runtime",
+        "1800",
+      ],
+      env,
+    );
     expect(train.code, train.stderr).to.equal(0);
-    expect(JSON.parse(train.stdout)).to.deep.include({ jobName: "churn-cli-1", status: "Completed", artifactUri: "s3://roadmapx-files/models/churn-cli-1/output/model.tar.gz" });
+    expect(JSON.parse(train.stdout)).to.deep.include({
+      jobName: "churn-cli-1",
+      status: "Completed",
+      artifactUri: "s3://roadmapx-files/models/churn-cli-1/output/model.tar.gz",
+    });
     expect(train.stderr).to.match(/! cost: training bills 1 x ml\.m5\.large per second while the job runs \(at most 30m00s/);
     const job = await ctx.clients.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: "churn-cli-1" }));
     expect(job.RoleArn).to.equal((d.outputs as { sagemakerRoleArn: string }).sagemakerRoleArn);
     expect(job.StoppingCondition?.MaxRuntimeInSeconds).to.equal(1800);
 
-    const deployed = await runCli(["sagemaker", "deploy", "--name", "churn-live", "--image", IMAGE, "--model-data", "s3://roadmapx-files/models/churn-cli-1/output/model.tar.gz"], env);
+    const deployed = await runCli(
+      ["sagemaker", "deploy", "--name", "churn-live", "--image", IMAGE, "--model-data", "s3://roadmapx-files/models/churn-cli-1/output/model.tar.gz"],
+      env,
+    );
     expect(deployed.code, deployed.stderr).to.equal(0);
     expect(JSON.parse(deployed.stdout)).to.deep.equal({ endpointName: "churn-live", created: true });
     expect(deployed.stderr).to.match(/bills 1 x ml\.t2\.medium every hour it exists/);

@@ -3,14 +3,7 @@
  * character or a grapheme, offsets in code points, and the documented sentiment rule.
  */
 import { expect } from "chai";
-import {
-  BATCH_LIMIT_BYTES,
-  combineSentiment,
-  mergePieces,
-  type SentimentResult,
-  SINGLE_LIMIT_BYTES,
-  splitText,
-} from "../../services/comprehend";
+import { BATCH_LIMIT_BYTES, combineSentiment, mergePieces, type SentimentResult, SINGLE_LIMIT_BYTES, splitText } from "../../services/comprehend";
 
 const bytes = (s: string) => Buffer.byteLength(s, "utf8");
 const codePoints = (s: string) => Array.from(s).length;
@@ -94,10 +87,12 @@ describe("Comprehend text limits and splitting", () => {
       { text: "abc", begin: 0 },
       { text: "def", begin: 3 },
     ];
-    const merged = mergePieces("entities", pieces, [3, 3], [
-      [{ text: "b", type: "X", score: 1, begin: 1, end: 2 }],
-      [{ text: "e", type: "X", score: 1, begin: 1, end: 2 }],
-    ]);
+    const merged = mergePieces(
+      "entities",
+      pieces,
+      [3, 3],
+      [[{ text: "b", type: "X", score: 1, begin: 1, end: 2 }], [{ text: "e", type: "X", score: 1, begin: 1, end: 2 }]],
+    );
     expect(merged).to.deep.equal([
       { text: "b", type: "X", score: 1, begin: 1, end: 2 },
       { text: "e", type: "X", score: 1, begin: 4, end: 5 },
@@ -105,10 +100,18 @@ describe("Comprehend text limits and splitting", () => {
   });
 
   it("merges language scores weighted by bytes", () => {
-    const merged = mergePieces("language", [{ text: "", begin: 0 }, { text: "", begin: 0 }], [3000, 1000], [
-      { languageCode: "en", score: 1, candidates: [{ languageCode: "en", score: 1 }] },
-      { languageCode: "es", score: 1, candidates: [{ languageCode: "es", score: 1 }] },
-    ]);
+    const merged = mergePieces(
+      "language",
+      [
+        { text: "", begin: 0 },
+        { text: "", begin: 0 },
+      ],
+      [3000, 1000],
+      [
+        { languageCode: "en", score: 1, candidates: [{ languageCode: "en", score: 1 }] },
+        { languageCode: "es", score: 1, candidates: [{ languageCode: "es", score: 1 }] },
+      ],
+    );
     expect(merged).to.deep.include({ languageCode: "en", score: 0.75 });
   });
 });

@@ -25,14 +25,7 @@ import { expect } from "chai";
 import { DUMMY_CREDENTIALS } from "../../local/emulator";
 import { byCommand, injectFaults } from "../../local/faults";
 import { AwsClients } from "../../services/aws/clients";
-import {
-  type AnalyzedDocument,
-  type AnalyzeOptions,
-  ComprehendInputError,
-  ComprehendService,
-  emptyStats,
-  type Entity,
-} from "../../services/comprehend";
+import { type AnalyzedDocument, type AnalyzeOptions, ComprehendInputError, ComprehendService, emptyStats, type Entity } from "../../services/comprehend";
 import { resolveRuntimeConfig } from "../../core/runtime-config";
 import type { ServiceContext } from "../../services/context";
 import { AiStorage } from "../../services/storage";
@@ -82,7 +75,10 @@ function fakeEntities(text: string) {
     if (c < 0xd800 || c > 0xdbff) n++;
   }
   const found: { Text: string; Type: string; Score: number; BeginOffset: number; EndOffset: number }[] = [];
-  for (const [word, type] of [["Alice", "PERSON"], ["東京", "LOCATION"]] as const) {
+  for (const [word, type] of [
+    ["Alice", "PERSON"],
+    ["東京", "LOCATION"],
+  ] as const) {
     for (let i = text.indexOf(word); i !== -1; i = text.indexOf(word, i + 1)) {
       found.push({ Text: word, Type: type, Score: 0.99, BeginOffset: codePointAt[i] ?? 0, EndOffset: codePointAt[i + word.length] ?? 0 });
     }
@@ -92,7 +88,11 @@ function fakeEntities(text: string) {
 
 function fakeLanguage(text: string) {
   if (/[\u3040-\u30ff]/.test(text)) return [{ LanguageCode: "ja", Score: 0.98 }];
-  if (/\b(el|la|muy)\b/.test(text)) return [{ LanguageCode: "es", Score: 0.95 }, { LanguageCode: "pt", Score: 0.03 }];
+  if (/\b(el|la|muy)\b/.test(text))
+    return [
+      { LanguageCode: "es", Score: 0.95 },
+      { LanguageCode: "pt", Score: 0.03 },
+    ];
   if (/\b(och|är)\b/.test(text)) return [{ LanguageCode: "sv", Score: 0.97 }];
   return [{ LanguageCode: "en", Score: 0.99 }];
 }
@@ -128,7 +128,10 @@ async function* documents(count: number, make: (i: number) => { id: string; text
   }
 }
 
-const sentimentDoc = (i: number) => ({ id: `doc-${i}`, text: i % 3 === 0 ? `Review ${i}: a great roadmap` : i % 3 === 1 ? `Review ${i}: an awful week` : `Review ${i}: it shipped` });
+const sentimentDoc = (i: number) => ({
+  id: `doc-${i}`,
+  text: i % 3 === 0 ? `Review ${i}: a great roadmap` : i % 3 === 1 ? `Review ${i}: an awful week` : `Review ${i}: it shipped`,
+});
 const fast: Partial<AnalyzeOptions<unknown>> = { tps: 1_000_000, concurrency: 8 };
 
 describe("Comprehend analyzeMany with the Batch APIs (aws-sdk-client-mock: moto has no Batch*)", function () {
@@ -271,9 +274,14 @@ describe("Comprehend analyzeMany with the Batch APIs (aws-sdk-client-mock: moto 
   });
 
   it("ends the stream with the error when access is denied, instead of failing every document", async () => {
-    mock.on(BatchDetectSentimentCommand).rejects(
-      Object.assign(new Error("User is not authorized to perform: comprehend:BatchDetectSentiment"), { name: "AccessDeniedException", $metadata: { httpStatusCode: 400 } }),
-    );
+    mock
+      .on(BatchDetectSentimentCommand)
+      .rejects(
+        Object.assign(new Error("User is not authorized to perform: comprehend:BatchDetectSentiment"), {
+          name: "AccessDeniedException",
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
     const seen = { read: 0 };
     let error: unknown;
     try {
@@ -441,7 +449,12 @@ describe("Comprehend analyzeMany with the Batch APIs (aws-sdk-client-mock: moto 
       const language = call.args[0].input.LanguageCode;
       for (const t of call.args[0].input.TextList ?? []) expect(fakeLanguage(t)[0]?.LanguageCode).to.equal(language);
     }
-    expect(mock.commandCalls(BatchDetectSentimentCommand).map((c) => c.args[0].input.LanguageCode).sort()).to.deep.equal(["en", "es", "ja"]);
+    expect(
+      mock
+        .commandCalls(BatchDetectSentimentCommand)
+        .map((c) => c.args[0].input.LanguageCode)
+        .sort(),
+    ).to.deep.equal(["en", "es", "ja"]);
     expect(out.map((d) => d.languageCode)).to.deep.equal(["en", "es", "ja", "en", "sv", undefined]);
     expect(out[0]?.results.language, "language was not asked for, so it is not in the output").to.equal(undefined);
     expect(out[3]?.results.sentiment?.sentiment).to.equal("NEGATIVE");
@@ -473,7 +486,10 @@ describe("Comprehend analyzeMany with the Batch APIs (aws-sdk-client-mock: moto 
 
   it("reports empty and malformed documents on themselves, without a call", async () => {
     const out = await collect(
-      service.analyzeMany([{ text: "" }, { text: "   \n" }, { nottext: 1 }, { text: "a great one" }] as { text?: string }[], { operations: ["sentiment", "key-phrases"], ...fast }),
+      service.analyzeMany([{ text: "" }, { text: "   \n" }, { nottext: 1 }, { text: "a great one" }] as { text?: string }[], {
+        operations: ["sentiment", "key-phrases"],
+        ...fast,
+      }),
     );
     expect(out[0]?.errors.sentiment?.code).to.equal("EmptyDocument");
     expect(out[1]?.errors["key-phrases"]?.code).to.equal("EmptyDocument");

@@ -27,7 +27,7 @@ function random(seed: number): () => number {
 
 function validate(schema: DatasetSchema, data: Buffer, fastPath: boolean, chunkSizes: () => number): { report: ValidationReport; fastLines: number } {
   const validator = new CsvValidator(schema, { fastPath, maxReported: 1000 });
-  for (let at = 0; at < data.length; ) {
+  for (let at = 0; at < data.length;) {
     const size = Math.max(1, chunkSizes());
     validator.write(data.subarray(at, at + size));
     at += size;
@@ -153,7 +153,9 @@ describe("CSV validator fast path (WebAssembly): the same report as the general 
   });
 
   it("keeps to the general path for schemas whose columns always need the full check", () => {
-    const data = Buffer.from(`ITEM_ID,CATEGORY,CREATION_TIMESTAMP\n${Array.from({ length: 500 }, (_, i) => `item-${i},books,${1_700_000_000 + i}`).join("\n")}\n`);
+    const data = Buffer.from(
+      `ITEM_ID,CATEGORY,CREATION_TIMESTAMP\n${Array.from({ length: 500 }, (_, i) => `item-${i},books,${1_700_000_000 + i}`).join("\n")}\n`,
+    );
     const { fast, general } = bothWays(builtinSchema("items"), data, 3);
     expect(fast.report).to.deep.equal(general.report);
     expect(fast.fastLines).to.equal(0);

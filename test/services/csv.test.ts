@@ -40,12 +40,15 @@ describe("Personalize CSV validation", () => {
   });
 
   it("gives the same report however the bytes are chunked (multi-byte characters split across chunks)", async () => {
-    const text = "USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\nüser-1,ítem-😀,1700000000,view\nu2,i2,1700000001000,view\nu3,i3,1700000002,\"a, b\"\n";
+    const text = 'USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\nüser-1,ítem-😀,1700000000,view\nu2,i2,1700000001000,view\nu3,i3,1700000002,"a, b"\n';
     const whole = await validateCsv([Buffer.from(text)], builtinSchema("interactions"));
     const bytes = Buffer.from(text);
-    const oneByOne = await validateCsv((function* () {
-      for (const b of bytes) yield Buffer.from([b]);
-    })(), builtinSchema("interactions"));
+    const oneByOne = await validateCsv(
+      (function* () {
+        for (const b of bytes) yield Buffer.from([b]);
+      })(),
+      builtinSchema("interactions"),
+    );
     expect(oneByOne).to.deep.equal(whole);
     expect(whole.errors.map((e) => e.kind)).to.deep.equal(["timestamp-milliseconds"]);
     expect(whole.rows).to.equal(3);
@@ -121,11 +124,56 @@ describe("Personalize CSV validation", () => {
 
     const badSchemas: [string, unknown, RegExp][] = [
       ["not a record", { type: "array" }, /must be an Avro record/],
-      ["missing a required field", { type: "record", name: "I", fields: [{ name: "USER_ID", type: "string" }] }, /an interactions schema needs a ITEM_ID field/],
-      ["a nullable required field", { type: "record", name: "I", fields: [{ name: "USER_ID", type: ["null", "string"] }, { name: "ITEM_ID", type: "string" }, { name: "TIMESTAMP", type: "long" }] }, /USER_ID must not be nullable/],
-      ["an unsupported type", { type: "record", name: "I", fields: [{ name: "USER_ID", type: "bytes" }] }, /field USER_ID has type "bytes"; use one of string, int, long/],
-      ["a TIMESTAMP that is not a long", { type: "record", name: "I", fields: [{ name: "USER_ID", type: "string" }, { name: "ITEM_ID", type: "string" }, { name: "TIMESTAMP", type: "string" }] }, /TIMESTAMP must be a long/],
-      ["a categorical number", { type: "record", name: "I", fields: [{ name: "USER_ID", type: "string" }, { name: "ITEM_ID", type: "string" }, { name: "TIMESTAMP", type: "long" }, { name: "N", type: "int", categorical: true }] }, /only string fields can be/],
+      [
+        "missing a required field",
+        { type: "record", name: "I", fields: [{ name: "USER_ID", type: "string" }] },
+        /an interactions schema needs a ITEM_ID field/,
+      ],
+      [
+        "a nullable required field",
+        {
+          type: "record",
+          name: "I",
+          fields: [
+            { name: "USER_ID", type: ["null", "string"] },
+            { name: "ITEM_ID", type: "string" },
+            { name: "TIMESTAMP", type: "long" },
+          ],
+        },
+        /USER_ID must not be nullable/,
+      ],
+      [
+        "an unsupported type",
+        { type: "record", name: "I", fields: [{ name: "USER_ID", type: "bytes" }] },
+        /field USER_ID has type "bytes"; use one of string, int, long/,
+      ],
+      [
+        "a TIMESTAMP that is not a long",
+        {
+          type: "record",
+          name: "I",
+          fields: [
+            { name: "USER_ID", type: "string" },
+            { name: "ITEM_ID", type: "string" },
+            { name: "TIMESTAMP", type: "string" },
+          ],
+        },
+        /TIMESTAMP must be a long/,
+      ],
+      [
+        "a categorical number",
+        {
+          type: "record",
+          name: "I",
+          fields: [
+            { name: "USER_ID", type: "string" },
+            { name: "ITEM_ID", type: "string" },
+            { name: "TIMESTAMP", type: "long" },
+            { name: "N", type: "int", categorical: true },
+          ],
+        },
+        /only string fields can be/,
+      ],
     ];
     for (const [what, avro, message] of badSchemas) {
       it(`refuses a custom schema with ${what}`, () => {

@@ -48,7 +48,9 @@ describe("the services package's entry points", () => {
       'const loaded = Object.keys(require.cache).map((p) => p.split("/node_modules/@aws-sdk/")[1]?.split("/")[0]).filter((n) => n && n.startsWith("client-"));',
       "process.stdout.write(JSON.stringify([...new Set(loaded)].sort()));",
     ].join("\n");
-    const { stdout } = await run(process.execPath, ["-e", script], { env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", NODE_OPTIONS: "" } });
+    const { stdout } = await run(process.execPath, ["-e", script], {
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", NODE_OPTIONS: "" },
+    });
     expect(JSON.parse(stdout)).to.deep.equal(["client-s3"]);
   });
 });

@@ -89,7 +89,9 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
 
   async function storedSha256(key: string): Promise<string> {
     const object = await ctx.clients.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-    return createHash("sha256").update(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()).digest("hex");
+    return createHash("sha256")
+      .update(await (object.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray())
+      .digest("hex");
   }
 
   it("stores exactly the bytes produced, across many parts with buffers reused, reporting progress", async () => {
@@ -142,7 +144,10 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
   it("a part S3 refuses (after the SDK's retries) aborts the upload and stops the producer", async () => {
     const clients = ctx.makeClients({ maxAttempts: 2, retryMode: "standard" });
     // Part 3's both attempts fail: a 500, then a 403 (not retryable).
-    const faults = injectFaults(clients.s3, byCommand("UploadPartCommand", { 3: { kind: "status", status: 500 }, 4: { kind: "status", status: 403, code: "AccessDenied" } }));
+    const faults = injectFaults(
+      clients.s3,
+      byCommand("UploadPartCommand", { 3: { kind: "status", status: 500 }, 4: { kind: "status", status: 403, code: "AccessDenied" } }),
+    );
     const body = producer(60 * MiB);
     const caught = await failure(() => uploadParts(clients.s3, BUCKET, "personalize/refused.bin", body.fill, { partSize: 5 * MiB, queueSize: 1 }));
     expect(caught).to.be.instanceOf(UploadAbortedError);
@@ -160,7 +165,9 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
     injectFaults(clients.s3, (request) => partRefused(request) ?? abortFails(request));
     const caught = await failure(() => uploadParts(clients.s3, BUCKET, "personalize/stuck.bin", producer(20 * MiB).fill, { partSize: 5 * MiB, queueSize: 1 }));
     expect(caught).to.be.instanceOf(UploadLeftPartsError);
-    expect((caught as Error).message).to.match(/aborting it failed too.*: parts may remain; run aws s3api abort-multipart-upload --bucket roadmapx-files --key personalize\/stuck.bin --upload-id \S+$/);
+    expect((caught as Error).message).to.match(
+      /aborting it failed too.*: parts may remain; run aws s3api abort-multipart-upload --bucket roadmapx-files --key personalize\/stuck.bin --upload-id \S+$/,
+    );
     expect((await bucketContents()).uploads).to.equal(1);
   });
 
@@ -238,7 +245,10 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
       const path = join(dir, "good.csv");
       const data = csv(700_000); // ~23 MiB: five 5 MiB parts
       writeFileSync(path, data);
-      const { uri, report } = await uploadValidated(context(), "personalize/good.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB, queueSize: 3 });
+      const { uri, report } = await uploadValidated(context(), "personalize/good.csv", { path }, builtinSchema("interactions"), {
+        partSize: 5 * MiB,
+        queueSize: 3,
+      });
       expect(uri).to.equal(`s3://${BUCKET}/personalize/good.csv`);
       expect(report).to.include({ valid: true, rows: 700_000 });
       expect(await storedSha256("personalize/good.csv")).to.equal(createHash("sha256").update(data).digest("hex"));
@@ -250,7 +260,9 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
       writeFileSync(path, data);
       const errorOffset = data.indexOf("1700000000123");
       const w = watched();
-      const caught = await failure(() => uploadValidated(context(w.clients), "personalize/bad.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB }));
+      const caught = await failure(() =>
+        uploadValidated(context(w.clients), "personalize/bad.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB }),
+      );
       expect(caught).to.be.instanceOf(ImportValidationError);
       expect((caught as ImportValidationError).report.errors.map((e) => `${e.line}:${e.kind}`)).to.deep.equal(["550002:timestamp-milliseconds"]);
       expect((caught as ImportValidationError).report.rows).to.equal(700_000);
@@ -280,7 +292,9 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
       expect(file.commands).to.deep.equal([]);
 
       const buffer = watched();
-      const fromBuffer = await failure(() => uploadValidated(context(buffer.clients), "personalize/exact2.csv", Buffer.from(twoParts), schema, { partSize: 5 * MiB }));
+      const fromBuffer = await failure(() =>
+        uploadValidated(context(buffer.clients), "personalize/exact2.csv", Buffer.from(twoParts), schema, { partSize: 5 * MiB }),
+      );
       expect((fromBuffer as ImportValidationError).report.errors.map((e) => e.kind)).to.deep.equal(["timestamp-milliseconds"]);
       expect(buffer.partBytes()).to.equal(5 * MiB);
       expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
@@ -290,7 +304,9 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
       const path = join(dir, "big.csv");
       writeFileSync(path, csv(300_000));
       const w = watched();
-      const err = await failure(() => uploadValidated(context(w.clients), "personalize/big.csv", { path }, builtinSchema("interactions"), { maxBytes: 5 * MiB }));
+      const err = await failure(() =>
+        uploadValidated(context(w.clients), "personalize/big.csv", { path }, builtinSchema("interactions"), { maxBytes: 5 * MiB }),
+      );
       expect(String(err)).to.include("larger than the import limit");
       expect(w.commands).to.deep.equal([]);
     });
@@ -318,7 +334,9 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
       const clients = ctx.makeClients();
       injectFaults(clients.s3, byCommand("AbortMultipartUploadCommand", { 1: { kind: "status", status: 500 } }));
       const data = csv(700_000, { at: 550_000, row: "user-1,item-1,1700000000123,view" });
-      const err = await failure(() => uploadValidated(context(clients), "personalize/left.csv", Buffer.from(data), builtinSchema("interactions"), { partSize: 5 * MiB }));
+      const err = await failure(() =>
+        uploadValidated(context(clients), "personalize/left.csv", Buffer.from(data), builtinSchema("interactions"), { partSize: 5 * MiB }),
+      );
       expect(err).to.be.instanceOf(UploadLeftPartsError);
       expect(String(err)).to.include("the CSV is not valid").and.include("aws s3api abort-multipart-upload --bucket roadmapx-files --key personalize/left.csv");
     });
@@ -327,7 +345,9 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
       const path = join(dir, "growing.csv");
       writeFileSync(path, csv(300_000));
       const clients = changingOnFirstPart(() => appendFileSync(path, "user-9,item-9,1700000000,view\n"));
-      const err = await failure(() => uploadValidated(context(clients), "personalize/growing.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB }));
+      const err = await failure(() =>
+        uploadValidated(context(clients), "personalize/growing.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB }),
+      );
       expect((err as Error).cause).to.be.instanceOf(SourceChangedError);
       expect(String((err as Error).cause)).to.include("it grew past");
       expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
@@ -337,7 +357,9 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
       const path = join(dir, "shrinking.csv");
       writeFileSync(path, csv(700_000));
       const clients = changingOnFirstPart(() => truncateSync(path, 7 * MiB));
-      const caught = await failure(() => uploadValidated(context(clients), "personalize/shrinking.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB }));
+      const caught = await failure(() =>
+        uploadValidated(context(clients), "personalize/shrinking.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB }),
+      );
       expect(caught).to.be.instanceOf(UploadAbortedError);
       expect((caught as Error).cause).to.be.instanceOf(SourceChangedError);
       expect(String((caught as Error).cause)).to.include("is now shorter than the");

@@ -32,7 +32,17 @@ describe("roadmapx-ai personalize (CLI)", function () {
 
   it("validate: a custom schema file, and usage errors that exit 2", async () => {
     const dir = mkdtempSync(join(tmpdir(), "schema-"));
-    writeFileSync(join(dir, "items.json"), JSON.stringify({ type: "record", name: "Items", fields: [{ name: "ITEM_ID", type: "string" }, { name: "PRICE", type: "double" }] }));
+    writeFileSync(
+      join(dir, "items.json"),
+      JSON.stringify({
+        type: "record",
+        name: "Items",
+        fields: [
+          { name: "ITEM_ID", type: "string" },
+          { name: "PRICE", type: "double" },
+        ],
+      }),
+    );
     writeFileSync(join(dir, "items.csv"), "ITEM_ID,PRICE\ni1,9.5\ni2,free\n");
     const custom = await cli(["validate", "--type", "items", "--file", join(dir, "items.csv"), "--schema", join(dir, "items.json")]);
     expect(custom.code).to.equal(1);
@@ -43,8 +53,34 @@ describe("roadmapx-ai personalize (CLI)", function () {
       [["validate", "--type", "items", "--file", join(dir, "missing.csv")], /--file: .*missing\.csv does not exist/],
       [["validate", "--type", "items", "--file", join(dir, "items.csv"), "--schema", join(dir, "broken.json")], /broken\.json is not JSON/],
       [["import", "--type", "interactions", "--file", join(CORPUS, "good-interactions.csv")], /required option '--dataset-arn <arn>' not specified/],
-      [["import", "--dataset-arn", "arn:aws:personalize:us-east-1:123456789012:dataset/g/INTERACTIONS", "--type", "interactions", "--file", join(CORPUS, "good-interactions.csv"), "--mode", "PARTIAL"], /Allowed choices are FULL, INCREMENTAL/],
-      [["import", "--dataset-arn", "arn:aws:personalize:us-east-1:123456789012:dataset/g/INTERACTIONS", "--type", "interactions", "--file", join(CORPUS, "good-interactions.csv"), "--upload-concurrency", "0"], /"0" is not a whole number of 1 or more/],
+      [
+        [
+          "import",
+          "--dataset-arn",
+          "arn:aws:personalize:us-east-1:123456789012:dataset/g/INTERACTIONS",
+          "--type",
+          "interactions",
+          "--file",
+          join(CORPUS, "good-interactions.csv"),
+          "--mode",
+          "PARTIAL",
+        ],
+        /Allowed choices are FULL, INCREMENTAL/,
+      ],
+      [
+        [
+          "import",
+          "--dataset-arn",
+          "arn:aws:personalize:us-east-1:123456789012:dataset/g/INTERACTIONS",
+          "--type",
+          "interactions",
+          "--file",
+          join(CORPUS, "good-interactions.csv"),
+          "--upload-concurrency",
+          "0",
+        ],
+        /"0" is not a whole number of 1 or more/,
+      ],
       [["deploy", "--solution-arn", "s", "--solution-version-arn", "v", "--campaign-name", "c", "--min-tps", "0"], /"0" is not a whole number of 1 or more/],
       [["cleanup", "--dataset-group-arn", "arn:g"], /run again with --yes to confirm/],
     ] as const) {
@@ -62,7 +98,20 @@ describe("roadmapx-ai personalize (CLI)", function () {
       const dir = mkdtempSync(join(tmpdir(), "import-"));
       writeFileSync(join(dir, "bad.csv"), `${interactionsCsv(50)}user-1,item-1,1700000000123,view\n`);
       const env = { ...d.env, AWS_ACCESS_KEY_ID: d.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: d.credentials.secretAccessKey };
-      const r = await cli(["import", "--dataset-arn", "arn:aws:personalize:us-east-1:123456789012:dataset/g/INTERACTIONS", "--type", "interactions", "--file", join(dir, "bad.csv"), "--key", "personalize/bad.csv"], env);
+      const r = await cli(
+        [
+          "import",
+          "--dataset-arn",
+          "arn:aws:personalize:us-east-1:123456789012:dataset/g/INTERACTIONS",
+          "--type",
+          "interactions",
+          "--file",
+          join(dir, "bad.csv"),
+          "--key",
+          "personalize/bad.csv",
+        ],
+        env,
+      );
       expect(r.code).to.equal(1);
       expect(r.stderr).to.include("the CSV has 1 error(s), first at line 52: TIMESTAMP 1700000000123 looks like milliseconds");
       expect(r.stderr).to.include("nothing was uploaded and no import job was started");
@@ -75,9 +124,24 @@ describe("roadmapx-ai personalize (CLI)", function () {
       const dir = mkdtempSync(join(tmpdir(), "import-"));
       writeFileSync(join(dir, "good.csv"), interactionsCsv(1200));
       const env = { ...d.env, AWS_ACCESS_KEY_ID: d.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: d.credentials.secretAccessKey };
-      const r = await cli(["import", "--dataset-arn", "arn:aws:personalize:us-east-1:123456789012:dataset/g/INTERACTIONS", "--type", "interactions", "--file", join(dir, "good.csv"), "--key", "personalize/good.csv"], env);
+      const r = await cli(
+        [
+          "import",
+          "--dataset-arn",
+          "arn:aws:personalize:us-east-1:123456789012:dataset/g/INTERACTIONS",
+          "--type",
+          "interactions",
+          "--file",
+          join(dir, "good.csv"),
+          "--key",
+          "personalize/good.csv",
+        ],
+        env,
+      );
       expect(r.code, r.stderr).to.equal(3);
-      expect(r.stderr).to.include("the data is at s3://roadmapx-files/personalize/good.csv, but starting the import job failed: the endpoint does not implement this call");
+      expect(r.stderr).to.include(
+        "the data is at s3://roadmapx-files/personalize/good.csv, but starting the import job failed: the endpoint does not implement this call",
+      );
       const listed = await ctx.clients.s3.send(new ListObjectsV2Command({ Bucket: "roadmapx-files", Prefix: "personalize/" }));
       expect((listed.Contents ?? []).map((o) => o.Key)).to.deep.equal(["personalize/good.csv"]);
     });

@@ -6,12 +6,7 @@ import { Readable } from "node:stream";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  CreateDatasetImportJobCommand,
-  DescribeDatasetImportJobCommand,
-  ListDatasetImportJobsCommand,
-  PersonalizeClient,
-} from "@aws-sdk/client-personalize";
+import { CreateDatasetImportJobCommand, DescribeDatasetImportJobCommand, ListDatasetImportJobsCommand, PersonalizeClient } from "@aws-sdk/client-personalize";
 import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
@@ -69,7 +64,13 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
     personalize.on(CreateDatasetImportJobCommand).resolves({ datasetImportJobArn: JOB });
     const describe = personalize.on(DescribeDatasetImportJobCommand);
     for (const status of statuses) {
-      describe.resolvesOnce({ datasetImportJob: { datasetImportJobArn: JOB, status, ...(status === "CREATE FAILED" ? { failureReason: "Input CSV is missing the column TIMESTAMP" } : {}) } });
+      describe.resolvesOnce({
+        datasetImportJob: {
+          datasetImportJobArn: JOB,
+          status,
+          ...(status === "CREATE FAILED" ? { failureReason: "Input CSV is missing the column TIMESTAMP" } : {}),
+        },
+      });
     }
   }
 
@@ -79,7 +80,7 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
     return { keys: (objects.Contents ?? []).map((o) => o.Key), uploads: uploads.Uploads?.length ?? 0 };
   }
 
-  it("keeps the backend's call working: importDataset(datasetArn, csvData, \"personalize/data.csv\")", async () => {
+  it('keeps the backend\'s call working: importDataset(datasetArn, csvData, "personalize/data.csv")', async () => {
     jobGoes("CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE");
     const data = csv(1200);
     const progress: string[] = [];
@@ -136,7 +137,12 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
     const data = csv(30);
     const dir = mkdtempSync(join(tmpdir(), "import-"));
     writeFileSync(join(dir, "data.csv"), data);
-    const rows = Array.from({ length: 30 }, (_, i) => ({ USER_ID: `user-${i % 50}`, ITEM_ID: `item-${i % 300}`, TIMESTAMP: 1_700_000_000 + i, EVENT_TYPE: "view" }));
+    const rows = Array.from({ length: 30 }, (_, i) => ({
+      USER_ID: `user-${i % 50}`,
+      ITEM_ID: `item-${i % 300}`,
+      TIMESTAMP: 1_700_000_000 + i,
+      EVENT_TYPE: "view",
+    }));
     async function* rowObjects() {
       yield* rows;
     }
@@ -314,7 +320,11 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
       [() => service().importDataset(DATASET, csv(1), "user-uploads/data.csv"), KeyError, /belongs to the application/],
       [() => service().importDataset(DATASET, csv(1), "models/data.csv"), ImportConfigError, /import data goes under personalize\//],
       [() => service().importDataset(DATASET, csv(1), "personalize/../x.csv"), KeyError, /must not climb out/],
-      [() => service(ctx.clients, { S3_BUCKET_NAME: BUCKET }).importDataset(DATASET, csv(1)), ImportConfigError, /no Personalize role: set PERSONALIZE_ROLE_ARN/],
+      [
+        () => service(ctx.clients, { S3_BUCKET_NAME: BUCKET }).importDataset(DATASET, csv(1)),
+        ImportConfigError,
+        /no Personalize role: set PERSONALIZE_ROLE_ARN/,
+      ],
       [() => service().importDataset("my-dataset", csv(1)), ImportConfigError, /cannot tell the dataset type from "my-dataset"/],
     ];
     for (const [call, type, message] of cases) {

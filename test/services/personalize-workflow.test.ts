@@ -218,7 +218,7 @@ describe("Personalize lifecycle (aws-sdk-client-mock: moto has no API beyond sch
       .on(DescribeSolutionVersionCommand)
       .resolvesOnce({ solutionVersion: { status: "CREATE IN_PROGRESS" } })
       .resolves({ solutionVersion: { status: "ACTIVE", trainingHours: 1.5 } });
-    personalize.on(GetSolutionMetricsCommand).resolves({ metrics: { "precision_at_25": 0.12, "normalized_discounted_cumulative_gain_at_25": 0.3 } });
+    personalize.on(GetSolutionMetricsCommand).resolves({ metrics: { precision_at_25: 0.12, normalized_discounted_cumulative_gain_at_25: 0.3 } });
     const trained = await service.train(SOLUTION);
     expect(trained).to.deep.equal({ arn: VERSION, metrics: { precision_at_25: 0.12, normalized_discounted_cumulative_gain_at_25: 0.3 }, trainingHours: 1.5 });
     expect(warnings.join("\n")).to.include("training is billed per training hour");
@@ -304,7 +304,9 @@ describe("Personalize lifecycle (aws-sdk-client-mock: moto has no API beyond sch
     personalize.on(ListEventTrackersCommand).resolves({ eventTrackers: [{ eventTrackerArn: `${P}:event-tracker/e1` }] });
     personalize.on(DeleteEventTrackerCommand).callsFake((i: { eventTrackerArn: string }) => track("event-tracker", i.eventTrackerArn));
     personalize.on(DescribeEventTrackerCommand).callsFake((i: { eventTrackerArn: string }) => ({ eventTracker: describe(i.eventTrackerArn) }));
-    personalize.on(ListDatasetsCommand).resolves({ datasets: [{ datasetArn: `${P}:dataset/roadmapx/INTERACTIONS` }, { datasetArn: `${P}:dataset/roadmapx/ITEMS` }] });
+    personalize
+      .on(ListDatasetsCommand)
+      .resolves({ datasets: [{ datasetArn: `${P}:dataset/roadmapx/INTERACTIONS` }, { datasetArn: `${P}:dataset/roadmapx/ITEMS` }] });
     personalize.on(DeleteDatasetCommand).callsFake((i: { datasetArn: string }) => track("dataset", i.datasetArn));
     personalize.on(DescribeDatasetCommand).callsFake((i: { datasetArn: string }) => ({ dataset: { ...describe(i.datasetArn), schemaArn: `${P}:schema/s1` } }));
     personalize.on(DeleteDatasetGroupCommand).callsFake((i: { datasetGroupArn: string }) => track("dataset-group", i.datasetGroupArn));
@@ -331,11 +333,38 @@ describe("Personalize lifecycle (aws-sdk-client-mock: moto has no API beyond sch
     const sent = [
       ...new Set(
         [
-          "CreateSchema", "DescribeSchema", "ListSchemas", "DeleteSchema", "CreateDatasetGroup", "DescribeDatasetGroup", "ListDatasetGroups",
-          "DeleteDatasetGroup", "CreateDataset", "DescribeDataset", "ListDatasets", "DeleteDataset", "CreateDatasetImportJob",
-          "DescribeDatasetImportJob", "ListDatasetImportJobs", "CreateSolution", "DescribeSolution", "ListSolutions", "DeleteSolution",
-          "CreateSolutionVersion", "DescribeSolutionVersion", "GetSolutionMetrics", "CreateCampaign", "DescribeCampaign", "ListCampaigns",
-          "DeleteCampaign", "CreateEventTracker", "DescribeEventTracker", "ListEventTrackers", "DeleteEventTracker", "GetRecommendations", "PutEvents",
+          "CreateSchema",
+          "DescribeSchema",
+          "ListSchemas",
+          "DeleteSchema",
+          "CreateDatasetGroup",
+          "DescribeDatasetGroup",
+          "ListDatasetGroups",
+          "DeleteDatasetGroup",
+          "CreateDataset",
+          "DescribeDataset",
+          "ListDatasets",
+          "DeleteDataset",
+          "CreateDatasetImportJob",
+          "DescribeDatasetImportJob",
+          "ListDatasetImportJobs",
+          "CreateSolution",
+          "DescribeSolution",
+          "ListSolutions",
+          "DeleteSolution",
+          "CreateSolutionVersion",
+          "DescribeSolutionVersion",
+          "GetSolutionMetrics",
+          "CreateCampaign",
+          "DescribeCampaign",
+          "ListCampaigns",
+          "DeleteCampaign",
+          "CreateEventTracker",
+          "DescribeEventTracker",
+          "ListEventTrackers",
+          "DeleteEventTracker",
+          "GetRecommendations",
+          "PutEvents",
         ].map((n) => `personalize:${n}`),
       ),
     ];

@@ -21,13 +21,7 @@ import { DUMMY_CREDENTIALS } from "../../local/emulator";
 import { AwsClients } from "../../services/aws/clients";
 import { resolveRuntimeConfig } from "../../core/runtime-config";
 import type { ServiceContext } from "../../services/context";
-import {
-  SageMakerInputError,
-  SageMakerService,
-  TrainingFailedError,
-  TrainingWaitTimeoutError,
-  uniqueJobName,
-} from "../../services/sagemaker";
+import { SageMakerInputError, SageMakerService, TrainingFailedError, TrainingWaitTimeoutError, uniqueJobName } from "../../services/sagemaker";
 import { AiStorage } from "../../services/storage";
 import { useEmulator } from "../helpers/emulator";
 
@@ -64,7 +58,12 @@ describe("SageMaker training, endpoints and invocation (against the emulator)", 
 
     const statuses: string[] = [];
     const result = await service.train(
-      { image: IMAGE, channels: [{ name: "train", dataset: "churn-2026", contentType: "text/csv" }], jobNamePrefix: "churn", hyperparameters: { num_round: 50, objective: "binary:logistic" } },
+      {
+        image: IMAGE,
+        channels: [{ name: "train", dataset: "churn-2026", contentType: "text/csv" }],
+        jobNamePrefix: "churn",
+        hyperparameters: { num_round: 50, objective: "binary:logistic" },
+      },
       { ...fastWait, onStatus: (e) => statuses.push(e.status) },
     );
     expect(result.status).to.equal("Completed");
@@ -79,7 +78,9 @@ describe("SageMaker training, endpoints and invocation (against the emulator)", 
     expect(job.StoppingCondition?.MaxRuntimeInSeconds).to.equal(3600);
     expect(job.ResourceConfig).to.deep.include({ InstanceType: "ml.m5.large", InstanceCount: 1 });
     expect(job.HyperParameters).to.deep.equal({ num_round: "50", objective: "binary:logistic" });
-    expect(warnings.join("\n")).to.match(/cost: training bills 1 x ml\.m5\.large per second while the job runs \(at most 1h00m, the MaxRuntimeInSeconds stop\)/);
+    expect(warnings.join("\n")).to.match(
+      /cost: training bills 1 x ml\.m5\.large per second while the job runs \(at most 1h00m, the MaxRuntimeInSeconds stop\)/,
+    );
   });
 
   it("deploys a model to an endpoint, invokes it with JSON and CSV, and cleans up idempotently", async () => {
@@ -94,7 +95,10 @@ describe("SageMaker training, endpoints and invocation (against the emulator)", 
     expect(warnings.join("\n")).to.match(/endpoint churn-live bills 1 x ml\.t2\.medium every hour it exists, used or not/);
 
     // Deploying again finds the endpoint and creates nothing.
-    expect(await service.deploy({ name: "churn-live", image: IMAGE, modelArtifactUri: artifact })).to.deep.equal({ endpointName: "churn-live", created: false });
+    expect(await service.deploy({ name: "churn-live", image: IMAGE, modelArtifactUri: artifact })).to.deep.equal({
+      endpointName: "churn-live",
+      created: false,
+    });
 
     await ctx.emulator.queueSageMakerEndpointResults([
       { Body: JSON.stringify({ predictions: [{ score: 0.91 }] }), ContentType: "application/json" },
@@ -102,7 +106,14 @@ describe("SageMaker training, endpoints and invocation (against the emulator)", 
     ]);
     const json = await service.invoke("churn-live", { instances: [[0.5, 0.7]] });
     expect(json).to.deep.equal({ contentType: "application/json", body: { predictions: [{ score: 0.91 }] } });
-    const csv = await service.invoke("churn-live", [[0.1, 0.2], [0.5, "a, quoted"]], { contentType: "text/csv", accept: "text/csv" });
+    const csv = await service.invoke(
+      "churn-live",
+      [
+        [0.1, 0.2],
+        [0.5, "a, quoted"],
+      ],
+      { contentType: "text/csv", accept: "text/csv" },
+    );
     expect(csv).to.deep.equal({ contentType: "text/csv", body: "0.12\n0.88" });
 
     expect(await service.cleanup("churn-live")).to.deep.equal(["endpoint churn-live", "endpoint config churn-live-config", "model churn-live-model"]);
@@ -163,7 +174,10 @@ describe("SageMaker failures and waiter time-outs (aws-sdk-client-mock: moto job
     expect(error).to.be.instanceOf(TrainingFailedError);
     expect((error as Error).message).to.equal("training job churn-1 failed: AlgorithmError: ValueError: label column missing");
     const secondary = seen.map((s) => s.split("/")[1]);
-    expect(secondary.filter((s, i) => secondary.indexOf(s) !== i), "no transition reported twice").to.deep.equal([]);
+    expect(
+      secondary.filter((s, i) => secondary.indexOf(s) !== i),
+      "no transition reported twice",
+    ).to.deep.equal([]);
     expect(secondary).to.include.members(["Starting", "Downloading", "Training"]);
   });
 
@@ -243,7 +257,12 @@ describe("What the SageMaker and Comprehend services call is granted to the appl
       const source = readFileSync(join(__dirname, "..", "..", "services", file), "utf8");
       for (const m of source.matchAll(/\b([A-Z][A-Za-z]+)Command\b/g)) used.push(`${prefix}:${m[1]}`);
     }
-    expect(used).to.include.members(["sagemaker:CreateTrainingJob", "sagemaker:InvokeEndpoint", "comprehend:BatchDetectSentiment", "comprehend:DetectPiiEntities"]);
+    expect(used).to.include.members([
+      "sagemaker:CreateTrainingJob",
+      "sagemaker:InvokeEndpoint",
+      "comprehend:BatchDetectSentiment",
+      "comprehend:DetectPiiEntities",
+    ]);
     expect([...new Set(used)].filter((a) => !granted.has(a))).to.deep.equal([]);
   });
 });

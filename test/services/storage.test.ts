@@ -88,7 +88,11 @@ describe("AI storage (against the emulator)", function () {
   it("streams a large body as a multipart upload, reporting progress, and downloads it as a stream", async () => {
     const size = 23 * MiB;
     const progress: number[] = [];
-    const result = await storage.upload("personalize/big.csv", generated(size), { partSize: 5 * MiB, queueSize: 2, onProgress: (p) => progress.push(p.loaded) });
+    const result = await storage.upload("personalize/big.csv", generated(size), {
+      partSize: 5 * MiB,
+      queueSize: 2,
+      onProgress: (p) => progress.push(p.loaded),
+    });
     expect(result).to.include({ bucket: BUCKET, key: "personalize/big.csv", uri: "s3://roadmapx-files/personalize/big.csv" });
     expect(result.etag).to.match(/-5"?$/); // five parts: 4 × 5 MiB + 3 MiB
     const head = await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: "personalize/big.csv" }));

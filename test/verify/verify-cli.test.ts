@@ -87,13 +87,25 @@ describe("roadmapx-ai verify (CLI)", function () {
     writeFileSync(malformed, "{ not json");
     const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
       [["--outputs", malformed], envFor(d), /--outputs: stack outputs file .*malformed-outputs\.json is not JSON/],
-      [["--outputs", "/nonexistent/outputs.json"], envFor(d), /stack outputs file \/nonexistent\/outputs\.json does not exist: write it with `pulumi stack output --json > FILE`/],
+      [
+        ["--outputs", "/nonexistent/outputs.json"],
+        envFor(d),
+        /stack outputs file \/nonexistent\/outputs\.json does not exist: write it with `pulumi stack output --json > FILE`/,
+      ],
       [[], { ...envFor(d), AI_STACK_OUTPUTS: "/nonexistent/o.json" }, /AI_STACK_OUTPUTS: stack outputs file \/nonexistent\/o\.json does not exist/],
       [["--only", "bucket.exist"], envFor(d), /--only: unknown check id "bucket\.exist"; known ids: credentials, bucket\.exists/],
       [["--fail-on", "sometimes"], envFor(d), /Allowed choices are error, warn, never/],
       [["--bogus"], envFor(d), /unknown option '--bogus'/],
-      [[], { ...envFor(d), S3_BUCKET_NAME: "Not_A_Bucket", AI_STACK_OUTPUTS: "" }, /S3_BUCKET_NAME: bucket name "Not_A_Bucket" may contain only lowercase letters/],
-      [[], { ...envFor(d), PERSONALIZE_ROLE_ARN: "personalize-role" }, /PERSONALIZE_ROLE_ARN: role ARN "personalize-role" must look like arn:aws:iam::ACCOUNT:role\/NAME/],
+      [
+        [],
+        { ...envFor(d), S3_BUCKET_NAME: "Not_A_Bucket", AI_STACK_OUTPUTS: "" },
+        /S3_BUCKET_NAME: bucket name "Not_A_Bucket" may contain only lowercase letters/,
+      ],
+      [
+        [],
+        { ...envFor(d), PERSONALIZE_ROLE_ARN: "personalize-role" },
+        /PERSONALIZE_ROLE_ARN: role ARN "personalize-role" must look like arn:aws:iam::ACCOUNT:role\/NAME/,
+      ],
       [[], { ...envFor(d), AWS_ENDPOINT_URL: "localhost:4566" }, /AWS_ENDPOINT_URL: "localhost:4566" is not an http\(s\) URL/],
     ];
     for (const [args, env, message] of cases) {
@@ -105,7 +117,13 @@ describe("roadmapx-ai verify (CLI)", function () {
 
   it("an unreachable endpoint exits 3 and says AWS could not be reached", async () => {
     const port = await freePort();
-    const run = await cli([], { AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y", PERSONALIZE_ROLE_ARN: "arn:aws:iam::123456789012:role/p" });
+    const run = await cli([], {
+      AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "x",
+      AWS_SECRET_ACCESS_KEY: "y",
+      PERSONALIZE_ROLE_ARN: "arn:aws:iam::123456789012:role/p",
+    });
     expect(run.code).to.equal(3);
     expect(run.stdout).to.match(/ERROR credentials: AWS could not be reached for sts:GetCallerIdentity/);
   });
@@ -115,11 +133,23 @@ describe("roadmapx-ai verify (CLI)", function () {
     const bucket = String(d.outputs["artifactsBucketName"]);
     const key = await ctx.clients.kms.send(new CreateKeyCommand({}));
     await ctx.clients.s3.send(
-      new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key.KeyMetadata?.Arn } }] } }),
+      new PutBucketEncryptionCommand({
+        Bucket: bucket,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key.KeyMetadata?.Arn } }],
+        },
+      }),
     );
     const run = await verifyAs(d);
     const names = run.commands.map((c) => c.split(".")[1] ?? c);
-    expect(names).to.include.members(["GetCallerIdentityCommand", "HeadBucketCommand", "GetBucketPolicyCommand", "GetRoleCommand", "GetKeyPolicyCommand", "SimulatePrincipalPolicyCommand"]);
+    expect(names).to.include.members([
+      "GetCallerIdentityCommand",
+      "HeadBucketCommand",
+      "GetBucketPolicyCommand",
+      "GetRoleCommand",
+      "GetKeyPolicyCommand",
+      "SimulatePrincipalPolicyCommand",
+    ]);
     const writes = names.filter((n) => !/^(Get|List|Head|Describe|Simulate)/.test(n));
     expect(writes).to.deep.equal([]);
     expect(run.report.summary.awsCalls).to.equal(run.commands.length);

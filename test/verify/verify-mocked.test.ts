@@ -57,7 +57,14 @@ function wellConfiguredIam(): void {
   for (const id of ["personalize", "sagemaker"] as const) {
     const name = ROLES[id].split("/").pop() ?? "";
     iam.on(GetRoleCommand, { RoleName: name }).resolves({
-      Role: { RoleName: name, Arn: ROLES[id], Path: "/", RoleId: "AROA", CreateDate: new Date(), AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trustPolicy(SERVICES[id], TARGET))) },
+      Role: {
+        RoleName: name,
+        Arn: ROLES[id],
+        Path: "/",
+        RoleId: "AROA",
+        CreateDate: new Date(),
+        AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(trustPolicy(SERVICES[id], TARGET))),
+      },
     });
     iam.on(ListRolePoliciesCommand, { RoleName: name }).resolves({ PolicyNames: ["access"] });
     iam.on(GetRolePolicyCommand, { RoleName: name }).resolves({
@@ -76,7 +83,9 @@ function wellConfiguredIam(): void {
     PolicyVersion: {
       VersionId: "v1",
       Document: encodeURIComponent(
-        JSON.stringify(applicationPolicy({ target: TARGET, bucket: "roadmapx-files", personalizeRoleArn: ROLES.personalize, sagemakerRoleArn: ROLES.sagemaker })),
+        JSON.stringify(
+          applicationPolicy({ target: TARGET, bucket: "roadmapx-files", personalizeRoleArn: ROLES.personalize, sagemakerRoleArn: ROLES.sagemaker }),
+        ),
       ),
     },
   });
@@ -177,9 +186,7 @@ describe("verify with aws-sdk-client-mock (what the emulator lacks)", () => {
       const run = await runVerify({ env: ENV, only: ["bucket.personalize-policy", "role.personalize.s3"], clientOptions: CREDS });
       for (const c of run.report.checks) {
         expect(c.status, c.id).to.equal("error");
-        expect(c.message).to.equal(
-          "the verifier may not call s3:GetBucketPolicy on arn:aws:s3:::roadmapx-files (AccessDenied); grant it that read permission",
-        );
+        expect(c.message).to.equal("the verifier may not call s3:GetBucketPolicy on arn:aws:s3:::roadmapx-files (AccessDenied); grant it that read permission");
       }
       expect(run.report.ok).to.equal(false);
       expect(run.exitCode).to.equal(3);

@@ -65,7 +65,9 @@ describe("verify (against the emulator)", function () {
         const d = await deploy(ctx, config);
         const run = await verifyAs(d);
         const errors = run.report.checks.filter((c) => c.severity === "error");
-        const notPassing = errors.filter((c) => c.status !== "pass" && !(c.id === "app-bucket.exists" && c.status === "skip") && !(c.id.startsWith("kms.") && c.status === "skip"));
+        const notPassing = errors.filter(
+          (c) => c.status !== "pass" && !(c.id === "app-bucket.exists" && c.status === "skip") && !(c.id.startsWith("kms.") && c.status === "skip"),
+        );
         expect(notPassing, JSON.stringify(notPassing, null, 2)).to.deep.equal([]);
         expect(run.report.ok).to.equal(true);
         expect(run.exitCode).to.equal(0);
@@ -76,7 +78,16 @@ describe("verify (against the emulator)", function () {
     it("with a created bucket, the warn-level hardening checks pass too", async () => {
       const d = await deploy(ctx, { "roadmapx-ai:createArtifactsBucket": "true" });
       const run = await verifyAs(d);
-      for (const id of ["bucket.public-access", "bucket.encryption", "bucket.tls-only", "bucket.versioning", "role.personalize.confused-deputy", "role.sagemaker.confused-deputy", "role.sagemaker.runtime", "outputs.consistent"]) {
+      for (const id of [
+        "bucket.public-access",
+        "bucket.encryption",
+        "bucket.tls-only",
+        "bucket.versioning",
+        "role.personalize.confused-deputy",
+        "role.sagemaker.confused-deputy",
+        "role.sagemaker.runtime",
+        "outputs.consistent",
+      ]) {
         expectStatus(run, id, "pass");
       }
       expectStatus(run, "app-bucket.exists", "pass");
@@ -90,7 +101,10 @@ describe("verify (against the emulator)", function () {
     });
 
     it("1. a role without s3:ListBucket", async () => {
-      await setRolePolicy(ROLE.personalize, stackStatements("personalize", (s) => (s["Sid"] === "PersonalizeListBucket" ? undefined : s)));
+      await setRolePolicy(
+        ROLE.personalize,
+        stackStatements("personalize", (s) => (s["Sid"] === "PersonalizeListBucket" ? undefined : s)),
+      );
       const c = expectStatus(await verifyAs(d, { only: ["role.personalize.s3"] }), "role.personalize.s3", "fail");
       expect(c.message).to.include(`may not do 1 of the 3 S3 requests Personalize needs: s3:ListBucket on arn:aws:s3:::${BUCKET} (prefix personalize/)`);
       expect(c.remediation).to.include('"Sid": "PersonalizeListBucket"');
@@ -98,10 +112,15 @@ describe("verify (against the emulator)", function () {
     });
 
     it("2. a policy that names another bucket (near miss explained)", async () => {
-      await setRolePolicy(ROLE.sagemaker, stackStatements("sagemaker", (s) => JSON.parse(JSON.stringify(s).replaceAll(BUCKET, "roadmapx-old-files"))));
+      await setRolePolicy(
+        ROLE.sagemaker,
+        stackStatements("sagemaker", (s) => JSON.parse(JSON.stringify(s).replaceAll(BUCKET, "roadmapx-old-files"))),
+      );
       const c = expectStatus(await verifyAs(d), "role.sagemaker.s3", "fail");
       expect(c.message).to.include("may not do 5 of the 5 S3 requests SageMaker needs");
-      expect(textOf(c)).to.match(/near miss: statement "SageMakerReadData" of inline policy .* allows s3:GetObject but on arn:aws:s3:::roadmapx-old-files\/sagemaker\/training\/\*, arn:aws:s3:::roadmapx-old-files\/models\/\*, not arn:aws:s3:::roadmapx-files\/sagemaker\/training\//);
+      expect(textOf(c)).to.match(
+        /near miss: statement "SageMakerReadData" of inline policy .* allows s3:GetObject but on arn:aws:s3:::roadmapx-old-files\/sagemaker\/training\/\*, arn:aws:s3:::roadmapx-old-files\/models\/\*, not arn:aws:s3:::roadmapx-files\/sagemaker\/training\//,
+      );
     });
 
     it("3. a missing role", async () => {
@@ -127,7 +146,18 @@ describe("verify (against the emulator)", function () {
 
     it("5. a bucket policy without the Personalize statement", async () => {
       await ctx.clients.s3.send(
-        new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: doc([{ Sid: "AppDenyUploadDeletes", Effect: "Deny", Principal: "*", Action: "s3:DeleteObjectVersion", Resource: `arn:aws:s3:::${BUCKET}/user-uploads/*` }]) }),
+        new PutBucketPolicyCommand({
+          Bucket: BUCKET,
+          Policy: doc([
+            {
+              Sid: "AppDenyUploadDeletes",
+              Effect: "Deny",
+              Principal: "*",
+              Action: "s3:DeleteObjectVersion",
+              Resource: `arn:aws:s3:::${BUCKET}/user-uploads/*`,
+            },
+          ]),
+        }),
       );
       const c = expectStatus(await verifyAs(d), "bucket.personalize-policy", "fail");
       expect(c.message).to.include(`the bucket policy of ${BUCKET} does not let personalize.amazonaws.com do s3:ListBucket on arn:aws:s3:::${BUCKET}`);
@@ -137,7 +167,10 @@ describe("verify (against the emulator)", function () {
 
     it("6. a permissions boundary that blocks a needed action", async () => {
       const boundary = await ctx.clients.iam.send(
-        new CreatePolicyCommand({ PolicyName: "only-reads", PolicyDocument: doc([{ Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket"], Resource: "*" }]) }),
+        new CreatePolicyCommand({
+          PolicyName: "only-reads",
+          PolicyDocument: doc([{ Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket"], Resource: "*" }]),
+        }),
       );
       await ctx.clients.iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: ROLE.personalize, PermissionsBoundary: boundary.Policy?.Arn }));
       const c = expectStatus(await verifyAs(d), "role.personalize.s3", "fail");
@@ -171,7 +204,14 @@ describe("verify (against the emulator)", function () {
         new PutUserPolicyCommand({
           UserName: "roadmapx-backend",
           PolicyName: "pass",
-          PolicyDocument: doc([{ Effect: "Allow", Action: "iam:PassRole", Resource: `arn:aws:iam::${ACCOUNT}:role/*`, Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } } }]),
+          PolicyDocument: doc([
+            {
+              Effect: "Allow",
+              Action: "iam:PassRole",
+              Resource: `arn:aws:iam::${ACCOUNT}:role/*`,
+              Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
+            },
+          ]),
         }),
       );
       const run = await verifyAs(d);
@@ -197,7 +237,13 @@ describe("verify (against the emulator)", function () {
 
     it("11. a bucket-policy Deny aimed at the role (explicit deny wins)", async () => {
       const current = JSON.parse((await ctx.clients.s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET }))).Policy ?? "{}") as { Statement: unknown[] };
-      current.Statement.push({ Sid: "NoModelReads", Effect: "Deny", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/${ROLE.sagemaker}` }, Action: "s3:GetObject", Resource: `arn:aws:s3:::${BUCKET}/models/*` });
+      current.Statement.push({
+        Sid: "NoModelReads",
+        Effect: "Deny",
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/${ROLE.sagemaker}` },
+        Action: "s3:GetObject",
+        Resource: `arn:aws:s3:::${BUCKET}/models/*`,
+      });
       await ctx.clients.s3.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify(current) }));
       const c = expectStatus(await verifyAs(d), "role.sagemaker.s3", "fail");
       expect(c.message).to.include(`s3:GetObject on arn:aws:s3:::${BUCKET}/models/`);
@@ -207,7 +253,10 @@ describe("verify (against the emulator)", function () {
 
     it("12. Block Public Access switched off", async () => {
       await ctx.clients.s3.send(
-        new PutPublicAccessBlockCommand({ Bucket: BUCKET, PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: false } }),
+        new PutPublicAccessBlockCommand({
+          Bucket: BUCKET,
+          PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: false },
+        }),
       );
       const c = expectStatus(await verifyAs(d), "bucket.public-access", "warn");
       expect(c.message).to.equal(`BlockPublicPolicy, RestrictPublicBuckets are off for ${BUCKET}`);
@@ -232,7 +281,10 @@ describe("verify (against the emulator)", function () {
     });
 
     it("15. a SageMaker role without CloudWatch Logs", async () => {
-      await setRolePolicy(ROLE.sagemaker, stackStatements("sagemaker", (s) => (s["Sid"] === "SageMakerLogs" ? undefined : s)));
+      await setRolePolicy(
+        ROLE.sagemaker,
+        stackStatements("sagemaker", (s) => (s["Sid"] === "SageMakerLogs" ? undefined : s)),
+      );
       const c = expectStatus(await verifyAs(d), "role.sagemaker.runtime", "warn");
       expect(c.message).to.include("may not logs:CreateLogGroup on arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/TrainingJobs");
       expect(c.remediation).to.include('"Sid": "SageMakerLogs"');
@@ -254,7 +306,12 @@ describe("verify (against the emulator)", function () {
     it("18. SSE-KMS with a key whose policy lets neither role nor Personalize use it", async () => {
       const key = await ctx.clients.kms.send(new CreateKeyCommand({ Description: "ai data" }));
       await ctx.clients.s3.send(
-        new PutBucketEncryptionCommand({ Bucket: BUCKET, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key.KeyMetadata?.Arn } }] } }),
+        new PutBucketEncryptionCommand({
+          Bucket: BUCKET,
+          ServerSideEncryptionConfiguration: {
+            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key.KeyMetadata?.Arn } }],
+          },
+        }),
       );
       const run = await verifyAs(d);
       const c = expectStatus(run, "kms.personalize", "fail");
@@ -265,7 +322,10 @@ describe("verify (against the emulator)", function () {
     });
 
     it("19. an inline policy whose object grant stops at the wrong prefix", async () => {
-      await setRolePolicy(ROLE.personalize, stackStatements("personalize", (s) => (s["Sid"] === "PersonalizeReadDatasets" ? { ...s, Resource: [`arn:aws:s3:::${BUCKET}/personalize-data/*`] } : s)));
+      await setRolePolicy(
+        ROLE.personalize,
+        stackStatements("personalize", (s) => (s["Sid"] === "PersonalizeReadDatasets" ? { ...s, Resource: [`arn:aws:s3:::${BUCKET}/personalize-data/*`] } : s)),
+      );
       const c = expectStatus(await verifyAs(d), "role.personalize.s3", "fail");
       expect(c.message).to.include(`s3:GetObject on arn:aws:s3:::${BUCKET}/personalize/roadmapx-ai-verify/probe.csv`);
       expect(textOf(c)).to.include(`allows s3:GetObject but on arn:aws:s3:::${BUCKET}/personalize-data/*`);
@@ -281,14 +341,22 @@ describe("verify (against the emulator)", function () {
     async function expectAllPass(ids: string[]) {
       const run = await verifyAs(d);
       const statuses = Object.fromEntries(ids.map((id) => [id, check(run, id).status])) as Record<string, Status>;
-      expect(statuses, JSON.stringify(run.report.checks.filter((c) => ids.includes(c.id)), null, 2)).to.deep.equal(
-        Object.fromEntries(ids.map((id) => [id, "pass"])),
-      );
+      expect(
+        statuses,
+        JSON.stringify(
+          run.report.checks.filter((c) => ids.includes(c.id)),
+          null,
+          2,
+        ),
+      ).to.deep.equal(Object.fromEntries(ids.map((id) => [id, "pass"])));
     }
 
     it("permissions granted through an attached managed policy instead of an inline one", async () => {
       const policy = await ctx.clients.iam.send(
-        new CreatePolicyCommand({ PolicyName: "personalize-s3", PolicyDocument: JSON.stringify(serviceRolePolicy(SERVICES.personalize, { target: TARGET, bucket: BUCKET })) }),
+        new CreatePolicyCommand({
+          PolicyName: "personalize-s3",
+          PolicyDocument: JSON.stringify(serviceRolePolicy(SERVICES.personalize, { target: TARGET, bucket: BUCKET })),
+        }),
       );
       await ctx.clients.iam.send(new DeleteRolePolicyCommand({ RoleName: ROLE.personalize, PolicyName: `${ROLE.personalize}-access` }));
       await ctx.clients.iam.send(new AttachRolePolicyCommand({ RoleName: ROLE.personalize, PolicyArn: policy.Policy?.Arn }));

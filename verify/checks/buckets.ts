@@ -16,9 +16,7 @@ async function reachable(facts: Facts, bucket: string): Promise<Outcome | undefi
 }
 
 /** The AI bucket, the target and the bucket policy, or the outcome that says why they are not there. */
-async function bucketAndPolicy(
-  facts: Facts,
-): Promise<Outcome | { bucket: string; target: AwsTarget; policy: NamedPolicy | undefined }> {
+async function bucketAndPolicy(facts: Facts): Promise<Outcome | { bucket: string; target: AwsTarget; policy: NamedPolicy | undefined }> {
   const bucket = facts.config.aiBucket;
   const blocked = await reachable(facts, bucket);
   if (blocked) return blocked;
@@ -66,7 +64,12 @@ export const bucketExists: CheckDefinition = {
   title: "AI bucket exists",
   severity: "error",
   risk: "Uploads, imports and training jobs fail at once.",
-  evaluate: (facts) => existenceOutcome(facts, facts.config.aiBucket, facts.config.sources.aiBucket === "environment" ? "AI_ARTIFACTS_BUCKET" : "S3_BUCKET_NAME / AI_ARTIFACTS_BUCKET"),
+  evaluate: (facts) =>
+    existenceOutcome(
+      facts,
+      facts.config.aiBucket,
+      facts.config.sources.aiBucket === "environment" ? "AI_ARTIFACTS_BUCKET" : "S3_BUCKET_NAME / AI_ARTIFACTS_BUCKET",
+    ),
 };
 
 export const appBucketExists: CheckDefinition = {
@@ -177,7 +180,10 @@ export const bucketTlsOnly: CheckDefinition = {
     // A principal of this account that its own policies allow everything: only a Deny in the bucket
     // policy can stop its plain-HTTP requests.
     const probe = `arn:${partition}:iam::${accountId}:role/roadmapx-ai-verify-probe`;
-    const everything = { label: "a probe identity allowed everything", document: { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "s3:*", Resource: "*" }] } };
+    const everything = {
+      label: "a probe identity allowed everything",
+      document: { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "s3:*", Resource: "*" }] },
+    };
     const requests = [
       { action: "s3:GetObject", resource: objectProbeArn(partition, bucket, "personalize") },
       { action: "s3:PutObject", resource: objectProbeArn(partition, bucket, "models") },
@@ -186,7 +192,12 @@ export const bucketTlsOnly: CheckDefinition = {
     const open: string[] = [];
     for (const r of requests) {
       const answer = await ask(
-        { principal: probe, ...r, resourceAccount: accountId, context: { "aws:SecureTransport": "false", "aws:PrincipalArn": probe, "aws:PrincipalAccount": accountId } },
+        {
+          principal: probe,
+          ...r,
+          resourceAccount: accountId,
+          context: { "aws:SecureTransport": "false", "aws:PrincipalArn": probe, "aws:PrincipalAccount": accountId },
+        },
         { identity: [everything], resourcePolicy: policy },
       );
       if (answer.result !== "ExplicitlyDenied") open.push(r.action);

@@ -20,7 +20,11 @@ export function passRoleCheck(id: AiServiceId): CheckDefinition {
       if (!t.ok) return unreadable(t.problem);
       const { caller } = t.value;
       if (caller.kind === "root") {
-        return { verdict: "holds", resource: caller.arn, message: `the caller is the account root user, which may pass any role (use a least-privilege identity in production)` };
+        return {
+          verdict: "holds",
+          resource: caller.arn,
+          message: `the caller is the account root user, which may pass any role (use a least-privilege identity in production)`,
+        };
       }
       const policies = await facts.callerPolicies(caller);
       if (!policies.ok) return unreadable(policies.problem);

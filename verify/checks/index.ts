@@ -47,9 +47,7 @@ export function selectChecks(patterns: string[] | undefined): { selected: CheckD
   const unknown: string[] = [];
   const wanted = new Set<string>();
   for (const pattern of patterns) {
-    const matches = pattern.endsWith("*")
-      ? CHECK_IDS.filter((id) => id.startsWith(pattern.slice(0, -1)))
-      : CHECK_IDS.filter((id) => id === pattern);
+    const matches = pattern.endsWith("*") ? CHECK_IDS.filter((id) => id.startsWith(pattern.slice(0, -1))) : CHECK_IDS.filter((id) => id === pattern);
     if (matches.length === 0) unknown.push(pattern);
     for (const m of matches) wanted.add(m);
   }

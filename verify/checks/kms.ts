@@ -31,7 +31,11 @@ export function kmsCheck(id: AiServiceId): CheckDefinition {
               message: `${bucket} encrypts with the AWS managed key aws/s3, whose key policy cannot be changed to let ${req.principal} use it`,
               remediation: "Encrypt the bucket with a customer managed key and set roadmapx-ai:kmsKeyArn to it (`pulumi up` then grants the roles).",
             }
-          : { verdict: "holds", resource: bucket, message: `${bucket} uses the AWS managed key aws/s3, which every principal of the account may use through S3` };
+          : {
+              verdict: "holds",
+              resource: bucket,
+              message: `${bucket} uses the AWS managed key aws/s3, which every principal of the account may use through S3`,
+            };
       }
       const roleArn = id === "personalize" ? facts.config.personalizeRoleArn : facts.config.sagemakerRoleArn;
       if (!roleArn) return skip(`no ${name} role configured (see role.${id}.exists)`);
@@ -49,7 +53,13 @@ export function kmsCheck(id: AiServiceId): CheckDefinition {
       const why: string[] = [];
       for (const action of req.kmsActions) {
         const byRole = await ask(
-          { principal: role.value.arn, action, resource: key.value.arn, resourceAccount: t.value.target.accountId, context: principalContext(role.value.arn, t.value.target.accountId) },
+          {
+            principal: role.value.arn,
+            action,
+            resource: key.value.arn,
+            resourceAccount: t.value.target.accountId,
+            context: principalContext(role.value.arn, t.value.target.accountId),
+          },
           { ...policies.value, resourcePolicy: keyPolicy },
         );
         if (!byRole.allowed) {
@@ -59,7 +69,13 @@ export function kmsCheck(id: AiServiceId): CheckDefinition {
         if (req.bucketPolicy) {
           // Personalize also uses the key as itself (its service principal), through the key policy alone.
           const byService = await ask(
-            { principal: req.principal, action, resource: key.value.arn, resourceAccount: t.value.target.accountId, context: serviceContext(req, t.value.target) },
+            {
+              principal: req.principal,
+              action,
+              resource: key.value.arn,
+              resourceAccount: t.value.target.accountId,
+              context: serviceContext(req, t.value.target),
+            },
             { identity: [], resourcePolicy: keyPolicy },
           );
           if (!byService.allowed) {
@@ -74,14 +90,16 @@ export function kmsCheck(id: AiServiceId): CheckDefinition {
       const keyStatements: PolicyStatement[] = [
         { Sid: `Allow${name}RoleUseOfKey`, Effect: "Allow", Principal: { AWS: role.value.arn }, Action: [...req.kmsActions], Resource: "*" },
         ...(req.bucketPolicy
-          ? [{
-              Sid: `Allow${name}ServiceUseOfKey`,
-              Effect: "Allow" as const,
-              Principal: { Service: req.principal },
-              Action: [...req.kmsActions],
-              Resource: "*",
-              Condition: { StringEquals: { "aws:SourceAccount": t.value.target.accountId } },
-            }]
+          ? [
+              {
+                Sid: `Allow${name}ServiceUseOfKey`,
+                Effect: "Allow" as const,
+                Principal: { Service: req.principal },
+                Action: [...req.kmsActions],
+                Resource: "*",
+                Condition: { StringEquals: { "aws:SourceAccount": t.value.target.accountId } },
+              },
+            ]
           : []),
       ];
       return {

@@ -82,7 +82,9 @@ function reasons(denied: { answer: Answer }[]): string[] {
     if (m?.[1] && m[2]) capped.set(m[1], [...(capped.get(m[1]) ?? []), m[2]]);
     else other.push(line);
   }
-  const folded = [...capped].map(([boundary, actions]) => `${boundary} does not allow ${[...new Set(actions)].join(", ")}, so the role cannot use them whatever its policies grant`);
+  const folded = [...capped].map(
+    ([boundary, actions]) => `${boundary} does not allow ${[...new Set(actions)].join(", ")}, so the role cannot use them whatever its policies grant`,
+  );
   return [...new Set([...folded, ...other])];
 }
 
@@ -164,17 +166,33 @@ export function roleChecks(id: AiServiceId): CheckDefinition[] {
       if (!t.ok) return unreadable(t.problem);
       const trustPolicyNamed = role.trust ? { label: `the trust policy of ${role.name}`, document: role.trust } : undefined;
       const own = await ask(
-        { principal: req.principal, action: "sts:AssumeRole", resource: role.arn, resourceAccount: t.value.target.accountId, context: serviceContext(req, t.value.target) },
+        {
+          principal: req.principal,
+          action: "sts:AssumeRole",
+          resource: role.arn,
+          resourceAccount: t.value.target.accountId,
+          context: serviceContext(req, t.value.target),
+        },
         { identity: [], resourcePolicy: trustPolicyNamed },
       );
       if (!own.allowed) return skip(`${req.principal} may not assume the role at all (see role.${id}.trust)`, role.arn);
       const foreign = { ...t.value.target, accountId: OTHER_ACCOUNT };
       const other = await ask(
-        { principal: req.principal, action: "sts:AssumeRole", resource: role.arn, resourceAccount: t.value.target.accountId, context: serviceContext(req, foreign) },
+        {
+          principal: req.principal,
+          action: "sts:AssumeRole",
+          resource: role.arn,
+          resourceAccount: t.value.target.accountId,
+          context: serviceContext(req, foreign),
+        },
         { identity: [], resourcePolicy: trustPolicyNamed },
       );
       if (!other.allowed) {
-        return { verdict: "holds", resource: role.arn, message: `the trust policy of ${role.name} admits ${req.principal} only on behalf of account ${t.value.target.accountId}` };
+        return {
+          verdict: "holds",
+          resource: role.arn,
+          message: `the trust policy of ${role.name} admits ${req.principal} only on behalf of account ${t.value.target.accountId}`,
+        };
       }
       return {
         verdict: "broken",
@@ -214,7 +232,9 @@ export function roleChecks(id: AiServiceId): CheckDefinition[] {
         verdict: "broken",
         resource: role.arn,
         message: `${role.name} may not do ${denied.length} of the ${questions.length} S3 requests ${name} needs: ${denied
-          .map((d) => `${d.question.action} on ${d.question.resource}${d.question.context?.["s3:prefix"] ? ` (prefix ${d.question.context["s3:prefix"]})` : ""}`)
+          .map(
+            (d) => `${d.question.action} on ${d.question.resource}${d.question.context?.["s3:prefix"] ? ` (prefix ${d.question.context["s3:prefix"]})` : ""}`,
+          )
           .join("; ")}`,
         remediation: remediation(role.name, denied, statements),
         explain: reasons(denied),
@@ -240,7 +260,11 @@ export function roleChecks(id: AiServiceId): CheckDefinition[] {
         const questions = runtimeQuestions(req, t.value.target, role.arn);
         const denied = await deniedAmong(questions, policies.value);
         if (denied.length === 0) {
-          return { verdict: "holds", resource: role.arn, message: `${role.name} may write logs and metrics and pull training images (${questions.length} requests)` };
+          return {
+            verdict: "holds",
+            resource: role.arn,
+            message: `${role.name} may write logs and metrics and pull training images (${questions.length} requests)`,
+          };
         }
         const grants = new Set(denied.map((d) => d.question.grant));
         const statements = req.runtimeStatements(t.value.target).filter((s) => s.Sid && grants.has(s.Sid));
