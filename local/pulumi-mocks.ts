@@ -30,6 +30,8 @@ export interface DeclaredOptions {
   dependsOn: string[];
   protect: boolean;
   retainOnDelete: boolean;
+  /** The aliases the program declared: a previous name (when given) and parent ("stack" for the root). */
+  aliases: { name?: string | undefined; parent?: string | undefined }[];
 }
 
 export interface CreatedResource {
@@ -100,6 +102,7 @@ export async function runProgramUnderMocks<T>(program: () => T, options: MockedP
             dependsOn: [],
             protect: false,
             retainOnDelete: false,
+            aliases: [],
           },
         };
         resources.push(declared);
@@ -173,6 +176,12 @@ export async function runProgramUnderMocks<T>(program: () => T, options: MockedP
           dependsOn: (dependencies as pulumi.Resource[]).map((d) => names.get(d) ?? "?"),
           protect: args.opts.protect === true,
           retainOnDelete: args.opts.retainOnDelete === true,
+          aliases: (args.opts.aliases ?? []).map((alias) => {
+            if (typeof alias === "string" || pulumi.Output.isInstance(alias)) return { name: String(alias) };
+            const a = alias as pulumi.Alias;
+            const parent = a.parent === pulumi.rootStackResource ? "stack" : a.parent instanceof pulumi.Resource ? names.get(a.parent) : undefined;
+            return { ...(typeof a.name === "string" ? { name: a.name } : {}), ...(parent ? { parent } : {}) };
+          }),
         });
         return undefined;
       });

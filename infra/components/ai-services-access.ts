@@ -66,6 +66,13 @@ export class AiServicesAccess extends pulumi.ComponentResource {
   constructor(name: string, args: AiServicesAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("roadmapx-ai:index:AiServicesAccess", name, {}, opts);
     const parent = { parent: this };
+    // Until 0.2 this repository's program declared these components at the top of the stack, under
+    // the names given here; the aliases let `pulumi up` adopt those resources instead of replacing
+    // them (new role ARNs, a second bucket). On a stack that never had them they match nothing.
+    const movedFromStack = (previousName?: string): pulumi.ComponentResourceOptions => ({
+      parent: this,
+      aliases: [{ ...(previousName ? { name: previousName } : {}), parent: pulumi.rootStackResource }],
+    });
     const createBucket = args.createArtifactsBucket ?? false;
     const policyMode = args.appBucketPolicy ?? "output";
     if (args.artifactsBucketName !== undefined && !createBucket) {
@@ -99,7 +106,7 @@ export class AiServicesAccess extends pulumi.ComponentResource {
       const artifacts = new AiArtifactsBucket(
         `${name}-artifacts`,
         { bucketName: chosen, partition, kmsKeyArn: args.kmsKeyArn, noncurrentVersionDays: args.noncurrentVersionDays ?? 30, tags },
-        parent,
+        movedFromStack("ai-artifacts"),
       );
       bucketName = artifacts.bucketName;
       this.appBucketPolicyMode = "not-needed";
@@ -107,13 +114,17 @@ export class AiServicesAccess extends pulumi.ComponentResource {
       bucketName = appBucketName;
       this.appBucketPolicyMode = policyMode;
       if (policyMode === "merge") {
-        new AppBucketPersonalizeAccess(`${name}-app-bucket-personalize-access`, { bucketName: appBucketName, partition }, parent);
+        new AppBucketPersonalizeAccess(
+          `${name}-app-bucket-personalize-access`,
+          { bucketName: appBucketName, partition },
+          movedFromStack("app-bucket-personalize-access"),
+        );
       }
     }
 
     const roleArgs = { target, bucketName, kmsKeyArn: args.kmsKeyArn, tags };
-    const personalizeRole = new ServiceRole(`${name}-personalize`, { ...roleArgs, requirement: SERVICES.personalize }, parent);
-    const sagemakerRole = new ServiceRole(`${name}-sagemaker`, { ...roleArgs, requirement: SERVICES.sagemaker }, parent);
+    const personalizeRole = new ServiceRole(`${name}-personalize`, { ...roleArgs, requirement: SERVICES.personalize }, movedFromStack());
+    const sagemakerRole = new ServiceRole(`${name}-sagemaker`, { ...roleArgs, requirement: SERVICES.sagemaker }, movedFromStack());
     const appPolicy = new ApplicationPolicy(
       `${name}-application`,
       {
@@ -124,7 +135,7 @@ export class AiServicesAccess extends pulumi.ComponentResource {
         kmsKeyArn: args.kmsKeyArn,
         tags,
       },
-      parent,
+      movedFromStack(),
     );
 
     this.artifactsBucketName = bucketName;

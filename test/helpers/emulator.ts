@@ -34,6 +34,10 @@ let shared: Promise<Emulator> | undefined;
 
 /** Starts the shared emulator on first use. */
 export function sharedEmulator(): Promise<Emulator> {
+  // `npm run test:unit` runs the *.unit.test.ts files only, which must not need the emulator.
+  if (process.env["ROADMAPX_UNIT_ONLY"] === "1") {
+    return Promise.reject(new Error("a *.unit.test.ts file asked for the emulator: rename it to *.test.ts (integration), or drop the emulator"));
+  }
   shared ??= Emulator.start({ progress: (line) => console.log(`      [emulator] ${line}`) });
   return shared;
 }

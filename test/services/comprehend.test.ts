@@ -274,14 +274,12 @@ describe("Comprehend analyzeMany with the Batch APIs (aws-sdk-client-mock: moto 
   });
 
   it("ends the stream with the error when access is denied, instead of failing every document", async () => {
-    mock
-      .on(BatchDetectSentimentCommand)
-      .rejects(
-        Object.assign(new Error("User is not authorized to perform: comprehend:BatchDetectSentiment"), {
-          name: "AccessDeniedException",
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    mock.on(BatchDetectSentimentCommand).rejects(
+      Object.assign(new Error("User is not authorized to perform: comprehend:BatchDetectSentiment"), {
+        name: "AccessDeniedException",
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const seen = { read: 0 };
     let error: unknown;
     try {

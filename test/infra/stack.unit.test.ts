@@ -57,6 +57,18 @@ describe("infra program (Pulumi mocks)", () => {
       );
     });
 
+    it("parents everything to one AiServicesAccess, whose components alias their pre-0.2 place at the top of the stack", () => {
+      const access = stack.resources.filter((r) => r.type === "roadmapx-ai:index:AiServicesAccess");
+      expect(access.map((r) => r.name)).to.deep.equal(["roadmapx-ai-dev"]);
+      const children = stack.resources.filter((r) => r.options.parent === "roadmapx-ai-dev");
+      expect(children.map((r) => `${r.type} ${r.name}`).sort()).to.deep.equal([
+        "roadmapx-ai:iam:ApplicationPolicy roadmapx-ai-dev-application",
+        "roadmapx-ai:iam:ServiceRole roadmapx-ai-dev-personalize",
+        "roadmapx-ai:iam:ServiceRole roadmapx-ai-dev-sagemaker",
+      ]);
+      for (const child of children) expect(child.options.aliases, child.name).to.deep.equal([{ parent: "stack" }]);
+    });
+
     it("exports every DESIGN.md output key with the reused bucket", () => {
       expect(stack.outputs).to.include({
         artifactsBucketName: "roadmapx-files",
@@ -377,6 +389,11 @@ describe("infra program (Pulumi mocks)", () => {
 
     it("uses no deprecated …V2 resource type", () => {
       expect(stack.resources.map((r) => r.type).filter((t) => /V2$/.test(t))).to.deep.equal([]);
+    });
+
+    it("the bucket component aliases its pre-0.2 name and place (ai-artifacts, at the top of the stack)", () => {
+      const component = stack.resources.find((r) => r.type === "roadmapx-ai:storage:AiArtifactsBucket");
+      expect(component?.options).to.deep.include({ parent: "roadmapx-ai-dev", aliases: [{ name: "ai-artifacts", parent: "stack" }] });
     });
 
     it("parents every bucket resource to the AiArtifactsBucket component", () => {
