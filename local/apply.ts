@@ -270,7 +270,7 @@ async function invokeInEmulator(clients: AccountApi, token: string, inputs: Inpu
         return { bucket, policy: result.Policy, id: bucket };
       } catch (err) {
         // Same wording as the Terraform AWS provider behind @pulumi/aws.
-        throw new Error(`reading S3 Bucket Policy (${bucket}): ${(err as Error).name}: ${(err as Error).message}`);
+        throw new Error(`reading S3 Bucket Policy (${bucket}): ${(err as Error).name}: ${(err as Error).message}`, { cause: err });
       }
     }
     default:

@@ -70,9 +70,11 @@ export class ComprehendStub {
   }
 
   static async start(options: ComprehendStubOptions = {}): Promise<ComprehendStub> {
-    let stub: ComprehendStub | undefined;
-    const server = createServer((req, res) => stub?.handle(req, res));
-    stub = new ComprehendStub(server, options);
+    // The handler refers to the stub, which needs the server first: a holder breaks the cycle.
+    const holder: { stub?: ComprehendStub } = {};
+    const server = createServer((req, res) => holder.stub?.handle(req, res));
+    const stub = new ComprehendStub(server, options);
+    holder.stub = stub;
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return stub;
   }

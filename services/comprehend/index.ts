@@ -518,8 +518,10 @@ class AnalyzeRun<T> {
       let buffer = this.buffers.get(key);
       if (!buffer) this.buffers.set(key, (buffer = []));
       buffer.push(item);
-      if (buffer.length >= BATCH_SIZE) (this.buffers.set(key, []), this.sendBatch(buffer));
-      else if (this.readingInput) this.armLinger();
+      if (buffer.length >= BATCH_SIZE) {
+        this.buffers.set(key, []);
+        this.sendBatch(buffer);
+      } else if (this.readingInput) this.armLinger();
     } else {
       this.sendSingle(item);
     }
@@ -802,6 +804,7 @@ export class ComprehendService {
       if (!run.reading) {
         // The source is being closed now: wait for it, and let what closing it threw reach the caller.
         await pumping;
+        // eslint-disable-next-line no-unsafe-finally -- what closing the source threw must reach the caller
         if (run.closeError !== undefined) throw run.closeError;
       } else {
         // A read is pending on a slow source; the source is closed when it answers. Not worth a wait.

@@ -58,7 +58,7 @@ export async function compileFixture(dir: string, project = "tsconfig.json"): Pr
     await run(process.execPath, [join(dir, "node_modules", "typescript", "bin", "tsc"), "-p", project], { cwd: dir, maxBuffer: 16 * 1024 * 1024 });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
-    throw new Error(`tsc -p ${project} failed in ${dir}:\n${e.stdout ?? ""}${e.stderr ?? ""}`);
+    throw new Error(`tsc -p ${project} failed in ${dir}:\n${e.stdout ?? ""}${e.stderr ?? ""}`, { cause: err });
   }
   return Number(process.hrtime.bigint() - started) / 1e9;
 }

@@ -351,7 +351,7 @@ describe("Comprehend analyzeMany with the Batch APIs (aws-sdk-client-mock: moto 
       try {
         for (let i = 0; ; i++) yield `Review ${i}: a great roadmap`;
       } finally {
-        // biome-ignore lint/correctness/noUnsafeFinally: the point of the test
+        // eslint-disable-next-line no-unsafe-finally -- the point of the test
         throw new Error("could not release the database cursor");
       }
     }
