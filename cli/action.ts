@@ -1,6 +1,6 @@
 /**
  * What every service command shares: progress on stderr, results on stdout, errors turned into the
- * exit codes of DESIGN.md, and option parsers that name the bad value.
+ * exit codes of docs/DESIGN.md, and option parsers that name the bad value.
  */
 import { existsSync } from "node:fs";
 import { InvalidArgumentError } from "commander";
@@ -17,7 +17,7 @@ export function elapsed(ms: number): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
 }
 
-/** Runs an action, turning its errors into the exit codes of DESIGN.md; `command` prefixes messages. */
+/** Runs an action, turning its errors into the exit codes of docs/DESIGN.md; `command` prefixes messages. */
 export function guarded(command: string, setExitCode: (code: number) => void, action: () => Promise<number | void>): Promise<void> {
   return action().then(
     (code) => setExitCode(code ?? EXIT.ok),

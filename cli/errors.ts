@@ -1,5 +1,5 @@
 /**
- * From an error to an exit code and one line a person can act on (DESIGN.md exit codes):
+ * From an error to an exit code and one line a person can act on (docs/DESIGN.md exit codes):
  * 2 for usage and configuration, 1 when the job ran and found failures, 3 when AWS could not be
  * used (unreachable, credentials, access denied, API not available).
  */

@@ -1,4 +1,4 @@
-/** Exit codes shared by every command (DESIGN.md). */
+/** Exit codes shared by every command (docs/DESIGN.md). */
 export const EXIT = {
   /** The command did what was asked and found nothing wrong. */
   ok: 0,

@@ -1,6 +1,6 @@
 /**
  * The `roadmapx-ai` command line. Each command lives in cli/commands/ and registers itself here;
- * every command shares the exit codes of DESIGN.md (0 ok, 1 failures found, 2 usage, 3 AWS).
+ * every command shares the exit codes of docs/DESIGN.md (0 ok, 1 failures found, 2 usage, 3 AWS).
  */
 import { Command, CommanderError } from "commander";
 import { registerComprehend } from "./commands/comprehend";

@@ -17,7 +17,7 @@
  */
 import type { AwsTarget, PolicyStatement } from "./iam";
 
-/** The S3 layout: one bucket, one prefix per writer (DESIGN.md). Every prefix ends in "/". */
+/** The S3 layout: one bucket, one prefix per writer (docs/DESIGN.md). Every prefix ends in "/". */
 export const PREFIXES = {
   userUploads: "user-uploads/",
   personalize: "personalize/",

@@ -1,6 +1,6 @@
 /**
  * Runtime configuration for services/ and verify/: resolved once, validated once, with errors that
- * name the variable (or file) and the fix. Precedence (DESIGN.md): explicit option > environment >
+ * name the variable (or file) and the fix. Precedence (docs/DESIGN.md): explicit option > environment >
  * stack outputs file > default.
  */
 import { readFileSync } from "node:fs";
@@ -11,7 +11,7 @@ import { bucketNameProblem, parseKmsKeyArn, parseRoleArn, regionProblem } from "
 export const DEFAULT_APP_BUCKET = "roadmapx-files";
 export const DEFAULT_REGION = "us-east-1";
 
-/** What `pulumi stack output --json` prints for this project (DESIGN.md keys, plus our extras). */
+/** What `pulumi stack output --json` prints for this project (docs/DESIGN.md keys, plus our extras). */
 export interface StackOutputsFile {
   artifactsBucketName?: string;
   artifactsBucketCreated?: boolean;
@@ -157,7 +157,7 @@ export function resolveRuntimeConfig(options: RuntimeConfigOptions = {}, env: No
   if (s3Issue) problems.push(`S3_REGION: ${s3Issue}`);
 
   const appBucket = pick(options.appBucket, ["S3_BUCKET_NAME"], outputs?.appBucketName, DEFAULT_APP_BUCKET);
-  // The AI bucket falls back to the app bucket (DESIGN.md), after the outputs' own answer.
+  // The AI bucket falls back to the app bucket (docs/DESIGN.md), after the outputs' own answer.
   const aiBucket = pick(options.aiBucket, ["AI_ARTIFACTS_BUCKET"], outputs?.artifactsBucketName, appBucket.value);
   if (aiBucket.source === "default") aiBucket.label = appBucket.label;
   for (const b of [appBucket, aiBucket]) {

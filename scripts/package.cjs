@@ -11,6 +11,8 @@ const ROOT = join(__dirname, "..");
 const OUT = join(ROOT, "dist", "packages");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
+// From a clean build, so that no file left by an earlier build of other sources is packed.
+execFileSync(npm, ["run", "clean"], { cwd: ROOT, stdio: "inherit" });
 execFileSync(npm, ["run", "build"], { cwd: ROOT, stdio: "inherit" });
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(OUT, { recursive: true });

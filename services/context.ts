@@ -1,6 +1,6 @@
 /**
  * What every service needs: the resolved configuration, the one client factory, the AI storage and a
- * logger. `createServiceContext()` builds it from the environment (DESIGN.md precedence).
+ * logger. `createServiceContext()` builds it from the environment (docs/DESIGN.md precedence).
  */
 import { type AwsClientOptions, AwsClients } from "./aws/clients";
 import { type RuntimeConfig, type RuntimeConfigOptions, resolveRuntimeConfig } from "@roadmapx-ai/core";

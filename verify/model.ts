@@ -1,7 +1,7 @@
 /**
  * The verifier's vocabulary: a check is a small definition (id, title, severity, the risk it guards
  * against) plus an evaluation that returns one result with a specific sentence about the resource.
- * The JSON report is the contract of DESIGN.md ("verify report").
+ * The JSON report is the contract of docs/DESIGN.md ("verify report").
  */
 import type { Facts } from "./facts";
 

@@ -1,5 +1,5 @@
 /**
- * `roadmapx-ai comprehend analyze` (DESIGN.md): text or JSON Lines in, JSON Lines out, one line per
+ * `roadmapx-ai comprehend analyze` (docs/DESIGN.md): text or JSON Lines in, JSON Lines out, one line per
  * input document in input order. Reading, analysis and writing stream: memory stays flat for any
  * file size, and a slow reader of stdout slows the run down instead of filling memory.
  */

@@ -1,5 +1,5 @@
 /**
- * `roadmapx-ai personalize ...`: validate and import datasets (DESIGN.md), and the rest of the
+ * `roadmapx-ai personalize ...`: validate and import datasets (docs/DESIGN.md), and the rest of the
  * lifecycle. Progress and costs go to stderr; results (reports, ARNs, recommendations) to stdout.
  */
 import { createReadStream, readFileSync } from "node:fs";

@@ -55,7 +55,7 @@ describe("Pulumi project (as `pulumi up` loads it)", () => {
     expect(existsSync(join(ROOT, String(project["main"]), "tsconfig.json"))).to.equal(true);
   });
 
-  it("compiles with type-checking from the main: directory and exports the DESIGN.md outputs", async function () {
+  it("compiles with type-checking from the main: directory and exports the docs/DESIGN.md outputs", async function () {
     this.timeout(120_000);
     const { stdout } = await run(process.execPath, [join(ROOT, "test", "fixtures", "pulumi-language-host.js")], {
       cwd: join(ROOT, String(project["main"])),

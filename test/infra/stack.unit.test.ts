@@ -69,7 +69,7 @@ describe("infra program (Pulumi mocks)", () => {
       for (const child of children) expect(child.options.aliases, child.name).to.deep.equal([{ parent: "stack" }]);
     });
 
-    it("exports every DESIGN.md output key with the reused bucket", () => {
+    it("exports every docs/DESIGN.md output key with the reused bucket", () => {
       expect(stack.outputs).to.include({
         artifactsBucketName: "roadmapx-files",
         artifactsBucketCreated: false,

@@ -28,7 +28,7 @@ describe("roadmapx-ai verify (CLI)", function () {
   this.timeout(120_000);
   const ctx = useEmulator();
 
-  it("--json prints exactly one JSON document with the DESIGN.md shape and the number of AWS calls", async () => {
+  it("--json prints exactly one JSON document with the docs/DESIGN.md shape and the number of AWS calls", async () => {
     const d = await deploy(ctx);
     const run = await cli(["--json"], envFor(d));
     expect(run.code, run.stderr).to.equal(0);

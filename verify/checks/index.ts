@@ -1,4 +1,4 @@
-/** Every check, in report order (DESIGN.md ids; add more, never rename). */
+/** Every check, in report order (docs/DESIGN.md ids; add more, never rename). */
 import type { CheckDefinition } from "../model";
 import { credentials, outputsConsistent } from "./account";
 import {
