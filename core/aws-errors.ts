@@ -56,3 +56,40 @@ export function classify(err: unknown, permission: string, resource: string): Re
   }
   return { kind: "failed", permission, resource, detail };
 }
+
+/**
+ * Error names (and Comprehend's per-item `ErrorCode`s) that mean the service, not the request, was
+ * the problem: throttling, server errors, time-outs. Worth another try after a pause.
+ */
+export const RETRYABLE_ERROR_NAMES: ReadonlySet<string> = new Set([
+  "ThrottlingException",
+  "Throttling",
+  "TooManyRequestsException",
+  "SlowDown",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "InternalServerError",
+  "InternalServerException",
+  "InternalFailure",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "TimeoutError",
+]);
+
+const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN"]);
+
+/**
+ * The one answer to "is this worth trying again?" for the whole project: a retryable name, HTTP 429
+ * or any 5xx (whatever the error is named), the SDK's own `$retryable` mark, or a dropped connection.
+ */
+export function isRetryable(err: unknown): boolean {
+  const e = (err ?? {}) as AwsError & { $retryable?: unknown };
+  const status = e.$metadata?.httpStatusCode ?? 0;
+  return (
+    RETRYABLE_ERROR_NAMES.has(e.name ?? "") ||
+    status === 429 ||
+    status >= 500 ||
+    Boolean(e.$retryable) ||
+    RETRYABLE_NETWORK_CODES.has(e.code ?? "")
+  );
+}

@@ -3,6 +3,7 @@
  * has none). Every wait says what it is waiting for, reports each status change with the elapsed
  * time, and ends with a clear error on failure or time-out.
  */
+import { isRetryable } from "@roadmapx-ai/core";
 
 export interface PollStatus {
   status: string;
@@ -70,25 +71,6 @@ export function formatDuration(ms: number): string {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-const TRANSIENT_NAMES = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "TooManyRequestsException",
-  "ServiceUnavailable",
-  "ServiceUnavailableException",
-  "InternalServerError",
-  "InternalFailure",
-  "RequestTimeout",
-  "TimeoutError",
-]);
-
-/** Errors worth waiting out: throttling, server errors, dropped connections. */
-export function isTransient(err: unknown): boolean {
-  const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e.$metadata?.httpStatusCode ?? 0;
-  return TRANSIENT_NAMES.has(e.name ?? "") || status === 429 || status >= 500 || ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE"].includes(e.code ?? "");
-}
-
 /** Polls until a done or failed status, or the time-out; returns the final state. */
 export async function pollUntil<T>(options: PollOptions<T>): Promise<T> {
   const now = options.now ?? Date.now;
@@ -105,7 +87,7 @@ export async function pollUntil<T>(options: PollOptions<T>): Promise<T> {
       state = await options.describe();
       transientInARow = 0;
     } catch (err) {
-      if (!isTransient(err) || ++transientInARow > (options.maxTransientErrors ?? 5)) throw err;
+      if (!isRetryable(err) || ++transientInARow > (options.maxTransientErrors ?? 5)) throw err;
       const elapsedMs = now() - started;
       if (elapsedMs + interval > timeoutMs) throw new WaitTimeoutError(options.what, last ?? "UNKNOWN", elapsedMs);
       await sleep(interval);

@@ -12,7 +12,7 @@ import type {
   PiiEntity as SdkPiiEntity,
   SentimentScore,
 } from "@aws-sdk/client-comprehend";
-import { classify } from "@roadmapx-ai/core";
+import { classify, isRetryable, RETRYABLE_ERROR_NAMES } from "@roadmapx-ai/core";
 import type { ServiceContext } from "../context";
 import { RateLimiter, Semaphore } from "../rate-limit";
 import {
@@ -135,16 +135,6 @@ const API_NAME: Readonly<Record<Operation, string>> = {
   language: "DetectDominantLanguage",
   pii: "DetectPiiEntities",
 };
-
-/** Per-item error codes worth one more try: the service, not the document, was the problem. */
-const RETRYABLE = new Set([
-  "InternalServerException",
-  "ThrottlingException",
-  "TooManyRequestsException",
-  "ServiceUnavailableException",
-  "ServiceUnavailable",
-  "RequestTimeout",
-]);
 
 export const DEFAULT_TPS = 10;
 export const DEFAULT_CONCURRENCY = 8;
@@ -611,12 +601,11 @@ class AnalyzeRun<T> {
   }
 
   private callFailed(item: WorkItem<T>, err: unknown): void {
-    const e = err as { name?: string; message?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-    const retryable = RETRYABLE.has(e.name ?? "") || Boolean(e.$retryable) || (e.$metadata?.httpStatusCode ?? 0) >= 500;
-    this.itemFailed(item, e.name ?? "Error", (e.message ?? String(err)).split("\n")[0] ?? "", retryable);
+    const e = err as { name?: string; message?: string };
+    this.itemFailed(item, e.name ?? "Error", (e.message ?? String(err)).split("\n")[0] ?? "", isRetryable(err));
   }
 
-  private itemFailed(item: WorkItem<T>, code: string, message: string, retryable = RETRYABLE.has(code)): void {
+  private itemFailed(item: WorkItem<T>, code: string, message: string, retryable = RETRYABLE_ERROR_NAMES.has(code)): void {
     const state = item.doc.ops[item.op];
     if (!state || state.failed) return;
     if (retryable && item.attempt < 2) {
