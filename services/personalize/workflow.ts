@@ -50,16 +50,27 @@ function notFound(err: unknown): boolean {
   return (err as { name?: string }).name === "ResourceNotFoundException";
 }
 
-/** Pages through a List* call. */
-async function listAll<T>(page: (nextToken: string | undefined) => Promise<{ items?: T[] | undefined; nextToken?: string | undefined }>): Promise<T[]> {
+/** Every item of a List* call, page after page, through the SDK's own paginator. */
+async function collect<Page, T>(pages: AsyncIterable<Page>, items: (page: Page) => T[] | undefined): Promise<T[]> {
   const all: T[] = [];
-  let token: string | undefined;
-  do {
-    const result = await page(token);
-    all.push(...(result.items ?? []));
-    token = result.nextToken;
-  } while (token);
+  for await (const page of pages) all.push(...(items(page) ?? []));
   return all;
+}
+
+/** What `ensure` needs to find, create and wait for one Personalize resource. */
+interface EnsureSteps<T> {
+  /** `dataset group roadmapx`: used in progress and errors. */
+  what: string;
+  /** The ARN of the existing resource, when there is one. */
+  find: () => Promise<string | undefined>;
+  /** Creates it (say what it costs first, when it bills) and returns the ARN Personalize answered. */
+  create: () => Promise<string | undefined>;
+  /** The Create* call's name, for the error when it answers no ARN. */
+  createCall: string;
+  describe: (arn: string) => Promise<T | undefined>;
+  statusOf: (t: T | undefined) => string | undefined;
+  reasonOf?: (t: T | undefined) => string | undefined;
+  timeoutMs?: number;
 }
 
 export class PersonalizeWorkflow {
@@ -135,13 +146,31 @@ export class PersonalizeWorkflow {
     return arn;
   }
 
+  /**
+   * Find-or-create, then wait until ACTIVE: every step can be run again and continues where the last
+   * one stopped. `created` is false when it already existed (nothing was created or billed).
+   */
+  private async ensure<T>(steps: EnsureSteps<T>): Promise<Ensured & { described: T | undefined }> {
+    let arn = await steps.find();
+    const created = !arn;
+    if (!arn) arn = await steps.create();
+    if (!arn) throw new WorkflowError(`${steps.createCall} returned no ARN`);
+    const found = arn;
+    const described = await this.waitFor(
+      steps.what,
+      () => steps.describe(found),
+      steps.statusOf,
+      steps.reasonOf ?? (() => undefined),
+      steps.timeoutMs ?? 3600_000,
+    );
+    return { arn: found, created, described };
+  }
+
   /** A schema by name; refuses to reuse a same-named schema with other fields (schemas are immutable). */
   async ensureSchema(name: string, schema: DatasetSchema): Promise<Ensured> {
-    const existing = (
-      await listAll((nextToken) =>
-        this.client.send(new (sdkPersonalize().ListSchemasCommand)({ nextToken, maxResults: 100 })).then((r) => ({ items: r.schemas, nextToken: r.nextToken })),
-      )
-    ).find((s) => s.name === name);
+    const existing = (await collect(sdkPersonalize().paginateListSchemas({ client: this.client, pageSize: 100 }, {}), (p) => p.schemas)).find(
+      (s) => s.name === name,
+    );
     if (existing?.schemaArn) {
       const described = await this.client.send(new (sdkPersonalize().DescribeSchemaCommand)({ schemaArn: existing.schemaArn }));
       const current = described.schema?.schema;
@@ -158,52 +187,37 @@ export class PersonalizeWorkflow {
   }
 
   async ensureDatasetGroup(name: string): Promise<Ensured> {
-    const existing = (
-      await listAll((nextToken) =>
-        this.client
-          .send(new (sdkPersonalize().ListDatasetGroupsCommand)({ nextToken, maxResults: 100 }))
-          .then((r) => ({ items: r.datasetGroups, nextToken: r.nextToken })),
-      )
-    ).find((g) => g.name === name);
-    let arn = existing?.datasetGroupArn;
-    const created = !arn;
-    if (!arn) arn = (await this.client.send(new (sdkPersonalize().CreateDatasetGroupCommand)({ name }))).datasetGroupArn;
-    if (!arn) throw new WorkflowError("CreateDatasetGroup returned no ARN");
-    const groupArn = arn;
-    await this.waitFor(
-      `dataset group ${name}`,
-      async () => (await this.client.send(new (sdkPersonalize().DescribeDatasetGroupCommand)({ datasetGroupArn: groupArn }))).datasetGroup,
-      (g) => g?.status,
-      (g) => g?.failureReason,
-      3600_000,
-    );
-    return { arn: groupArn, created };
+    const { arn, created } = await this.ensure({
+      what: `dataset group ${name}`,
+      find: async () =>
+        (await collect(sdkPersonalize().paginateListDatasetGroups({ client: this.client, pageSize: 100 }, {}), (p) => p.datasetGroups)).find(
+          (g) => g.name === name,
+        )?.datasetGroupArn,
+      create: async () => (await this.client.send(new (sdkPersonalize().CreateDatasetGroupCommand)({ name }))).datasetGroupArn,
+      createCall: "CreateDatasetGroup",
+      describe: async (datasetGroupArn) => (await this.client.send(new (sdkPersonalize().DescribeDatasetGroupCommand)({ datasetGroupArn }))).datasetGroup,
+      statusOf: (g) => g?.status,
+      reasonOf: (g) => g?.failureReason,
+    });
+    return { arn, created };
   }
 
   /** The dataset of a type in a group (a group holds at most one per type). */
   async ensureDataset(datasetGroupArn: string, type: DatasetType, schemaArn: string, name: string): Promise<Ensured> {
-    const datasets = await listAll((nextToken) =>
-      this.client
-        .send(new (sdkPersonalize().ListDatasetsCommand)({ datasetGroupArn, nextToken, maxResults: 100 }))
-        .then((r) => ({ items: r.datasets, nextToken: r.nextToken })),
-    );
-    const existing = datasets.find((d) => d.datasetType?.toLowerCase() === type);
-    let arn = existing?.datasetArn;
-    const created = !arn;
-    if (!arn) {
-      arn = (await this.client.send(new (sdkPersonalize().CreateDatasetCommand)({ name, schemaArn, datasetGroupArn, datasetType: DATASET_TYPE_NAMES[type] })))
-        .datasetArn;
-    }
-    if (!arn) throw new WorkflowError("CreateDataset returned no ARN");
-    const datasetArn = arn;
-    await this.waitFor(
-      `${type} dataset ${name}`,
-      async () => (await this.client.send(new (sdkPersonalize().DescribeDatasetCommand)({ datasetArn }))).dataset,
-      (d) => d?.status,
-      () => undefined,
-      3600_000,
-    );
-    return { arn: datasetArn, created };
+    const { arn, created } = await this.ensure({
+      what: `${type} dataset ${name}`,
+      find: async () =>
+        (await collect(sdkPersonalize().paginateListDatasets({ client: this.client, pageSize: 100 }, { datasetGroupArn }), (p) => p.datasets)).find(
+          (d) => d.datasetType?.toLowerCase() === type,
+        )?.datasetArn,
+      create: async () =>
+        (await this.client.send(new (sdkPersonalize().CreateDatasetCommand)({ name, schemaArn, datasetGroupArn, datasetType: DATASET_TYPE_NAMES[type] })))
+          .datasetArn,
+      createCall: "CreateDataset",
+      describe: async (datasetArn) => (await this.client.send(new (sdkPersonalize().DescribeDatasetCommand)({ datasetArn }))).dataset,
+      statusOf: (d) => d?.status,
+    });
+    return { arn, created };
   }
 
   /**
@@ -211,41 +225,34 @@ export class PersonalizeWorkflow {
    * creates, and bills, a new solution version every 7 days until the solution is deleted.
    */
   async ensureSolution(args: { name: string; datasetGroupArn: string; recipeArn?: string; performAutoTraining?: boolean }): Promise<Ensured> {
-    const solutions = await listAll((nextToken) =>
-      this.client
-        .send(new (sdkPersonalize().ListSolutionsCommand)({ datasetGroupArn: args.datasetGroupArn, nextToken, maxResults: 100 }))
-        .then((r) => ({ items: r.solutions, nextToken: r.nextToken })),
-    );
-    const existing = solutions.find((s) => s.name === args.name);
-    let arn = existing?.solutionArn;
-    const created = !arn;
-    if (!arn) {
-      if (args.performAutoTraining) {
-        this.ctx.logger.warn(
-          `cost: solution ${args.name} trains itself every 7 days (performAutoTraining), each run billed as training hours, until you delete it.`,
-        );
-      }
-      arn = (
-        await this.client.send(
-          new (sdkPersonalize().CreateSolutionCommand)({
-            name: args.name,
-            datasetGroupArn: args.datasetGroupArn,
-            recipeArn: args.recipeArn ?? DEFAULT_RECIPE_ARN,
-            performAutoTraining: args.performAutoTraining === true,
-          }),
-        )
-      ).solutionArn;
-    }
-    if (!arn) throw new WorkflowError("CreateSolution returned no ARN");
-    const solutionArn = arn;
-    await this.waitFor(
-      `solution ${args.name}`,
-      async () => (await this.client.send(new (sdkPersonalize().DescribeSolutionCommand)({ solutionArn }))).solution,
-      (s) => s?.status,
-      () => undefined,
-      3600_000,
-    );
-    return { arn: solutionArn, created };
+    const { arn, created } = await this.ensure({
+      what: `solution ${args.name}`,
+      find: async () =>
+        (
+          await collect(
+            sdkPersonalize().paginateListSolutions({ client: this.client, pageSize: 100 }, { datasetGroupArn: args.datasetGroupArn }),
+            (p) => p.solutions,
+          )
+        ).find((s) => s.name === args.name)?.solutionArn,
+      create: async () => {
+        if (args.performAutoTraining) {
+          this.ctx.logger.warn(
+            `cost: solution ${args.name} trains itself every 7 days (performAutoTraining), each run billed as training hours, until you delete it.`,
+          );
+        }
+        const command = new (sdkPersonalize().CreateSolutionCommand)({
+          name: args.name,
+          datasetGroupArn: args.datasetGroupArn,
+          recipeArn: args.recipeArn ?? DEFAULT_RECIPE_ARN,
+          performAutoTraining: args.performAutoTraining === true,
+        });
+        return (await this.client.send(command)).solutionArn;
+      },
+      createCall: "CreateSolution",
+      describe: async (solutionArn) => (await this.client.send(new (sdkPersonalize().DescribeSolutionCommand)({ solutionArn }))).solution,
+      statusOf: (s) => s?.status,
+    });
+    return { arn, created };
   }
 
   /** Trains a new solution version (billed by training hours) and returns it with its metrics. */
@@ -275,64 +282,49 @@ export class PersonalizeWorkflow {
     if (!Number.isInteger(args.minProvisionedTPS) || args.minProvisionedTPS < 1) {
       throw new WorkflowError(`minProvisionedTPS must be a whole number of 1 or more (got ${args.minProvisionedTPS})`);
     }
-    const campaigns = await listAll((nextToken) =>
-      this.client
-        .send(new (sdkPersonalize().ListCampaignsCommand)({ solutionArn: args.solutionArn, nextToken, maxResults: 100 }))
-        .then((r) => ({ items: r.campaigns, nextToken: r.nextToken })),
-    );
-    const existing = campaigns.find((c) => c.name === args.name);
-    let arn = existing?.campaignArn;
-    const created = !arn;
-    if (!arn) {
-      this.ctx.logger.warn(
-        `cost: campaign ${args.name} bills for ${args.minProvisionedTPS} provisioned TPS every hour it exists, whether or not it serves requests; delete it (roadmapx-ai personalize cleanup) when you are done.`,
-      );
-      arn = (
-        await this.client.send(
-          new (sdkPersonalize().CreateCampaignCommand)({
-            name: args.name,
-            solutionVersionArn: args.solutionVersionArn,
-            minProvisionedTPS: args.minProvisionedTPS,
-          }),
-        )
-      ).campaignArn;
+    const { arn, created, described } = await this.ensure({
+      what: `campaign ${args.name}`,
+      find: async () =>
+        (
+          await collect(sdkPersonalize().paginateListCampaigns({ client: this.client, pageSize: 100 }, { solutionArn: args.solutionArn }), (p) => p.campaigns)
+        ).find((c) => c.name === args.name)?.campaignArn,
+      create: async () => {
+        this.ctx.logger.warn(
+          `cost: campaign ${args.name} bills for ${args.minProvisionedTPS} provisioned TPS every hour it exists, whether or not it serves requests; delete it (roadmapx-ai personalize cleanup) when you are done.`,
+        );
+        const command = new (sdkPersonalize().CreateCampaignCommand)({
+          name: args.name,
+          solutionVersionArn: args.solutionVersionArn,
+          minProvisionedTPS: args.minProvisionedTPS,
+        });
+        return (await this.client.send(command)).campaignArn;
+      },
+      createCall: "CreateCampaign",
+      describe: async (campaignArn) => (await this.client.send(new (sdkPersonalize().DescribeCampaignCommand)({ campaignArn }))).campaign,
+      statusOf: (c) => c?.status,
+      reasonOf: (c) => c?.failureReason,
+    });
+    if (!created && described?.solutionVersionArn !== args.solutionVersionArn) {
+      this.ctx.logger.warn(`campaign ${args.name} exists and serves ${described?.solutionVersionArn}, not ${args.solutionVersionArn}: left as it is.`);
     }
-    if (!arn) throw new WorkflowError("CreateCampaign returned no ARN");
-    const campaignArn = arn;
-    const campaign = await this.waitFor(
-      `campaign ${args.name}`,
-      async () => (await this.client.send(new (sdkPersonalize().DescribeCampaignCommand)({ campaignArn }))).campaign,
-      (c) => c?.status,
-      (c) => c?.failureReason,
-      3600_000,
-    );
-    if (!created && campaign?.solutionVersionArn !== args.solutionVersionArn) {
-      this.ctx.logger.warn(`campaign ${args.name} exists and serves ${campaign?.solutionVersionArn}, not ${args.solutionVersionArn}: left as it is.`);
-    }
-    return { arn: campaignArn, created };
+    return { arn, created };
   }
 
   /** The event tracker of a dataset group (one per group); returns its tracking id for putEvents. */
   async ensureEventTracker(datasetGroupArn: string, name: string): Promise<Ensured & { trackingId: string }> {
-    const trackers = await listAll((nextToken) =>
-      this.client
-        .send(new (sdkPersonalize().ListEventTrackersCommand)({ datasetGroupArn, nextToken, maxResults: 100 }))
-        .then((r) => ({ items: r.eventTrackers, nextToken: r.nextToken })),
-    );
-    let arn = trackers[0]?.eventTrackerArn;
-    const created = !arn;
-    if (!arn) arn = (await this.client.send(new (sdkPersonalize().CreateEventTrackerCommand)({ name, datasetGroupArn }))).eventTrackerArn;
-    if (!arn) throw new WorkflowError("CreateEventTracker returned no ARN");
-    const eventTrackerArn = arn;
-    const tracker = await this.waitFor(
-      `event tracker ${name}`,
-      async () => (await this.client.send(new (sdkPersonalize().DescribeEventTrackerCommand)({ eventTrackerArn }))).eventTracker,
-      (t) => t?.status,
-      () => undefined,
-      3600_000,
-    );
-    if (!tracker?.trackingId) throw new WorkflowError(`event tracker ${eventTrackerArn} has no tracking id`);
-    return { arn: eventTrackerArn, created, trackingId: tracker.trackingId };
+    const { arn, created, described } = await this.ensure({
+      what: `event tracker ${name}`,
+      // A dataset group has at most one event tracker, whatever its name.
+      find: async () =>
+        (await collect(sdkPersonalize().paginateListEventTrackers({ client: this.client, pageSize: 100 }, { datasetGroupArn }), (p) => p.eventTrackers))[0]
+          ?.eventTrackerArn,
+      create: async () => (await this.client.send(new (sdkPersonalize().CreateEventTrackerCommand)({ name, datasetGroupArn }))).eventTrackerArn,
+      createCall: "CreateEventTracker",
+      describe: async (eventTrackerArn) => (await this.client.send(new (sdkPersonalize().DescribeEventTrackerCommand)({ eventTrackerArn }))).eventTracker,
+      statusOf: (t) => t?.status,
+    });
+    if (!described?.trackingId) throw new WorkflowError(`event tracker ${arn} has no tracking id`);
+    return { arn, created, trackingId: described.trackingId };
   }
 
   /** Recommendations for a user from a campaign (personalize-runtime). */
@@ -406,17 +398,9 @@ export class PersonalizeWorkflow {
       if (notFound(err)) return deleted;
       throw err;
     }
-    const solutions = await listAll((nextToken) =>
-      c
-        .send(new (sdkPersonalize().ListSolutionsCommand)({ datasetGroupArn, nextToken, maxResults: 100 }))
-        .then((r) => ({ items: r.solutions, nextToken: r.nextToken })),
-    );
+    const solutions = await collect(sdkPersonalize().paginateListSolutions({ client: c, pageSize: 100 }, { datasetGroupArn }), (p) => p.solutions);
     for (const s of solutions) {
-      const campaigns = await listAll((nextToken) =>
-        c
-          .send(new (sdkPersonalize().ListCampaignsCommand)({ solutionArn: s.solutionArn, nextToken, maxResults: 100 }))
-          .then((r) => ({ items: r.campaigns, nextToken: r.nextToken })),
-      );
+      const campaigns = await collect(sdkPersonalize().paginateListCampaigns({ client: c, pageSize: 100 }, { solutionArn: s.solutionArn }), (p) => p.campaigns);
       for (const campaign of campaigns) {
         if (!campaign.campaignArn) continue;
         const campaignArn = campaign.campaignArn;
@@ -442,11 +426,7 @@ export class PersonalizeWorkflow {
         ),
       );
     }
-    const trackers = await listAll((nextToken) =>
-      c
-        .send(new (sdkPersonalize().ListEventTrackersCommand)({ datasetGroupArn, nextToken, maxResults: 100 }))
-        .then((r) => ({ items: r.eventTrackers, nextToken: r.nextToken })),
-    );
+    const trackers = await collect(sdkPersonalize().paginateListEventTrackers({ client: c, pageSize: 100 }, { datasetGroupArn }), (p) => p.eventTrackers);
     for (const t of trackers) {
       if (!t.eventTrackerArn) continue;
       const eventTrackerArn = t.eventTrackerArn;
@@ -459,11 +439,7 @@ export class PersonalizeWorkflow {
         ),
       );
     }
-    const datasets = await listAll((nextToken) =>
-      c
-        .send(new (sdkPersonalize().ListDatasetsCommand)({ datasetGroupArn, nextToken, maxResults: 100 }))
-        .then((r) => ({ items: r.datasets, nextToken: r.nextToken })),
-    );
+    const datasets = await collect(sdkPersonalize().paginateListDatasets({ client: c, pageSize: 100 }, { datasetGroupArn }), (p) => p.datasets);
     const schemaArns = new Set<string>();
     for (const d of datasets) {
       if (!d.datasetArn) continue;
