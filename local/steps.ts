@@ -108,7 +108,7 @@ export const sagemakerDemoStep: LocalStep = {
         jobNamePrefix: "demo-churn",
         hyperparameters: { objective: "binary:logistic", num_round: 20 },
       },
-      { minDelaySeconds: 1, maxDelaySeconds: 2, progressIntervalSeconds: 1, onStatus: (e) => transitions.push(e.secondaryStatus ?? e.status) },
+      { minDelaySeconds: 1, maxDelaySeconds: 2, onStatus: (e) => transitions.push(e.secondaryStatus ?? e.status) },
     );
     say(`training job ${result.jobName}: ${result.status} (secondary statuses seen: ${transitions.join(" -> ") || "none"}; moto completes jobs at once)`);
     const artifactKey = result.artifactUri?.replace(`s3://${ctx.config.aiBucket}/`, "");

@@ -59,8 +59,6 @@ export interface WaitOptions {
   /** Longest pause between the waiter's polls (default 120 s; the SDK's own default is 6 h). */
   maxDelaySeconds?: number;
   minDelaySeconds?: number;
-  /** How often status changes are looked for and reported (default 60 s). */
-  progressIntervalSeconds?: number;
   onStatus?: (event: { status: string; secondaryStatus?: string | undefined; message?: string | undefined; elapsedMs: number }) => void;
 }
 
@@ -180,7 +178,6 @@ export class SageMakerService {
   async waitForTrainingJob(jobName: string, options: WaitOptions = {}): Promise<TrainingResult> {
     const started = Date.now();
     const maxWait = options.maxWaitSeconds ?? 6 * 3600;
-    let done = false;
     let seen = 0;
     let lastStatus = "";
     const report = (job: DescribeTrainingJobCommandOutput) => {
@@ -195,34 +192,18 @@ export class SageMakerService {
       seen = transitions.length;
       lastStatus = status;
     };
-    // The reporter's pauses end at once when the wait does, so no timer outlives the call.
-    const stop = new AbortController();
-    const pause = (ms: number) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        stop.signal.addEventListener(
-          "abort",
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true },
-        );
-      });
-    const reporter = (async () => {
-      while (!done) {
-        try {
-          report(await this.describe(jobName));
-        } catch {
-          // progress is best effort; the waiter decides the outcome
-        }
-        await pause((options.progressIntervalSeconds ?? 60) * 1000);
-      }
-    })();
+    // The waiter's own DescribeTrainingJob polls report progress: one loop decides and reports. The
+    // client it gets is this one with `send` watched (same class, so the waiter's checks still hold).
+    const watched = Object.create(this.client) as typeof this.client;
+    watched.send = (async (command: Parameters<typeof this.client.send>[0]) => {
+      const output = await this.client.send(command);
+      report(output as DescribeTrainingJobCommandOutput);
+      return output;
+    }) as typeof this.client.send;
     try {
       await sdkSagemaker().waitUntilTrainingJobCompletedOrStopped(
         {
-          client: this.client,
+          client: watched,
           maxWaitTime: maxWait,
           minDelay: options.minDelaySeconds ?? 60,
           maxDelay: options.maxDelaySeconds ?? 120,
@@ -234,10 +215,6 @@ export class SageMakerService {
       const job = await this.describe(jobName);
       if (job.TrainingJobStatus === "Failed") throw new TrainingFailedError(jobName, job.FailureReason);
       throw err;
-    } finally {
-      done = true;
-      stop.abort();
-      await reporter;
     }
     const job = await this.describe(jobName);
     report(job);

@@ -38,7 +38,7 @@ function context(clients: AwsClients, warnings: string[] = [], env: Record<strin
   };
 }
 
-const fastWait = { minDelaySeconds: 1, maxDelaySeconds: 1, progressIntervalSeconds: 1 };
+const fastWait = { minDelaySeconds: 1, maxDelaySeconds: 1 };
 
 describe("SageMaker training, endpoints and invocation (against the emulator)", function () {
   this.timeout(60_000);
