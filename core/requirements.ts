@@ -221,7 +221,6 @@ const sagemaker: ServiceRequirement = {
 };
 
 export const SERVICES: Readonly<Record<AiServiceId, ServiceRequirement>> = { personalize, sagemaker };
-export const SERVICE_IDS: readonly AiServiceId[] = ["personalize", "sagemaker"];
 
 /**
  * What the application itself (the RoadmapX backend's role) calls, grouped by the resource type the
@@ -320,12 +319,14 @@ export const APPLICATION = {
 
 /**
  * Actions that AWS authorises only on `Resource: "*"` (no resource-level permissions), and which our
- * policies therefore grant on "*". Anything else on "*" is a least-privilege bug; a test enforces it.
+ * policies therefore grant on "*", each with the reason. Anything else on "*" is a least-privilege
+ * bug: the policy lint (test/infra/policy-lint.unit.test.ts) fails on it, and checks each entry here
+ * against the IAM reference data.
  */
-export const RESOURCE_STAR_ACTIONS: readonly string[] = [
-  "ecr:GetAuthorizationToken",
-  "cloudwatch:PutMetricData",
-  ...APPLICATION.personalize.anyResource,
-  ...APPLICATION.sagemaker.anyResource,
-  ...APPLICATION.comprehend.anyResource,
-];
+export const RESOURCE_STAR_ACTIONS: Readonly<Record<string, string>> = Object.fromEntries([
+  ["ecr:GetAuthorizationToken", "account-wide token; no resource-level permissions"],
+  ["cloudwatch:PutMetricData", "no resource for metrics namespaces; narrowed by the cloudwatch:namespace condition"],
+  ...APPLICATION.personalize.anyResource.map((a) => [a, a.includes(":List") ? "List action: no resource-level permissions" : "no resource-level permissions"]),
+  ...APPLICATION.sagemaker.anyResource.map((a) => [a, "List action: no resource-level permissions"]),
+  ...APPLICATION.comprehend.anyResource.map((a) => [a, "built-in models have no ARN (only custom endpoints do): no resource-level permissions"]),
+]);

