@@ -85,11 +85,5 @@ const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set(["ECONNRESET", "ECO
 export function isRetryable(err: unknown): boolean {
   const e = (err ?? {}) as AwsError & { $retryable?: unknown };
   const status = e.$metadata?.httpStatusCode ?? 0;
-  return (
-    RETRYABLE_ERROR_NAMES.has(e.name ?? "") ||
-    status === 429 ||
-    status >= 500 ||
-    Boolean(e.$retryable) ||
-    RETRYABLE_NETWORK_CODES.has(e.code ?? "")
-  );
+  return RETRYABLE_ERROR_NAMES.has(e.name ?? "") || status === 429 || status >= 500 || Boolean(e.$retryable) || RETRYABLE_NETWORK_CODES.has(e.code ?? "");
 }

@@ -10,4 +10,5 @@ export * from "./iam";
 export * from "./policies";
 export * from "./requirements";
 export * from "./runtime-config";
+export * from "./stack-outputs";
 export * from "./validation";

@@ -6,25 +6,13 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { PREFIXES } from "./requirements";
+import { type StackOutputsFile, type StackOutputValues, STACK_OUTPUT_TYPES, stackOutputTypeProblem } from "./stack-outputs";
 import { bucketNameProblem, parseKmsKeyArn, parseRoleArn, regionProblem } from "./validation";
 
 export const DEFAULT_APP_BUCKET = "roadmapx-files";
 export const DEFAULT_REGION = "us-east-1";
 
-/** What `pulumi stack output --json` prints for this project (docs/DESIGN.md keys, plus our extras). */
-export interface StackOutputsFile {
-  artifactsBucketName?: string;
-  artifactsBucketCreated?: boolean;
-  personalizeRoleArn?: string;
-  sagemakerRoleArn?: string;
-  region?: string;
-  prefixes?: Partial<Record<keyof typeof PREFIXES, string>>;
-  appPolicyArn?: string;
-  appBucketName?: string;
-  appBucketPolicyMode?: string;
-  personalizeBucketPolicyStatements?: string;
-  kmsKeyArn?: string | null;
-}
+export type { StackOutputsFile };
 
 export type Source = "option" | "environment" | "outputs" | "default";
 
@@ -95,14 +83,9 @@ export function readStackOutputsFile(path: string): StackOutputsFile {
   }
   const outputs = parsed as Record<string, unknown>;
   const problems: string[] = [];
-  for (const key of ["artifactsBucketName", "personalizeRoleArn", "sagemakerRoleArn", "region", "appPolicyArn", "appBucketName"]) {
-    if (key in outputs && typeof outputs[key] !== "string") problems.push(`${where}: "${key}" must be a string`);
-  }
-  if ("artifactsBucketCreated" in outputs && typeof outputs["artifactsBucketCreated"] !== "boolean") {
-    problems.push(`${where}: "artifactsBucketCreated" must be true or false`);
-  }
-  if ("kmsKeyArn" in outputs && outputs["kmsKeyArn"] !== null && typeof outputs["kmsKeyArn"] !== "string") {
-    problems.push(`${where}: "kmsKeyArn" must be a string or null`);
+  for (const key of Object.keys(STACK_OUTPUT_TYPES) as (keyof StackOutputValues)[]) {
+    const problem = key in outputs ? stackOutputTypeProblem(key, outputs[key]) : undefined;
+    if (problem) problems.push(`${where}: ${problem}`);
   }
   if (!("artifactsBucketName" in outputs) && !("personalizeRoleArn" in outputs)) {
     problems.push(`${where} has none of this project's outputs (artifactsBucketName, personalizeRoleArn, ...): is it the right stack?`);

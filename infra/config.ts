@@ -11,14 +11,18 @@ export const PROJECT = "roadmapx-ai";
 /** How the stack gives Personalize its statement in the application's existing bucket policy. */
 export type AppBucketPolicyMode = "output" | "merge";
 
+/**
+ * Where the AI data goes: the application's bucket as it is, or a created bucket with the name
+ * `roadmapx-ai:artifactsBucketName` gives, or one derived from project, stack, account and region
+ * (`nameTemplate`, whose {account} is filled in once the account is known).
+ */
+export type ArtifactsBucketConfig = { create: false } | { create: true; name: string } | { create: true; nameTemplate: string };
+
 export interface InfraConfig {
   region: string;
   appBucketName: string;
-  createArtifactsBucket: boolean;
-  /** The bucket to create; set only when createArtifactsBucket is true. */
-  artifactsBucketName?: string | undefined;
-  /** Template for a derived artifacts-bucket name; ACCOUNT is filled in once the account is known. */
-  artifactsBucketNameTemplate?: string | undefined;
+  /** Reuse the application's bucket, or create a hardened one, named or with a derived name. */
+  artifactsBucket: ArtifactsBucketConfig;
   kmsKeyArn?: string | undefined;
   appBucketPolicy: AppBucketPolicyMode;
   noncurrentVersionDays: number;
@@ -97,8 +101,8 @@ export function parseInfraConfig(raw: Readonly<Record<string, string>>, stack: s
 
   const createArtifactsBucket = parseBoolean("createArtifactsBucket", own("createArtifactsBucket"), false, problems);
 
-  let artifactsBucketName = own("artifactsBucketName");
-  let artifactsBucketNameTemplate: string | undefined;
+  const artifactsBucketName = own("artifactsBucketName");
+  let artifactsBucket: ArtifactsBucketConfig = { create: false };
   if (artifactsBucketName !== undefined && !createArtifactsBucket) {
     problems.push(
       `${PROJECT}:artifactsBucketName is set but ${PROJECT}:createArtifactsBucket is not true: ` +
@@ -112,17 +116,17 @@ export function parseInfraConfig(raw: Readonly<Record<string, string>>, stack: s
       if (artifactsBucketName === appBucketName) {
         problems.push(`${PROJECT}:artifactsBucketName must differ from appBucketName ("${appBucketName}")`);
       }
+      artifactsBucket = { create: true, name: artifactsBucketName };
     } else {
       // Bucket names are global: the account and region make the derived name unique to this stack.
-      artifactsBucketNameTemplate = `${PROJECT}-${bucketSafe(stack)}-artifacts-${ACCOUNT_PLACEHOLDER}-${region ?? ""}`;
-      const sample = artifactsBucketNameTemplate.replace(ACCOUNT_PLACEHOLDER, "123456789012");
+      const nameTemplate = `${PROJECT}-${bucketSafe(stack)}-artifacts-${ACCOUNT_PLACEHOLDER}-${region ?? ""}`;
+      artifactsBucket = { create: true, nameTemplate };
+      const sample = nameTemplate.replace(ACCOUNT_PLACEHOLDER, "123456789012");
       const p = bucketNameProblem(sample);
       if (p) {
         problems.push(`the derived artifacts bucket name "${sample}" ${p}: set ${PROJECT}:artifactsBucketName to a name of your own`);
       }
     }
-  } else {
-    artifactsBucketName = undefined;
   }
 
   const kmsKeyArn = own("kmsKeyArn");
@@ -164,9 +168,7 @@ export function parseInfraConfig(raw: Readonly<Record<string, string>>, stack: s
   return {
     region,
     appBucketName,
-    createArtifactsBucket,
-    artifactsBucketName,
-    artifactsBucketNameTemplate,
+    artifactsBucket,
     kmsKeyArn,
     appBucketPolicy,
     noncurrentVersionDays,

@@ -5,37 +5,23 @@
  * under Pulumi mocks. Your own Pulumi program can use the component directly instead.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PREFIXES } from "@roadmapx-ai/core";
-import { type AppBucketPolicyMode, AiServicesAccess } from "./components/ai-services-access";
+import { PREFIXES, type StackOutputValues } from "@roadmapx-ai/core";
+import { AiServicesAccess } from "./components/ai-services-access";
 import { type InfraConfig, PROJECT, loadInfraConfig } from "./config";
 
-/** The stack outputs. The first seven keys are a contract (docs/DESIGN.md): never rename them. */
-export interface StackOutputs {
-  artifactsBucketName: pulumi.Output<string>;
-  artifactsBucketCreated: boolean;
-  personalizeRoleArn: pulumi.Output<string>;
-  sagemakerRoleArn: pulumi.Output<string>;
-  region: string;
-  prefixes: typeof PREFIXES;
-  appPolicyArn: pulumi.Output<string>;
-  /** The application's bucket (user uploads), whether or not the AI services use it. */
-  appBucketName: string;
-  /** How Personalize's statement reaches the app bucket's policy ("output" means: by you). */
-  appBucketPolicyMode: AppBucketPolicyMode | "not-needed";
-  /**
-   * The bucket-policy statements Personalize needs on the AI bucket, as JSON. With
-   * `appBucketPolicy: output` these are what you add to the app bucket's policy.
-   */
-  personalizeBucketPolicyStatements: pulumi.Output<string>;
-  kmsKeyArn: string | null;
-}
+/**
+ * The stack outputs: core's contract (docs/DESIGN.md keys: more may be added, none renamed), each
+ * value plain or a Pulumi output of it. services and verify read the same type from the outputs file.
+ */
+export type StackOutputs = { [K in keyof StackOutputValues]: StackOutputValues[K] | pulumi.Output<StackOutputValues[K]> };
 
 export function defineStack(config: InfraConfig = loadInfraConfig()): StackOutputs {
   const stack = pulumi.getStack();
   const access = new AiServicesAccess(`${PROJECT}-${stack}`, {
     appBucketName: config.appBucketName,
-    createArtifactsBucket: config.createArtifactsBucket,
-    artifactsBucketName: config.artifactsBucketName,
+    createArtifactsBucket: config.artifactsBucket.create,
+    // A derived name is the component's own default (<name>-artifacts-<account>-<region>).
+    artifactsBucketName: config.artifactsBucket.create && "name" in config.artifactsBucket ? config.artifactsBucket.name : undefined,
     kmsKeyArn: config.kmsKeyArn,
     appBucketPolicy: config.appBucketPolicy,
     noncurrentVersionDays: config.noncurrentVersionDays,

@@ -19,13 +19,19 @@ describe("infra config", () => {
     expect(parseInfraConfig({ "aws:region": "us-east-1" }, "dev")).to.deep.equal({
       region: "us-east-1",
       appBucketName: "roadmapx-files",
-      createArtifactsBucket: false,
-      artifactsBucketName: undefined,
-      artifactsBucketNameTemplate: undefined,
+      artifactsBucket: { create: false },
       kmsKeyArn: undefined,
       appBucketPolicy: "output",
       noncurrentVersionDays: 30,
     });
+  });
+
+  it("a created bucket with a name of its own carries that name", () => {
+    const config = parseInfraConfig(
+      { "aws:region": "us-east-1", "roadmapx-ai:createArtifactsBucket": "true", "roadmapx-ai:artifactsBucketName": "ai-data-bucket" },
+      "dev",
+    );
+    expect(config.artifactsBucket).to.deep.equal({ create: true, name: "ai-data-bucket" });
   });
 
   it("takes the region from the environment when aws:region is not set", () => {
@@ -34,7 +40,7 @@ describe("infra config", () => {
 
   it("derives a bucket-safe artifacts name from a stack name with capitals and underscores", () => {
     const config = parseInfraConfig({ "aws:region": "us-east-1", "roadmapx-ai:createArtifactsBucket": "true" }, "Prod_EU");
-    expect(config.artifactsBucketNameTemplate).to.equal("roadmapx-ai-prod-eu-artifacts-{account}-us-east-1");
+    expect(config.artifactsBucket).to.deep.equal({ create: true, nameTemplate: "roadmapx-ai-prod-eu-artifacts-{account}-us-east-1" });
   });
 
   const invalid: [string, Record<string, string>, RegExp][] = [

@@ -35,7 +35,7 @@ describe("Pulumi project (as `pulumi up` loads it)", () => {
       "roadmapx-ai:createArtifactsBucket": false,
     });
     const asStrings = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)]));
-    expect(parseInfraConfig(asStrings, "dev")).to.include({ appBucketName: "roadmapx-files", createArtifactsBucket: false });
+    expect(parseInfraConfig(asStrings, "dev")).to.deep.include({ appBucketName: "roadmapx-files", artifactsBucket: { create: false } });
   });
 
   it("the program directory has no package.json and the root none with main or exports: Pulumi would run that file instead", () => {

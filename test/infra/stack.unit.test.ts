@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { STACK_OUTPUT_TYPES, stackOutputTypeProblem } from "../../core/stack-outputs";
 import { personalizeBucketPolicyStatements } from "../../core/policies";
 import { ACCOUNT, type LoadedStack, NO_SUCH_BUCKET_POLICY, loadStack, onlyResource, parsePolicy, resourcesOfType } from "../helpers/stack";
 
@@ -67,6 +68,13 @@ describe("infra program (Pulumi mocks)", () => {
         "roadmapx-ai:iam:ServiceRole roadmapx-ai-dev-sagemaker",
       ]);
       for (const child of children) expect(child.options.aliases, child.name).to.deep.equal([{ parent: "stack" }]);
+    });
+
+    it("exports exactly the keys of core's stack-outputs contract, each of its JSON type", () => {
+      expect(Object.keys(stack.outputs).sort()).to.deep.equal(Object.keys(STACK_OUTPUT_TYPES).sort());
+      for (const key of Object.keys(STACK_OUTPUT_TYPES) as (keyof typeof STACK_OUTPUT_TYPES)[]) {
+        expect(stackOutputTypeProblem(key, stack.outputs[key]), key).to.equal(undefined);
+      }
     });
 
     it("exports every docs/DESIGN.md output key with the reused bucket", () => {
@@ -310,6 +318,11 @@ describe("infra program (Pulumi mocks)", () => {
       expect(stack.outputs.artifactsBucketName).to.equal(DERIVED_BUCKET);
       expect(stack.outputs.artifactsBucketCreated).to.equal(true);
       expect(stack.outputs.appBucketPolicyMode).to.equal("not-needed");
+    });
+
+    it("derives a bucket-safe name from a stack name with capitals and underscores, as the config check expects", async () => {
+      const prod = await loadStack(CREATE, {}, "Prod_EU");
+      expect(prod.outputs.artifactsBucketName).to.equal(`roadmapx-ai-prod-eu-artifacts-${ACCOUNT}-us-east-1`);
     });
 
     it("uses artifactsBucketName when given", async () => {
