@@ -46,11 +46,6 @@ export const LANGUAGES: Readonly<Record<Exclude<Operation, "language">, readonly
 /** DetectDominantLanguage needs at least this many characters to answer. */
 export const MIN_LANGUAGE_CHARS = 20;
 
-/** The per-document limit an operation works with here (the batch limit where a batch API exists). */
-export function pieceLimit(op: Operation): number {
-  return HAS_BATCH[op] ? Math.min(BATCH_LIMIT_BYTES, SINGLE_LIMIT_BYTES[op]) : SINGLE_LIMIT_BYTES[op];
-}
-
 export interface Piece {
   text: string;
   /** Where the piece starts in the whole text, in code points (what result offsets are shifted by). */

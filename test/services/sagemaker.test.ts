@@ -252,7 +252,7 @@ describe("What the SageMaker and Comprehend services call is granted to the appl
     const used: string[] = [];
     for (const [file, prefix] of [
       ["sagemaker/index.ts", "sagemaker"],
-      ["comprehend/index.ts", "comprehend"],
+      ["comprehend/api.ts", "comprehend"],
     ] as const) {
       const source = readFileSync(join(__dirname, "..", "..", "services", file), "utf8");
       for (const m of source.matchAll(/\b([A-Z][A-Za-z]+)Command\b/g)) used.push(`${prefix}:${m[1]}`);
