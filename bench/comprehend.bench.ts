@@ -1,5 +1,5 @@
 /**
- * analyzeMany against a loopback Comprehend stub (local/comprehend-stub.ts) that enforces a TPS
+ * analyzeMany against a loopback Comprehend stub (test/helpers/comprehend-stub.ts) that enforces a TPS
  * quota and adds 50 ms latency to every answer:
  *  - calls: 10,000 documents through one operation must take exactly ceil(10000/25) = 400 calls;
  *  - throughput: documents per second against the quota-bound ideal (400 calls at QUOTA calls/s),
@@ -15,7 +15,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { join } from "node:path";
-import { ComprehendStub } from "../local/comprehend-stub";
+import { ComprehendStub } from "../test/helpers/comprehend-stub";
 import { WORKER_LOADER } from "./loader";
 
 const QUOTA_TPS = 50;

@@ -1,39 +1,26 @@
 /**
- * The local AWS emulator (moto server): find or install it, start it on a loopback port, reset it,
- * stop it. One module, used by the tests and by `roadmapx-ai local`.
+ * The local AWS emulator's process (moto server): start it on a loopback port, wait until it
+ * answers, tell whether it still runs, stop it by PID. Used by the tests and by `roadmapx-ai local`.
+ * Finding or installing moto is moto-install.ts; the calls to its moto-api are moto-api.ts. The
+ * names other code imports from here (EmulatorError, findOrInstallMoto, ...) are re-exported below.
  *
  * No process is left behind: the server runs under a small Python wrapper that exits when its stdin
  * closes, which happens when the Node process that started it ends for any reason (even SIGKILL).
  * `keep: true` starts it detached instead, for `roadmapx-ai local --keep`, and says how to stop it.
  */
-import { PACKAGE_ROOT } from "./package-root";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { join } from "node:path";
-import { promisify } from "node:util";
+import { EmulatorError, type Progress } from "./emulator-error";
+import { type CannedEndpointResult, motoAnswers, queueSageMakerEndpointResults, resetMoto } from "./moto-api";
+import { type PythonWithMoto, findOrInstallMoto } from "./moto-install";
 
-const execFileAsync = promisify(execFile);
+export { EmulatorError, type Progress } from "./emulator-error";
+export { type CannedEndpointResult, queueSageMakerEndpointResults } from "./moto-api";
+export { type FindMotoOptions, MIN_MOTO_VERSION, type PythonWithMoto, findOrInstallMoto, motoVersionOf } from "./moto-install";
 
 export const EMULATOR_HOST = "127.0.0.1";
-/** Account moto uses unless MOTO_ACCOUNT_ID says otherwise. */
-export const EMULATOR_ACCOUNT_ID = "123456789012";
-/** moto versions before 5.1 lack APIs the project uses (and answer others differently). */
-export const MIN_MOTO_VERSION: readonly [number, number] = [5, 1];
 /** Marker in the server's command line, so a stray one can be recognised (`pgrep -f`). */
 export const PROCESS_MARKER = "roadmapx-ai-emulator";
-
-const PROJECT_ROOT = PACKAGE_ROOT;
-const VENV_DIR = join(PROJECT_ROOT, ".venv");
-
-export class EmulatorError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "EmulatorError";
-  }
-}
-
-export type Progress = (line: string) => void;
 
 // Runs moto's server and, in watch mode, exits as soon as stdin reaches EOF, i.e. when the parent
 // process is gone. SIGTERM/SIGINT end it at once: moto's own handler exits through interpreter
@@ -53,104 +40,6 @@ if mode == "watch":
     threading.Thread(target=watch_parent, daemon=True).start()
 moto.server.main(["-H", host, "-p", port])
 `;
-
-export interface PythonWithMoto {
-  python: string;
-  motoVersion: string;
-}
-
-function versionAtLeast(version: string, min: readonly [number, number]): boolean {
-  const [major = 0, minor = 0] = version.split(".").map((n) => Number.parseInt(n, 10));
-  return major > min[0] || (major === min[0] && minor >= min[1]);
-}
-
-/** The moto version importable by `python` (server extras included), or undefined. */
-export async function motoVersionOf(python: string): Promise<string | undefined> {
-  try {
-    const { stdout } = await execFileAsync(python, ["-c", "import moto, moto.server, flask_cors; print(moto.__version__)"], { timeout: 30_000 });
-    return stdout.trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function pythonWorks(python: string): Promise<boolean> {
-  try {
-    await execFileAsync(python, ["-c", "import sys; assert sys.version_info >= (3, 9)"], { timeout: 15_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export interface FindMotoOptions {
-  /** Python interpreters to try, in order. Default: $ROADMAPX_PYTHON, the project .venv, python3, python. */
-  candidates?: string[];
-  /** Where to create the virtual environment when moto must be installed. */
-  venvDir?: string;
-  /** Install moto when no candidate has it (default true). */
-  install?: boolean;
-  progress?: Progress;
-}
-
-function defaultCandidates(venvDir: string): string[] {
-  const fromEnv = process.env["ROADMAPX_PYTHON"];
-  return [...(fromEnv ? [fromEnv] : []), join(venvDir, "bin", "python"), "python3", "python"];
-}
-
-/**
- * Finds a Python with moto ≥ 5.1 and its server extras. When none has it, installs
- * `moto[server]` into a project-local virtual environment (.venv) and says so.
- */
-export async function findOrInstallMoto(options: FindMotoOptions = {}): Promise<PythonWithMoto> {
-  const venvDir = options.venvDir ?? VENV_DIR;
-  const candidates = options.candidates ?? defaultCandidates(venvDir);
-  const progress = options.progress ?? (() => undefined);
-  const tooOld: string[] = [];
-  for (const python of candidates) {
-    const version = await motoVersionOf(python);
-    if (version === undefined) continue;
-    if (versionAtLeast(version, MIN_MOTO_VERSION)) return { python, motoVersion: version };
-    tooOld.push(`${python} has moto ${version}`);
-  }
-  const wanted = `moto[server]>=${MIN_MOTO_VERSION.join(".")},<6`;
-  if (options.install === false) {
-    throw new EmulatorError(
-      `no Python with moto ${MIN_MOTO_VERSION.join(".")}+ found (${tooOld.join("; ") || `tried ${candidates.join(", ")}`}). ` +
-        `Install it with: pip install "${wanted}"`,
-    );
-  }
-  let basePython: string | undefined;
-  for (const python of candidates.filter((c) => !c.startsWith(venvDir))) {
-    if (await pythonWorks(python)) {
-      basePython = python;
-      break;
-    }
-  }
-  if (!basePython) {
-    throw new EmulatorError(
-      "Python 3.9+ is needed to run the local AWS emulator (moto), and none was found " +
-        `(tried ${candidates.join(", ")}). Install Python 3 (for example: apt-get install python3 python3-venv), ` +
-        "or point ROADMAPX_PYTHON at an interpreter that has moto.",
-    );
-  }
-  const venvPython = join(venvDir, "bin", "python");
-  progress(`moto ${MIN_MOTO_VERSION.join(".")}+ not found; installing ${wanted} into ${venvDir} (one time)`);
-  try {
-    if (!existsSync(venvPython)) await execFileAsync(basePython, ["-m", "venv", venvDir], { timeout: 120_000 });
-    await execFileAsync(venvPython, ["-m", "pip", "install", "--quiet", wanted], { timeout: 600_000 });
-  } catch (err) {
-    const detail = (err as { stderr?: string }).stderr?.trim().split("\n").slice(-3).join(" ") ?? String(err);
-    throw new EmulatorError(
-      `could not install ${wanted} into ${venvDir}: ${detail}. Install it yourself with ` +
-        `\`pip install "${wanted}"\` (or set ROADMAPX_PYTHON to a Python that has it).`,
-    );
-  }
-  const version = await motoVersionOf(venvPython);
-  if (!version) throw new EmulatorError(`installed ${wanted} into ${venvDir}, but ${venvPython} cannot import it`);
-  progress(`installed moto ${version} into ${venvDir}`);
-  return { python: venvPython, motoVersion: version };
-}
 
 /** A port on the loopback interface that nothing listens on right now. */
 export async function freePort(): Promise<number> {
@@ -268,13 +157,7 @@ export class Emulator {
         }
         throw new EmulatorError(`the emulator exited before it was ready (code ${this.exit.code}): ${log.slice(-500)}`);
       }
-      try {
-        const res = await fetch(`${this.endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(1000) });
-        await res.arrayBuffer();
-        if (res.ok) return;
-      } catch {
-        // not listening yet
-      }
+      if (await motoAnswers(this.endpoint)) return;
       await new Promise((r) => setTimeout(r, 50));
     }
     await this.stop();
@@ -306,9 +189,7 @@ export class Emulator {
   /** Clears every resource in the emulator (about 10 ms). */
   async reset(): Promise<void> {
     this.assertRunning();
-    const res = await fetch(`${this.endpoint}/moto-api/reset`, { method: "POST" });
-    await res.arrayBuffer();
-    if (!res.ok) throw new EmulatorError(`resetting the emulator failed: HTTP ${res.status}`);
+    await resetMoto(this.endpoint);
   }
 
   /** Queues answers for SageMaker InvokeEndpoint (moto runs no model; see queueSageMakerEndpointResults). */
@@ -342,13 +223,17 @@ export class Emulator {
     clearTimeout(timer);
   }
 
-  /** Environment that points the AWS SDK (and the aws CLI) at this emulator. */
-  environment(credentials: { accessKeyId: string; secretAccessKey: string } = DUMMY_CREDENTIALS): Record<string, string> {
+  /**
+   * Environment that points the AWS SDK (and the aws CLI) at this emulator. The region goes in both
+   * AWS_REGION (the SDK's) and AWS_DEFAULT_REGION (the only one the aws CLI v1 reads).
+   */
+  environment(credentials: { accessKeyId: string; secretAccessKey: string } = DUMMY_CREDENTIALS, region = "us-east-1"): Record<string, string> {
     return {
       AWS_ENDPOINT_URL: this.endpoint,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_REGION: "us-east-1",
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
     };
   }
 }
@@ -377,35 +262,4 @@ function trackForExit(child: ChildProcess): void {
 }
 function untrack(child: ChildProcess): void {
   tracked.delete(child);
-}
-
-/** One answer of an emulated SageMaker endpoint. */
-export interface CannedEndpointResult {
-  Body: string;
-  ContentType: string;
-  InvokedProductionVariant?: string;
-  CustomAttributes?: string;
-}
-
-/**
- * moto's endpoints run no model: each InvokeEndpoint with a new request body takes the next answer
- * queued here (the same body gets the same answer again).
- */
-export async function queueSageMakerEndpointResults(
-  endpoint: string,
-  results: CannedEndpointResult[],
-  accountId = "123456789012",
-  region = "us-east-1",
-): Promise<void> {
-  const res = await fetch(`${endpoint}/moto-api/static/sagemaker/endpoint-results`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      account_id: accountId,
-      region,
-      results: results.map((r) => ({ InvokedProductionVariant: "AllTraffic", CustomAttributes: "", ...r })),
-    }),
-  });
-  await res.arrayBuffer();
-  if (!res.ok) throw new EmulatorError(`queueing SageMaker endpoint results failed: HTTP ${res.status}`);
 }

@@ -5,9 +5,11 @@
  *
  * Used by the unit tests (callback: remember the resource) and by the local emulator harness
  * (callback: create the resource in the emulator). This is not a deployment engine: `pulumi up`
- * deploys to AWS.
+ * deploys to AWS. It uses Pulumi's public API only, plus the internals that local/pulumi-internals.ts
+ * wraps and labels.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { forgetLeakedPromises, outputValue, registeredUrns, waitForPendingRegistrations } from "./pulumi-internals";
 
 export interface DeclaredResource {
   /** Pulumi type token, e.g. `aws:s3/bucket:Bucket`; components have their own (`roadmapx-ai:...`). */
@@ -66,19 +68,6 @@ export interface MockedProgramRun<T> {
   /** Every resource the program declared, components included, in registration order. */
   resources: DeclaredResource[];
 }
-
-// Pulumi internals, exported at runtime but not typed: `Output.promise()` rejects when the
-// output fails (an `apply` callback would simply never run), and `waitForRPCs` drains pending
-// registrations, so resources that no output depends on are still counted.
-interface OutputInternals<T> {
-  promise(): Promise<T>;
-}
-interface SettingsInternals {
-  waitForRPCs(): Promise<void>;
-}
-const settings = require("@pulumi/pulumi/runtime/settings") as SettingsInternals;
-// Clears the runtime's record of pending promises (it reports them as leaks when the process exits).
-const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { leakedPromises(): unknown };
 
 /**
  * Runs `program` under mocks with the given config and returns its resolved outputs and resources.
@@ -152,7 +141,7 @@ export async function runProgramUnderMocks<T>(program: () => T, options: MockedP
   } catch (err) {
     // The resources that never registered stay pending; `pulumi up` would exit the process here.
     // Forget them, so that the exit check does not report them as leaked promises.
-    debuggable.leakedPromises();
+    forgetLeakedPromises();
     // Pulumi wraps a failed creation ("failed to register new resource ..."): report the original.
     throw firstError ?? err;
   } finally {
@@ -188,16 +177,15 @@ export async function runProgramUnderMocks<T>(program: () => T, options: MockedP
       outputs = program();
       return {};
     });
-    const resolved = (await (pulumi.output(outputs) as unknown as OutputInternals<Resolved<T>>).promise()) as Resolved<T>;
+    const resolved = (await outputValue(pulumi.output(outputs))) as Resolved<T>;
     // Wait until every declared resource has registered (a resource whose inputs failed never does;
     // the unhandled rejection above ends the run instead).
-    await Promise.all(declared.map((r) => (r.urn as unknown as OutputInternals<string>).promise()));
-    await settings.waitForRPCs();
+    await Promise.all(declared.map((r) => outputValue(r.urn)));
+    await waitForPendingRegistrations();
     if (firstError !== undefined) throw firstError;
 
     // The mock monitor knows each resource's real URN (with its parent's type chain).
-    const monitor = pulumi.runtime.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> } | undefined;
-    const urns = [...(monitor?.getRegisteredResources().keys() ?? [])];
+    const urns = registeredUrns();
     for (const r of resources) {
       r.urn = urns.find((u) => u.endsWith(`::${r.name}`) && u.split("::")[2]?.split("$").pop() === r.type) ?? r.urn;
     }

@@ -120,8 +120,7 @@ export async function runLocal(options: LocalOptions = {}): Promise<ExitCode> {
     for (const line of await describeApplied(admin, applied)) out(`        ${line}`);
 
     const environment = {
-      ...emulator.environment(backendCredentials),
-      AWS_REGION: applied.outputs.region,
+      ...emulator.environment(backendCredentials, applied.outputs.region),
       AI_STACK_OUTPUTS: outputsFile,
       S3_BUCKET_NAME: applied.outputs.appBucketName,
     };

@@ -6,7 +6,7 @@
  */
 import { BatchDetectSentimentCommand, ComprehendServiceException, DetectSentimentCommand } from "@aws-sdk/client-comprehend";
 import { expect } from "chai";
-import { ComprehendStub } from "../../local/comprehend-stub";
+import { ComprehendStub } from "../helpers/comprehend-stub";
 import { DUMMY_CREDENTIALS } from "../../local/emulator";
 import { AwsClients } from "../../services/aws/clients";
 import { type AnalyzedDocument, ComprehendService, emptyStats } from "../../services/comprehend";

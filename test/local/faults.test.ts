@@ -3,7 +3,7 @@ import { ListRolesCommand } from "@aws-sdk/client-iam";
 import { CreateBucketCommand, HeadBucketCommand, ListBucketsCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { expect } from "chai";
-import { byAttempt, byCommand, injectFaults } from "../../local/faults";
+import { byAttempt, byCommand, injectFaults } from "../helpers/faults";
 import { useEmulator } from "../helpers/emulator";
 
 async function failure(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number }; code?: string }> {

@@ -83,7 +83,18 @@ describe("roadmapx-ai local (npm start)", function () {
       const exports = Object.fromEntries(
         lines.filter((l) => l.startsWith("export ")).map((l) => l.slice("export ".length).split(/=(.*)/s).slice(0, 2)),
       ) as Record<string, string>;
-      expect(exports).to.have.keys(["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AI_STACK_OUTPUTS", "S3_BUCKET_NAME"]);
+      expect(exports).to.have.keys([
+        "AWS_ENDPOINT_URL",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AI_STACK_OUTPUTS",
+        "S3_BUCKET_NAME",
+      ]);
+      // The aws CLI v1 reads only AWS_DEFAULT_REGION: it must name the stack's region too.
+      expect(exports["AWS_REGION"]).to.equal("us-east-1");
+      expect(exports["AWS_DEFAULT_REGION"]).to.equal(exports["AWS_REGION"]);
       expect(exports["S3_BUCKET_NAME"]).to.equal("roadmapx-files");
       const res = await fetch(`${exports["AWS_ENDPOINT_URL"]}/moto-api/data.json`);
       expect(res.status).to.equal(200);

@@ -23,7 +23,7 @@ import {
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { DUMMY_CREDENTIALS } from "../../local/emulator";
-import { byCommand, injectFaults } from "../../local/faults";
+import { byCommand, injectFaults } from "../helpers/faults";
 import { AwsClients } from "../../services/aws/clients";
 import { type AnalyzedDocument, type AnalyzeOptions, ComprehendInputError, ComprehendService, emptyStats, type Entity } from "../../services/comprehend";
 import { resolveRuntimeConfig } from "../../core/runtime-config";

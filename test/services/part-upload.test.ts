@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { byCommand, injectFaults } from "../../local/faults";
+import { byCommand, injectFaults } from "../helpers/faults";
 import type { AwsClients } from "../../services/aws/clients";
 import { resolveRuntimeConfig } from "../../core/runtime-config";
 import { silentLogger, type ServiceContext } from "../../services/context";

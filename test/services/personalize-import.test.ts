@@ -10,7 +10,7 @@ import { CreateDatasetImportJobCommand, DescribeDatasetImportJobCommand, ListDat
 import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { byCommand, injectFaults } from "../../local/faults";
+import { byCommand, injectFaults } from "../helpers/faults";
 import type { AwsClients } from "../../services/aws/clients";
 import { resolveRuntimeConfig } from "../../core/runtime-config";
 import type { Logger, ServiceContext } from "../../services/context";

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-s3";
 import type { FinalizeRequestMiddleware } from "@smithy/types";
 import { expect } from "chai";
-import { byCommand, injectFaults } from "../../local/faults";
+import { byCommand, injectFaults } from "../helpers/faults";
 import { garbageCollector } from "../../services/memory";
 import { AiStorage, KeyError, UploadAbortedError, aiKey, assertAiKey } from "../../services/storage";
 import { useEmulator } from "../helpers/emulator";

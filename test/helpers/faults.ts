@@ -3,7 +3,8 @@
  * none. It wraps a client's request handler (below the SDK's retry logic, so retries see the faults)
  * and answers chosen calls with 5xx responses, throttling in each protocol's own shape, connection
  * resets or added latency. A script names the calls by their order, so a test can say "the third
- * call fails with a throttle".
+ * call fails with a throttle". A test double, so it lives with the tests: `roadmapx-ai local` does
+ * not use it (it was local/faults.ts).
  */
 import { Readable } from "node:stream";
 import type { HttpHandlerOptions } from "@smithy/types";

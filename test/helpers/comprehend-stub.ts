@@ -4,7 +4,8 @@
  * (awsJson1_1, `X-Amz-Target: Comprehend_20171127.<Operation>`), checks what AWS checks (at most
  * 25 documents, 5,000 bytes each in a batch, a language code), enforces a calls-per-second quota
  * with a token bucket (answering ThrottlingException like the service), and adds fixed latency.
- * Its answers are placeholders: it measures clients, it does not analyse text.
+ * Its answers are placeholders: it measures clients, it does not analyse text. A test double, so it
+ * lives with the tests: `roadmapx-ai local` does not use it (it was local/comprehend-stub.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
