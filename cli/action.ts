@@ -2,7 +2,7 @@
  * What every service command shares: progress on stderr, results on stdout, errors turned into the
  * exit codes of docs/DESIGN.md, and option parsers that name the bad value.
  */
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
 import { InvalidArgumentError } from "commander";
 import type { ServiceContext } from "@roadmapx-ai/services";
 import { exitCodeOf, messageOf } from "./errors";
@@ -46,6 +46,18 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
-export function requireFile(file: string, option = "--file"): void {
-  if (!existsSync(file)) throw new CliError(`${option}: ${file} does not exist`, EXIT.usage);
+/**
+ * Refuses, as a usage error (exit 2), a path that is not a readable file: missing, or a folder.
+ * `-` (standard input) passes where the option takes it.
+ */
+export function requireFile(file: string, option = "--file", options: { stdin?: boolean } = {}): void {
+  if (file === "-" && options.stdin) return;
+  let stats;
+  try {
+    stats = statSync(file);
+  } catch {
+    throw new CliError(`${option}: ${file} does not exist`, EXIT.usage);
+  }
+  if (stats.isDirectory())
+    throw new CliError(`${option}: ${file} is a directory: give the path of a file${options.stdin ? ", or - for standard input" : ""}`, EXIT.usage);
 }

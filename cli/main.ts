@@ -2,7 +2,7 @@
  * The `roadmapx-ai` command line. Each command lives in cli/commands/ and registers itself here;
  * every command shares the exit codes of docs/DESIGN.md (0 ok, 1 failures found, 2 usage, 3 AWS).
  */
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, type Option } from "commander";
 import { registerComprehend } from "./commands/comprehend";
 import { registerLocal } from "./commands/local";
 import { registerPersonalize } from "./commands/personalize";
@@ -22,7 +22,34 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerSageMaker(program, setExitCode);
   registerComprehend(program, setExitCode);
   registerLocal(program, setExitCode);
+  checkRequiredAfterUnknown(program);
   return program;
+}
+
+/**
+ * Commander checks required options before it refuses unknown ones, so `personalize validate
+ * --bogus` said "--type not specified" and never named the typo. Here required options are marked
+ * "(required)" in --help and checked just before the action runs, after commander's own checks.
+ */
+function checkRequiredAfterUnknown(program: Command): void {
+  const required = new Map<Command, Option[]>();
+  const visit = (command: Command): void => {
+    const options = command.options.filter((o) => o.mandatory);
+    for (const option of options) {
+      option.mandatory = false;
+      option.description = `${option.description} (required)`;
+    }
+    if (options.length) required.set(command, options);
+    command.commands.forEach(visit);
+  };
+  visit(program);
+  program.hook("preAction", (_program, action) => {
+    for (const option of required.get(action) ?? []) {
+      if (action.getOptionValue(option.attributeName()) === undefined) {
+        action.error(`error: required option '${option.flags}' not specified`, { code: "commander.missingMandatoryOptionValue", exitCode: 1 });
+      }
+    }
+  });
 }
 
 /** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */

@@ -51,7 +51,7 @@ export function classify(err: unknown, permission: string, resource: string): Re
   }
   if (status === 500 && name === "Unknown") return { kind: "unavailable", permission, resource, detail };
   // An HTML error page where AWS would answer JSON or XML: the endpoint (an emulator) lacks the API.
-  if (name === "SyntaxError" && (e.$response?.statusCode ?? 0) >= 500) {
+  if (name === "SyntaxError" && (e.$response?.statusCode ?? 0) >= 400) {
     return { kind: "unavailable", permission, resource, detail: `HTTP ${e.$response?.statusCode} with a body that is not an AWS response` };
   }
   return { kind: "failed", permission, resource, detail };

@@ -135,8 +135,10 @@ export function resolveRuntimeConfig(options: RuntimeConfigOptions = {}, env: No
   const regionIssue = regionProblem(regionValue);
   if (regionIssue) problems.push(`${region.label}: ${regionIssue}`);
 
-  const s3RegionValue = nonEmpty(env["S3_REGION"]) ?? regionValue;
-  const s3Issue = regionProblem(s3RegionValue);
+  // S3_REGION defaults to the region: only a value of its own is blamed on it.
+  const s3RegionSet = nonEmpty(env["S3_REGION"]);
+  const s3RegionValue = s3RegionSet ?? regionValue;
+  const s3Issue = s3RegionSet === undefined ? undefined : regionProblem(s3RegionSet);
   if (s3Issue) problems.push(`S3_REGION: ${s3Issue}`);
 
   const appBucket = pick(options.appBucket, ["S3_BUCKET_NAME"], outputs?.appBucketName, DEFAULT_APP_BUCKET);

@@ -119,7 +119,7 @@ export function registerComprehend(program: Command, setExitCode: (code: number)
         batch: boolean;
       }) =>
         guarded("comprehend analyze", setExitCode, async () => {
-          if (o.file !== "-") requireFile(o.file);
+          requireFile(o.file, "--file", { stdin: true });
           const format = formatOf(o.file, o.format);
           const { ComprehendService, emptyStats, checkAnalyzeOptions } = require("@roadmapx-ai/services") as ComprehendModule;
           const options = {

@@ -60,17 +60,17 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
     .command("validate")
     .description("check a dataset CSV against its schema, offline (nothing is sent to AWS)")
     .requiredOption("--type <type>", "dataset type: interactions, items or users", datasetType)
-    .requiredOption("--file <path>", "the CSV file")
+    .requiredOption("--file <path>", "the CSV file, or - for standard input")
     .option("--schema <file>", "a custom Avro schema (JSON); the built-in one for the type by default")
     .option("--json", "print the report as JSON")
     .action((o: { type: string; file: string; schema?: string; json?: boolean }) =>
       guarded("personalize", setExitCode, async () => {
-        requireFile(o.file);
+        requireFile(o.file, "--file", { stdin: true });
         const schema = readSchema(o.type, o.schema);
         const { validateCsv } = personalizeModule();
-        const report = await validateCsv(createReadStream(o.file), schema);
+        const report = await validateCsv(o.file === "-" ? process.stdin : createReadStream(o.file), schema);
         if (o.json) console.log(JSON.stringify(report, null, 2));
-        else printReport(o.file, report);
+        else printReport(o.file === "-" ? "standard input" : o.file, report);
         return report.valid ? EXIT.ok : EXIT.failures;
       }),
     );

@@ -7,6 +7,7 @@
  */
 import type { DatasetImportJob } from "@aws-sdk/client-personalize";
 import { formatDuration, pollUntil, WaitFailedError } from "../poll";
+import { classify } from "@roadmapx-ai/core";
 import type { ServiceContext } from "../context";
 import { aiKey, assertAiKey } from "../storage";
 import type { ValidationReport } from "./csv";
@@ -65,6 +66,29 @@ export interface ImportResult {
 
 const DATASET_ARN = /^arn:[\w-]+:personalize:[\w-]+:\d{12}:dataset\/([^/]+)\/(INTERACTIONS|ITEMS|USERS|ACTIONS|ACTION_INTERACTIONS)$/;
 
+/** Contexts already told that their endpoint cannot describe datasets: said once, not per import. */
+const toldNoDescribe = new WeakSet<ServiceContext>();
+
+/**
+ * Whether the dataset exists, asked before anything is uploaded. A well-formed ARN of a dataset that
+ * is not there is a usage error; an endpoint without DescribeDataset (the local emulator) is said
+ * once and the import goes on.
+ */
+async function checkDatasetExists(ctx: ServiceContext, datasetArn: string): Promise<void> {
+  try {
+    await ctx.clients.personalize.send(new (sdkPersonalize().DescribeDatasetCommand)({ datasetArn }));
+  } catch (err) {
+    if ((err as { name?: string }).name === "ResourceNotFoundException") {
+      throw new ImportConfigError(`dataset ${datasetArn} does not exist (DescribeDataset): create it first, e.g. with \`roadmapx-ai personalize setup\``);
+    }
+    if (classify(err, "personalize:DescribeDataset", datasetArn).kind !== "unavailable") throw err;
+    if (!toldNoDescribe.has(ctx)) {
+      toldNoDescribe.add(ctx);
+      ctx.logger.warn("this endpoint does not implement DescribeDataset: the dataset's existence is not checked before the upload");
+    }
+  }
+}
+
 export function datasetTypeOf(datasetArn: string): DatasetType | undefined {
   const type = DATASET_ARN.exec(datasetArn)?.[2];
   return type === "INTERACTIONS" ? "interactions" : type === "ITEMS" ? "items" : type === "USERS" ? "users" : undefined;
@@ -88,11 +112,19 @@ export async function importDataset(
   const elapsed = () => Date.now() - started;
   const mode = options.mode ?? "FULL";
   if (mode !== "FULL" && mode !== "INCREMENTAL") throw new ImportConfigError(`mode must be FULL or INCREMENTAL (got ${String(mode)})`);
-  const type = options.schema?.type ?? options.datasetType ?? datasetTypeOf(datasetArn);
-  if (!type) {
+  // A malformed ARN is refused before anything is sent or uploaded.
+  if (!DATASET_ARN.test(datasetArn)) {
     throw new ImportConfigError(
-      `cannot tell the dataset type from "${datasetArn}": pass a dataset ARN (arn:aws:personalize:REGION:ACCOUNT:dataset/GROUP/INTERACTIONS) or options.datasetType`,
+      `"${datasetArn}" is not a dataset ARN: expected arn:aws:personalize:REGION:ACCOUNT:dataset/GROUP/TYPE (TYPE: INTERACTIONS, ITEMS or USERS)`,
     );
+  }
+  const arnType = datasetTypeOf(datasetArn);
+  const type = options.schema?.type ?? options.datasetType ?? arnType;
+  if (!type) {
+    throw new ImportConfigError(`cannot tell the dataset type from "${datasetArn}": pass options.datasetType (interactions, items or users)`);
+  }
+  if (arnType && arnType !== type) {
+    throw new ImportConfigError(`${datasetArn} is a dataset of ${arnType}, but the data is ${type}: import it into the ${type} dataset`);
   }
   const roleArn = ctx.config.personalizeRoleArn;
   if (!roleArn) throw new ImportConfigError("no Personalize role: set PERSONALIZE_ROLE_ARN or AI_STACK_OUTPUTS (the stack outputs)");
@@ -100,6 +132,7 @@ export async function importDataset(
   const objectKey = key ?? aiKey("personalize", "datasets", type, `${new Date().toISOString().replace(/[:.]/g, "-")}.csv`);
   if (assertAiKey(objectKey) !== "personalize") throw new ImportConfigError(`import data goes under personalize/ (got "${objectKey}")`);
   const personalize = ctx.clients.personalize;
+  await checkDatasetExists(ctx, datasetArn);
 
   if (mode === "INCREMENTAL") {
     const previous = await personalize.send(new (sdkPersonalize().ListDatasetImportJobsCommand)({ datasetArn, maxResults: 100 }));

@@ -11,6 +11,7 @@ import { TrainingFailedError, TrainingWaitTimeoutError } from "./errors";
 import { aiKey, type UploadBody, type UploadOptions } from "../storage";
 import {
   checkCount,
+  checkDatasetName,
   checkImage,
   checkInstanceType,
   checkName,
@@ -109,7 +110,7 @@ export class SageMakerService {
 
   /** The S3 prefix of a training dataset. */
   datasetUri(dataset: string): string {
-    return this.ctx.storage.uriOf(`${aiKey("training", dataset)}/`);
+    return this.ctx.storage.uriOf(`${aiKey("training", checkDatasetName("dataset", dataset))}/`);
   }
 
   /** Streams training data to `sagemaker/training/<dataset>/<fileName>`. */
@@ -119,7 +120,7 @@ export class SageMakerService {
     body: UploadBody,
     options: Pick<UploadOptions, "onProgress" | "collectGarbageEveryBytes"> = {},
   ): Promise<string> {
-    const key = aiKey("training", dataset, fileName);
+    const key = aiKey("training", checkDatasetName("dataset", dataset), fileName);
     return (await this.ctx.storage.upload(key, body, options)).uri;
   }
 
@@ -133,6 +134,7 @@ export class SageMakerService {
         throw new SageMakerInputError(`channels.${c.name}`, "a channel name is 1-64 letters, digits, '.', '-' or '_'");
       if (channelNames.has(c.name)) throw new SageMakerInputError(`channels.${c.name}`, "appears twice");
       channelNames.add(c.name);
+      checkDatasetName(`channels.${c.name}.dataset`, c.dataset);
       aiKey("training", c.dataset);
     }
     const jobName = options.jobName ? checkName("jobName", options.jobName) : uniqueJobName(options.jobNamePrefix ?? "roadmapx");
@@ -259,7 +261,7 @@ export class SageMakerService {
       if (!isNotFound(err)) throw err;
     }
     this.ctx.logger.warn(
-      `cost: endpoint ${endpointName} bills ${instanceCount} x ${instanceType} every hour it exists, used or not; remove it with \`roadmapx-ai sagemaker cleanup --endpoint ${endpointName}\`.`,
+      `cost: endpoint ${endpointName} bills ${instanceCount} x ${instanceType} every hour it exists, used or not; remove it with \`roadmapx-ai sagemaker cleanup --endpoint ${endpointName} --yes\`.`,
     );
     await this.client.send(
       new (sdkSagemaker().CreateModelCommand)({

@@ -24,6 +24,23 @@ export function checkName(field: string, name: string): string {
 }
 
 /**
+ * A dataset folder under sagemaker/training/: segments of letters, digits, '.', '-' and '_' (1-128
+ * characters each, starting with a letter or digit), separated by "/". Keeps S3 URIs that a training
+ * job, a shell and a console all read the same way.
+ */
+const DATASET_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export function checkDatasetName(field: string, dataset: string): string {
+  if (!dataset.split("/").every((segment) => DATASET_SEGMENT.test(segment))) {
+    throw new SageMakerInputError(
+      field,
+      `"${dataset}" is not a dataset folder: use letters, digits, '.', '-' and '_' (starting with a letter or digit), with "/" between subfolders`,
+    );
+  }
+  return dataset;
+}
+
+/**
  * A unique, valid job name: `<prefix>-<yyyymmdd-hhmmss>-<random>`, the prefix cut so the whole stays
  * within 63 characters.
  */

@@ -6,7 +6,13 @@ import { Readable } from "node:stream";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateDatasetImportJobCommand, DescribeDatasetImportJobCommand, ListDatasetImportJobsCommand, PersonalizeClient } from "@aws-sdk/client-personalize";
+import {
+  CreateDatasetImportJobCommand,
+  DescribeDatasetCommand,
+  DescribeDatasetImportJobCommand,
+  ListDatasetImportJobsCommand,
+  PersonalizeClient,
+} from "@aws-sdk/client-personalize";
 import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
@@ -101,6 +107,31 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
     expect(progress.filter((p) => p.startsWith("import"))).to.deep.equal(["import:CREATE PENDING", "import:CREATE IN_PROGRESS", "import:ACTIVE"]);
     expect(progress).to.include("upload");
     expect(messages).to.include("warn: cost: Personalize bills data ingestion per GB imported.");
+  });
+
+  it("a dataset that does not exist is found out (DescribeDataset) before anything is uploaded", async () => {
+    personalize.on(DescribeDatasetCommand).rejects(Object.assign(new Error("Dataset not found"), { name: "ResourceNotFoundException" }));
+    let caught: unknown;
+    try {
+      await service().importDataset(DATASET, csv(10), "personalize/data.csv", { sleep: noSleep });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(ImportConfigError);
+    expect((caught as Error).message).to.include(`dataset ${DATASET} does not exist`);
+    expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
+    expect(personalize.commandCalls(CreateDatasetImportJobCommand)).to.have.length(0);
+  });
+
+  it("an endpoint without DescribeDataset (the emulator) is said once, and the import goes on", async () => {
+    const html = Object.assign(new Error("Unexpected token '<'"), { name: "SyntaxError", $response: { statusCode: 500 } });
+    personalize.on(DescribeDatasetCommand).rejects(html);
+    jobGoes("ACTIVE", "ACTIVE");
+    const s = service();
+    await s.importDataset(DATASET, csv(10), "personalize/a.csv", { sleep: noSleep });
+    await s.importDataset(DATASET, csv(10), "personalize/b.csv", { sleep: noSleep });
+    expect(messages.filter((m) => m.includes("does not implement DescribeDataset"))).to.have.length(1);
+    expect((await bucketContents()).keys).to.deep.equal(["personalize/a.csv", "personalize/b.csv"]);
   });
 
   it("an invalid row stops the upload at once: nothing in the bucket, no import job, and a full report", async () => {
@@ -325,7 +356,12 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
         ImportConfigError,
         /no Personalize role: set PERSONALIZE_ROLE_ARN/,
       ],
-      [() => service().importDataset("my-dataset", csv(1)), ImportConfigError, /cannot tell the dataset type from "my-dataset"/],
+      [() => service().importDataset("my-dataset", csv(1)), ImportConfigError, /"my-dataset" is not a dataset ARN: expected arn:aws:personalize:/],
+      [
+        () => service().importDataset("arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx/ACTIONS", csv(1)),
+        ImportConfigError,
+        /cannot tell the dataset type from ".*ACTIONS": pass options.datasetType/,
+      ],
     ];
     for (const [call, type, message] of cases) {
       let caught: unknown;
