@@ -1,37 +1,23 @@
 /**
- * The rest of the Personalize lifecycle, each step idempotent (found by name before it is created):
- * schema, dataset group, dataset, solution, solution version (training), campaign, event tracker;
- * recommendations and events at run time; and a cleanup that deletes in dependency order.
- * Every step that creates something billed says so through the logger.
+ * The Personalize lifecycle, each step idempotent (found by name before it is created): schema,
+ * dataset group, dataset, solution, solution version (training), campaign, event tracker. Every step
+ * that creates something billed says so through the logger. Run-time calls are in runtime.ts, the
+ * cleanup in cleanup.ts, the waiting in waits.ts; the class serves them all from one object.
  */
 import type { ServiceContext } from "../context";
-import { pollUntil, type PollStatus } from "../poll";
+import { cleanupDatasetGroup } from "./cleanup";
+import { getRecommendations, putEvents } from "./runtime";
+import { collect, PersonalizeWaits, type WaitOptions } from "./waits";
 import type { DatasetSchema, DatasetType } from "./schemas";
 import { WorkflowError } from "./errors";
 
 /** @aws-sdk/client-personalize, loaded on the first call: importing the services must not load every SDK client. */
 const sdkPersonalize = (): typeof import("@aws-sdk/client-personalize") =>
   require("@aws-sdk/client-personalize") as typeof import("@aws-sdk/client-personalize");
-/** @aws-sdk/client-personalize-events, loaded on the first call: importing the services must not load every SDK client. */
-const sdkPersonalizeEvents = (): typeof import("@aws-sdk/client-personalize-events") =>
-  require("@aws-sdk/client-personalize-events") as typeof import("@aws-sdk/client-personalize-events");
-/** @aws-sdk/client-personalize-runtime, loaded on the first call: importing the services must not load every SDK client. */
-const sdkPersonalizeRuntime = (): typeof import("@aws-sdk/client-personalize-runtime") =>
-  require("@aws-sdk/client-personalize-runtime") as typeof import("@aws-sdk/client-personalize-runtime");
 
 export { WorkflowError };
-
-export interface WaitOptions {
-  /** First pause between polls (default 15 s), growing 1.5x to `maxIntervalMs` (default 120 s). */
-  intervalMs?: number;
-  maxIntervalMs?: number;
-  /** Default: 1 h for groups, datasets and campaigns, 12 h for training. */
-  timeoutMs?: number;
-  onStatus?: (what: string, status: PollStatus) => void;
-  /** For tests: how to wait, and what time it is. */
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
-}
+export { MAX_EVENTS_PER_CALL, MAX_RECOMMENDATIONS } from "./runtime";
+export { type WaitOptions } from "./waits";
 
 export interface Ensured {
   arn: string;
@@ -41,21 +27,7 @@ export interface Ensured {
 
 /** The recipe RoadmapX uses by default: user personalization (v2). */
 export const DEFAULT_RECIPE_ARN = "arn:aws:personalize:::recipe/aws-user-personalization-v2";
-export const MAX_RECOMMENDATIONS = 500;
-export const MAX_EVENTS_PER_CALL = 10;
-
 const DATASET_TYPE_NAMES: Record<DatasetType, string> = { interactions: "Interactions", items: "Items", users: "Users" };
-
-function notFound(err: unknown): boolean {
-  return (err as { name?: string }).name === "ResourceNotFoundException";
-}
-
-/** Every item of a List* call, page after page, through the SDK's own paginator. */
-async function collect<Page, T>(pages: AsyncIterable<Page>, items: (page: Page) => T[] | undefined): Promise<T[]> {
-  const all: T[] = [];
-  for await (const page of pages) all.push(...(items(page) ?? []));
-  return all;
-}
 
 /** What `ensure` needs to find, create and wait for one Personalize resource. */
 interface EnsureSteps<T> {
@@ -74,76 +46,17 @@ interface EnsureSteps<T> {
 }
 
 export class PersonalizeWorkflow {
+  private readonly waits: PersonalizeWaits;
+
   constructor(
     private readonly ctx: ServiceContext,
-    private readonly wait: WaitOptions = {},
-  ) {}
+    wait: WaitOptions = {},
+  ) {
+    this.waits = new PersonalizeWaits(wait);
+  }
 
   private get client() {
     return this.ctx.clients.personalize;
-  }
-
-  private waitFor<T>(
-    what: string,
-    describe: () => Promise<T>,
-    statusOf: (t: T) => string | undefined,
-    reasonOf: (t: T) => string | undefined,
-    timeoutMs: number,
-  ) {
-    return pollUntil({
-      what,
-      describe,
-      statusOf: (t) => statusOf(t) ?? "UNKNOWN",
-      reasonOf,
-      done: ["ACTIVE"],
-      failed: ["CREATE FAILED"],
-      intervalMs: this.wait.intervalMs ?? 15_000,
-      maxIntervalMs: this.wait.maxIntervalMs ?? 120_000,
-      timeoutMs: this.wait.timeoutMs ?? timeoutMs,
-      onStatus: (s) => this.wait.onStatus?.(what, s),
-      ...(this.wait.sleep ? { sleep: this.wait.sleep } : {}),
-      ...(this.wait.now ? { now: this.wait.now } : {}),
-    });
-  }
-
-  /** Waits until `describe` answers ResourceNotFound (deletions are asynchronous). */
-  private async waitGone(what: string, describe: () => Promise<unknown>): Promise<void> {
-    try {
-      await pollUntil({
-        what: `deletion of ${what}`,
-        describe: async () => {
-          try {
-            await describe();
-            return "DELETE IN_PROGRESS";
-          } catch (err) {
-            if (notFound(err)) return "DELETED";
-            throw err;
-          }
-        },
-        statusOf: (s) => s,
-        done: ["DELETED"],
-        failed: [],
-        intervalMs: this.wait.intervalMs ?? 10_000,
-        maxIntervalMs: this.wait.maxIntervalMs ?? 60_000,
-        timeoutMs: this.wait.timeoutMs ?? 3600_000,
-        onStatus: (s) => this.wait.onStatus?.(`deletion of ${what}`, s),
-        ...(this.wait.sleep ? { sleep: this.wait.sleep } : {}),
-        ...(this.wait.now ? { now: this.wait.now } : {}),
-      });
-    } catch (err) {
-      throw new WorkflowError(`${(err as Error).message}`);
-    }
-  }
-
-  /** Deletes a resource (already gone is fine) and waits until Personalize no longer knows it. */
-  private async remove(what: string, arn: string, remove: () => Promise<unknown>, describe: () => Promise<unknown>): Promise<string> {
-    try {
-      await remove();
-    } catch (err) {
-      if (!notFound(err)) throw err;
-    }
-    await this.waitGone(`${what} ${arn}`, describe);
-    return arn;
   }
 
   /**
@@ -156,7 +69,7 @@ export class PersonalizeWorkflow {
     if (!arn) arn = await steps.create();
     if (!arn) throw new WorkflowError(`${steps.createCall} returned no ARN`);
     const found = arn;
-    const described = await this.waitFor(
+    const described = await this.waits.waitFor(
       steps.what,
       () => steps.describe(found),
       steps.statusOf,
@@ -263,7 +176,7 @@ export class PersonalizeWorkflow {
     this.ctx.logger.warn("cost: training is billed per training hour; a run usually takes between half an hour and several hours.");
     const arn = (await this.client.send(new (sdkPersonalize().CreateSolutionVersionCommand)({ solutionArn, trainingMode }))).solutionVersionArn;
     if (!arn) throw new WorkflowError("CreateSolutionVersion returned no ARN");
-    const version = await this.waitFor(
+    const version = await this.waits.waitFor(
       `solution version ${arn}`,
       async () => (await this.client.send(new (sdkPersonalize().DescribeSolutionVersionCommand)({ solutionVersionArn: arn }))).solutionVersion,
       (v) => v?.status,
@@ -328,60 +241,13 @@ export class PersonalizeWorkflow {
   }
 
   /** Recommendations for a user from a campaign (personalize-runtime). */
-  async getRecommendations(args: {
-    campaignArn: string;
-    userId: string;
-    numResults?: number;
-    filterArn?: string;
-  }): Promise<{ itemId: string; score?: number }[]> {
-    const numResults = args.numResults ?? 25;
-    if (!Number.isInteger(numResults) || numResults < 1 || numResults > MAX_RECOMMENDATIONS) {
-      throw new WorkflowError(`numResults must be between 1 and ${MAX_RECOMMENDATIONS} (got ${numResults})`);
-    }
-    if (!args.userId) throw new WorkflowError("userId is empty");
-    const result = await this.ctx.clients.personalizeRuntime.send(
-      new (sdkPersonalizeRuntime().GetRecommendationsCommand)({
-        campaignArn: args.campaignArn,
-        userId: args.userId,
-        numResults,
-        ...(args.filterArn ? { filterArn: args.filterArn } : {}),
-      }),
-    );
-    return (result.itemList ?? []).flatMap((i) => (i.itemId ? [{ itemId: i.itemId, ...(i.score !== undefined ? { score: i.score } : {}) }] : []));
+  getRecommendations(args: Parameters<typeof getRecommendations>[1]): ReturnType<typeof getRecommendations> {
+    return getRecommendations(this.ctx, args);
   }
 
   /** Records events (personalize-events), in calls of at most 10 events each. */
-  async putEvents(args: {
-    trackingId: string;
-    userId: string;
-    sessionId: string;
-    events: { eventType: string; itemId?: string; sentAt: Date; eventValue?: number; properties?: Record<string, string> }[];
-  }): Promise<{ sent: number; calls: number }> {
-    if (!args.trackingId || !args.sessionId) throw new WorkflowError("trackingId and sessionId are required");
-    for (const [i, e] of args.events.entries()) {
-      if (!e.eventType) throw new WorkflowError(`event ${i + 1} has no eventType`);
-      if (!(e.sentAt instanceof Date) || Number.isNaN(e.sentAt.getTime())) throw new WorkflowError(`event ${i + 1} has no valid sentAt date`);
-    }
-    let calls = 0;
-    for (let i = 0; i < args.events.length; i += MAX_EVENTS_PER_CALL) {
-      const batch = args.events.slice(i, i + MAX_EVENTS_PER_CALL);
-      await this.ctx.clients.personalizeEvents.send(
-        new (sdkPersonalizeEvents().PutEventsCommand)({
-          trackingId: args.trackingId,
-          userId: args.userId,
-          sessionId: args.sessionId,
-          eventList: batch.map((e) => ({
-            eventType: e.eventType,
-            sentAt: e.sentAt,
-            ...(e.itemId ? { itemId: e.itemId } : {}),
-            ...(e.eventValue !== undefined ? { eventValue: e.eventValue } : {}),
-            ...(e.properties ? { properties: JSON.stringify(e.properties) } : {}),
-          })),
-        }),
-      );
-      calls++;
-    }
-    return { sent: args.events.length, calls };
+  putEvents(args: Parameters<typeof putEvents>[1]): ReturnType<typeof putEvents> {
+    return putEvents(this.ctx, args);
   }
 
   /**
@@ -389,90 +255,7 @@ export class PersonalizeWorkflow {
    * solutions, event trackers, datasets, the group itself, and (when asked) the schemas its datasets
    * used. Each deletion is waited for; what is already gone is skipped.
    */
-  async cleanup(datasetGroupArn: string, options: { deleteSchemas?: boolean } = {}): Promise<string[]> {
-    const deleted: string[] = [];
-    const c = this.client;
-    try {
-      await c.send(new (sdkPersonalize().DescribeDatasetGroupCommand)({ datasetGroupArn }));
-    } catch (err) {
-      if (notFound(err)) return deleted;
-      throw err;
-    }
-    const solutions = await collect(sdkPersonalize().paginateListSolutions({ client: c, pageSize: 100 }, { datasetGroupArn }), (p) => p.solutions);
-    for (const s of solutions) {
-      const campaigns = await collect(sdkPersonalize().paginateListCampaigns({ client: c, pageSize: 100 }, { solutionArn: s.solutionArn }), (p) => p.campaigns);
-      for (const campaign of campaigns) {
-        if (!campaign.campaignArn) continue;
-        const campaignArn = campaign.campaignArn;
-        deleted.push(
-          await this.remove(
-            "campaign",
-            campaignArn,
-            () => c.send(new (sdkPersonalize().DeleteCampaignCommand)({ campaignArn })),
-            () => c.send(new (sdkPersonalize().DescribeCampaignCommand)({ campaignArn })),
-          ),
-        );
-      }
-    }
-    for (const s of solutions) {
-      if (!s.solutionArn) continue;
-      const solutionArn = s.solutionArn;
-      deleted.push(
-        await this.remove(
-          "solution",
-          solutionArn,
-          () => c.send(new (sdkPersonalize().DeleteSolutionCommand)({ solutionArn })),
-          () => c.send(new (sdkPersonalize().DescribeSolutionCommand)({ solutionArn })),
-        ),
-      );
-    }
-    const trackers = await collect(sdkPersonalize().paginateListEventTrackers({ client: c, pageSize: 100 }, { datasetGroupArn }), (p) => p.eventTrackers);
-    for (const t of trackers) {
-      if (!t.eventTrackerArn) continue;
-      const eventTrackerArn = t.eventTrackerArn;
-      deleted.push(
-        await this.remove(
-          "event tracker",
-          eventTrackerArn,
-          () => c.send(new (sdkPersonalize().DeleteEventTrackerCommand)({ eventTrackerArn })),
-          () => c.send(new (sdkPersonalize().DescribeEventTrackerCommand)({ eventTrackerArn })),
-        ),
-      );
-    }
-    const datasets = await collect(sdkPersonalize().paginateListDatasets({ client: c, pageSize: 100 }, { datasetGroupArn }), (p) => p.datasets);
-    const schemaArns = new Set<string>();
-    for (const d of datasets) {
-      if (!d.datasetArn) continue;
-      const datasetArn = d.datasetArn;
-      if (options.deleteSchemas) {
-        const described = await c.send(new (sdkPersonalize().DescribeDatasetCommand)({ datasetArn }));
-        if (described.dataset?.schemaArn) schemaArns.add(described.dataset.schemaArn);
-      }
-      deleted.push(
-        await this.remove(
-          "dataset",
-          datasetArn,
-          () => c.send(new (sdkPersonalize().DeleteDatasetCommand)({ datasetArn })),
-          () => c.send(new (sdkPersonalize().DescribeDatasetCommand)({ datasetArn })),
-        ),
-      );
-    }
-    deleted.push(
-      await this.remove(
-        "dataset group",
-        datasetGroupArn,
-        () => c.send(new (sdkPersonalize().DeleteDatasetGroupCommand)({ datasetGroupArn })),
-        () => c.send(new (sdkPersonalize().DescribeDatasetGroupCommand)({ datasetGroupArn })),
-      ),
-    );
-    for (const schemaArn of schemaArns) {
-      try {
-        await c.send(new (sdkPersonalize().DeleteSchemaCommand)({ schemaArn }));
-      } catch (err) {
-        if (!notFound(err)) throw err;
-      }
-      deleted.push(schemaArn);
-    }
-    return deleted;
+  cleanup(datasetGroupArn: string, options: { deleteSchemas?: boolean } = {}): Promise<string[]> {
+    return cleanupDatasetGroup(this.client, this.waits, datasetGroupArn, options);
   }
 }

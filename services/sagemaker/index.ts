@@ -2,6 +2,8 @@
  * Amazon SageMaker for RoadmapX: training data under `sagemaker/training/<dataset>/`, training jobs
  * writing to `models/`, endpoints that serve the result, and cleanup. Every input is checked before
  * any call; whatever bills by the hour says so.
+ * (A little over 350 lines: one service whose training and endpoint halves share its client, names
+ * and checks; validate.ts and errors.ts hold what stands alone.)
  */
 import type { DescribeTrainingJobCommandOutput } from "@aws-sdk/client-sagemaker";
 import { PREFIXES } from "@roadmapx-ai/core";

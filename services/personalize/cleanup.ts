@@ -1,0 +1,107 @@
+/**
+ * Deleting a dataset group and everything in it, in the order Personalize requires, each deletion
+ * waited for. What bills by the hour (campaigns) goes first.
+ */
+import type { PersonalizeClient } from "@aws-sdk/client-personalize";
+import { collect, notFound, type PersonalizeWaits } from "./waits";
+
+/** @aws-sdk/client-personalize, loaded on the first call: importing the services must not load every SDK client. */
+const sdkPersonalize = (): typeof import("@aws-sdk/client-personalize") =>
+  require("@aws-sdk/client-personalize") as typeof import("@aws-sdk/client-personalize");
+
+/**
+ * Deletes everything in a dataset group, in the order Personalize requires: campaigns, then
+ * solutions, event trackers, datasets, the group itself, and (when asked) the schemas its datasets
+ * used. Each deletion is waited for; what is already gone is skipped.
+ */
+export async function cleanupDatasetGroup(
+  client: PersonalizeClient,
+  waits: PersonalizeWaits,
+  datasetGroupArn: string,
+  options: { deleteSchemas?: boolean } = {},
+): Promise<string[]> {
+  const deleted: string[] = [];
+  const c = client;
+  try {
+    await c.send(new (sdkPersonalize().DescribeDatasetGroupCommand)({ datasetGroupArn }));
+  } catch (err) {
+    if (notFound(err)) return deleted;
+    throw err;
+  }
+  const solutions = await collect(sdkPersonalize().paginateListSolutions({ client: c, pageSize: 100 }, { datasetGroupArn }), (p) => p.solutions);
+  for (const s of solutions) {
+    const campaigns = await collect(sdkPersonalize().paginateListCampaigns({ client: c, pageSize: 100 }, { solutionArn: s.solutionArn }), (p) => p.campaigns);
+    for (const campaign of campaigns) {
+      if (!campaign.campaignArn) continue;
+      const campaignArn = campaign.campaignArn;
+      deleted.push(
+        await waits.remove(
+          "campaign",
+          campaignArn,
+          () => c.send(new (sdkPersonalize().DeleteCampaignCommand)({ campaignArn })),
+          () => c.send(new (sdkPersonalize().DescribeCampaignCommand)({ campaignArn })),
+        ),
+      );
+    }
+  }
+  for (const s of solutions) {
+    if (!s.solutionArn) continue;
+    const solutionArn = s.solutionArn;
+    deleted.push(
+      await waits.remove(
+        "solution",
+        solutionArn,
+        () => c.send(new (sdkPersonalize().DeleteSolutionCommand)({ solutionArn })),
+        () => c.send(new (sdkPersonalize().DescribeSolutionCommand)({ solutionArn })),
+      ),
+    );
+  }
+  const trackers = await collect(sdkPersonalize().paginateListEventTrackers({ client: c, pageSize: 100 }, { datasetGroupArn }), (p) => p.eventTrackers);
+  for (const t of trackers) {
+    if (!t.eventTrackerArn) continue;
+    const eventTrackerArn = t.eventTrackerArn;
+    deleted.push(
+      await waits.remove(
+        "event tracker",
+        eventTrackerArn,
+        () => c.send(new (sdkPersonalize().DeleteEventTrackerCommand)({ eventTrackerArn })),
+        () => c.send(new (sdkPersonalize().DescribeEventTrackerCommand)({ eventTrackerArn })),
+      ),
+    );
+  }
+  const datasets = await collect(sdkPersonalize().paginateListDatasets({ client: c, pageSize: 100 }, { datasetGroupArn }), (p) => p.datasets);
+  const schemaArns = new Set<string>();
+  for (const d of datasets) {
+    if (!d.datasetArn) continue;
+    const datasetArn = d.datasetArn;
+    if (options.deleteSchemas) {
+      const described = await c.send(new (sdkPersonalize().DescribeDatasetCommand)({ datasetArn }));
+      if (described.dataset?.schemaArn) schemaArns.add(described.dataset.schemaArn);
+    }
+    deleted.push(
+      await waits.remove(
+        "dataset",
+        datasetArn,
+        () => c.send(new (sdkPersonalize().DeleteDatasetCommand)({ datasetArn })),
+        () => c.send(new (sdkPersonalize().DescribeDatasetCommand)({ datasetArn })),
+      ),
+    );
+  }
+  deleted.push(
+    await waits.remove(
+      "dataset group",
+      datasetGroupArn,
+      () => c.send(new (sdkPersonalize().DeleteDatasetGroupCommand)({ datasetGroupArn })),
+      () => c.send(new (sdkPersonalize().DescribeDatasetGroupCommand)({ datasetGroupArn })),
+    ),
+  );
+  for (const schemaArn of schemaArns) {
+    try {
+      await c.send(new (sdkPersonalize().DeleteSchemaCommand)({ schemaArn }));
+    } catch (err) {
+      if (!notFound(err)) throw err;
+    }
+    deleted.push(schemaArn);
+  }
+  return deleted;
+}
