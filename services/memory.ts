@@ -9,8 +9,8 @@
  *
  * So a batch upload (`sagemaker upload`) asks for a full collection every couple of parts, and asks
  * for it *async*: V8 then marks concurrently on its helper threads and finishes on the event loop,
- * instead of stopping the upload for ~50 ms each time. The cost is real (~3 s of CPU per GiB on two
- * cores), which is why the Personalize import, which reads every byte itself, does not use
+ * instead of stopping the upload each time. The cost is real (seconds of CPU per GiB on two cores:
+ * the README's benchmark section), which is why the Personalize import, which reads every byte itself, does not use
  * lib-storage at all but reuses its own part buffers (services/part-upload.ts) and needs none of this.
  *
  * Forcing collections in someone else's server can still cost it CPU, so this is opt-in: the CLI

@@ -5,10 +5,9 @@
  * Why not lib-storage here, when AiStorage.upload uses it for everything else: lib-storage cuts a
  * stream into parts by concatenating the chunks it is given (Buffer.concat), so every part is a
  * fresh part-sized Buffer - a gigabyte of short-lived off-heap memory per gigabyte sent. V8 frees
- * such memory only in full collections; keeping a 1 GiB validate-and-upload under 150 MiB needed a
- * forced collection every 16 MiB (~3 s of CPU per GiB on top of ~100 of V8's own) and it still ran
- * at 0.83-0.91x of `aws s3 cp`. With queueSize + 1 buffers reused for the whole upload there is no
- * copy and no garbage: the same upload peaked at 107-112 MiB and ran at 1.00-1.19x (bench/personalize-upload).
+ * such memory only in full collections, so staying in bounds needed frequent forced collections and
+ * still ran slower than `aws s3 cp`. With queueSize + 1 buffers reused for the whole upload there is
+ * no copy and no garbage. The figures, before and after: the README's benchmark section.
  *
  * What it keeps from lib-storage's contract: parts go up `queueSize` at a time, each with its CRC32
  * (and UNSIGNED-PAYLOAD where services/aws/clients.ts allows it); a body smaller than one part is a

@@ -21,7 +21,8 @@ const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 /**
  * Multipart parts are sent with `x-amz-content-sha256: UNSIGNED-PAYLOAD` instead of a SHA-256 of
  * each part in the signature, as AWS's own transfer clients do: every part already carries a CRC32
- * checksum that S3 verifies, and HTTPS protects it in transit. Hashing cost ~0.8 s of CPU per GiB.
+ * checksum that S3 verifies, and HTTPS protects it in transit. (What hashing cost: the README's
+ * benchmark section.)
  * Only over HTTPS or to a loopback endpoint (the local emulator): over plain HTTP to another host
  * the signature stays the body's only protection against tampering.
  */

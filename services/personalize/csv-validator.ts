@@ -8,8 +8,8 @@
  *
  * Parsing: a line without a double quote is split on commas, which is all CSV means there; its
  * fields are checked as byte ranges, without making strings. A line with quotes is parsed by
- * csv-parse. (csv-parse alone parses ~13 MB/s here; the byte path keeps validation faster than the
- * upload it runs beside, in little memory: see bench/personalize-upload.bench.ts.)
+ * csv-parse, which alone would be far slower than the upload it runs beside; the byte path keeps
+ * validation ahead of it, in little memory (figures: the README's benchmark section).
  */
 import { isUtf8 } from "node:buffer";
 import { parse as parseCsvSync } from "csv-parse/sync";

@@ -1,11 +1,10 @@
 /**
  * The CSV validator's fast path: a small WebAssembly scanner (wasm/line-scanner.wat, 16 bytes at a
  * time with SIMD) vouches for whole simple lines and stops at the first line it cannot, which the
- * TypeScript validator then checks and reports as usual. Why: validating in TypeScript cost about
- * 4.5 s of CPU per GiB (V8 reads bytes one at a time at ~1.5-3 ns each), a quarter of a 1 GiB
- * validate-and-upload on a 2-core machine; the scanner does the same in about a fifth of that
- * (bench/personalize-upload.bench.ts). Where WebAssembly is unavailable (node --jitless), the
- * validator simply does all the work itself.
+ * TypeScript validator then checks and reports as usual. Why: V8 reads bytes one at a time, so
+ * validating in TypeScript took a large share of a validate-and-upload's CPU on two cores; the
+ * scanner does the same work several times faster (figures: the README's benchmark section). Where
+ * WebAssembly is unavailable (node --jitless), the validator simply does all the work itself.
  */
 import { LINE_SCANNER_WASM_HEX } from "./wasm/line-scanner.wasm";
 
