@@ -44,8 +44,10 @@ describe("local emulator lifecycle", function () {
     const emulator = await sharedEmulator();
     expect(emulator.endpoint).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
     const clients = new AwsClients({ region: "us-east-1", endpoint: emulator.endpoint, credentials: DUMMY_CREDENTIALS });
+    // The emulator is shared by the whole run: start from empty, whatever ran before.
+    await emulator.reset();
     await clients.s3.send(new CreateBucketCommand({ Bucket: "reset-me" }));
-    expect((await clients.s3.send(new ListBucketsCommand({}))).Buckets).to.have.length(1);
+    expect((await clients.s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).to.deep.equal(["reset-me"]);
     await emulator.reset();
     expect((await clients.s3.send(new ListBucketsCommand({}))).Buckets ?? []).to.have.length(0);
     clients.destroy();

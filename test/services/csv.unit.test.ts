@@ -30,6 +30,20 @@ describe("Personalize CSV validation", () => {
     }
   });
 
+  it("IDs may be 256 characters and not 257, on the fast path and through csv-parse (quoted)", async () => {
+    const schema = builtinSchema("interactions");
+    for (const quote of ["", '"']) {
+      const id = (n: number) => `${quote}${"u".repeat(n)}${quote}`;
+      const ok = await validateCsv([Buffer.from(`USER_ID,ITEM_ID,TIMESTAMP\n${id(256)},i1,1700000000\n`)], schema);
+      expect(ok.errors, `256 ${quote}`).to.deep.equal([]);
+      const long = await validateCsv([Buffer.from(`USER_ID,ITEM_ID,TIMESTAMP\n${id(257)},i1,1700000000\n`)], schema);
+      expect(
+        long.errors.map((e) => [e.kind, e.message]),
+        `257 ${quote}`,
+      ).to.deep.equal([["id-too-long", "USER_ID is 257 characters long; Personalize allows 256"]]);
+    }
+  });
+
   it("counts every error but lists only the first ones in full", async () => {
     const rows = Array.from({ length: 500 }, (_, i) => `u${i},i${i},${1_700_000_000_000 + i}`).join("\n");
     const report = await validateCsv([Buffer.from(`USER_ID,ITEM_ID,TIMESTAMP\n${rows}\n`)], builtinSchema("interactions"), { maxReported: 5 });
