@@ -106,6 +106,17 @@ export class AiStorage {
   }
 
   /**
+   * The key of an `s3://` URI in this bucket, checked like every key the AI side uses (under an AI
+   * prefix, no `..` or empty segments). `field` names the option in the error.
+   */
+  keyOfUri(uri: string, field: string): { key: string; prefix: AiPrefix } {
+    const prefix = `s3://${this.bucket}/`;
+    if (!uri.startsWith(prefix)) throw new KeyError(`${field}: ${uri} is not in the AI bucket: give an ${prefix}... URI`);
+    const key = uri.slice(prefix.length);
+    return { key, prefix: assertAiKey(key) };
+  }
+
+  /**
    * Streams `body` to `key` (multipart for large bodies). On any error (the source, S3, or an abort
    * through `signal`) the multipart upload is aborted, so no parts and no partial object remain.
    */
@@ -170,6 +181,7 @@ export class AiStorage {
   }
 
   async exists(key: string): Promise<boolean> {
+    assertAiKey(key);
     try {
       await this.clients.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return true;

@@ -250,8 +250,10 @@ export class SageMakerService {
     checkName("name", modelName);
     checkName("name", configName);
     const image = checkImage("image", options.image);
-    if (!options.modelArtifactUri.startsWith(this.ctx.storage.uriOf(PREFIXES.models))) {
-      throw new SageMakerInputError("modelArtifactUri", `must be under ${this.ctx.storage.uriOf(PREFIXES.models)} (got ${options.modelArtifactUri})`);
+    // The same key rules as every upload, so that a `..` cannot climb from models/ into user-uploads/.
+    const modelsUri = this.ctx.storage.uriOf(PREFIXES.models);
+    if (!options.modelArtifactUri.startsWith(modelsUri) || this.ctx.storage.keyOfUri(options.modelArtifactUri, "modelArtifactUri").prefix !== "models") {
+      throw new SageMakerInputError("modelArtifactUri", `must be under ${modelsUri} (got ${options.modelArtifactUri})`);
     }
     const instanceType = checkInstanceType("instanceType", options.instanceType ?? "ml.t2.medium");
     const instanceCount = checkCount("instanceCount", options.instanceCount ?? 1, 1, 100);

@@ -131,6 +131,29 @@ describe("SageMaker training, endpoints and invocation (against the emulator)", 
     expect(error).to.be.instanceOf(SageMakerInputError);
     expect((error as Error).message).to.equal(`modelArtifactUri: must be under s3://${BUCKET}/models/ (got s3://someone-else/model.tar.gz)`);
   });
+
+  it("refuses a model URI that climbs out of models/ with .., before sending anything", async () => {
+    const sent: string[] = [];
+    const clients = ctx.makeClients({
+      decorate: (c) =>
+        (c as unknown as { middlewareStack: { add(m: unknown, o: object): void } }).middlewareStack.add(
+          (next: (a: unknown) => unknown, context: { commandName: string }) => (args: unknown) => (sent.push(context.commandName), next(args)),
+          { step: "initialize" },
+        ),
+    });
+    const service = new SageMakerService(context(clients));
+    for (const uri of [`s3://${BUCKET}/models/../user-uploads/x`, `s3://${BUCKET}/user-uploads/model.tar.gz`, `s3://${BUCKET}/personalize/model.tar.gz`]) {
+      let error: unknown;
+      try {
+        await service.deploy({ name: "x", image: IMAGE, modelArtifactUri: uri });
+      } catch (err) {
+        error = err;
+      }
+      expect(error, uri).to.be.instanceOf(Error);
+      expect((error as Error).message, uri).to.match(/must not climb out|belongs to the application|must be under s3:\/\/roadmapx-files\/models\//);
+    }
+    expect(sent).to.deep.equal([]);
+  });
 });
 
 describe("SageMaker failures and waiter time-outs (aws-sdk-client-mock: moto jobs always complete)", function () {

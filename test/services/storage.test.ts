@@ -224,4 +224,22 @@ describe("AI storage (against the emulator)", function () {
     expect(caught).to.be.instanceOf(KeyError);
     expect((await leftovers()).objects).to.deep.equal([]);
   });
+
+  it("checks the key at every entry point: exists, download and delete refuse user-uploads/ and ..", async () => {
+    for (const [what, call] of [
+      ["exists", (key: string) => storage.exists(key)],
+      ["download", (key: string) => storage.download(key)],
+      ["delete", (key: string) => storage.delete(key)],
+    ] as const) {
+      for (const key of ["user-uploads/x", "models/../user-uploads/x"]) {
+        let caught: unknown;
+        try {
+          await call(key);
+        } catch (err) {
+          caught = err;
+        }
+        expect(caught, `${what}(${key})`).to.be.instanceOf(KeyError);
+      }
+    }
+  });
 });
