@@ -8,6 +8,7 @@ export * from "./aws-errors";
 export * from "./clients";
 export * from "./iam";
 export * from "./policies";
+export * from "./policy-document";
 export * from "./requirements";
 export * from "./runtime-config";
 export * from "./stack-outputs";

@@ -10,15 +10,9 @@ import {
   HeadBucketCommand,
 } from "@aws-sdk/client-s3";
 import { GetPolicyCommand, GetRoleCommand, ListRolePoliciesCommand, GetRolePolicyCommand } from "@aws-sdk/client-iam";
-import { asList, type PolicyDocument } from "@roadmapx-ai/core";
+import { asList, parsePolicyDocument } from "@roadmapx-ai/core";
 import type { AccountApi } from "../verify/clients";
 import type { AppliedStack } from "./apply";
-
-/** IAM returns documents URL-encoded; moto's GetPolicyVersion does not. Accept both. */
-export function decodePolicyDocument(document: string): PolicyDocument {
-  const text = /^%7B/i.test(document) ? decodeURIComponent(document) : document;
-  return JSON.parse(text) as PolicyDocument;
-}
 
 async function optional<T>(call: Promise<T>): Promise<T | undefined> {
   try {
@@ -44,7 +38,7 @@ export async function describeApplied(clients: AccountApi, applied: AppliedStack
       ?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm;
     const versioning = (await optional(clients.s3.send(new GetBucketVersioningCommand({ Bucket }))))?.Status;
     const policy = (await optional(clients.s3.send(new GetBucketPolicyCommand({ Bucket }))))?.Policy;
-    const sids = policy ? decodePolicyDocument(policy).Statement.map((s) => s.Sid ?? "(no Sid)") : [];
+    const sids = policy ? parsePolicyDocument(policy).Statement.map((s) => s.Sid ?? "(no Sid)") : [];
     const allBlocked = pab && Object.values(pab).every((v) => v === true);
     lines.push(
       `bucket ${Bucket} (${role}): public access ${allBlocked ? "blocked (4/4)" : "not fully blocked"}, ` +
@@ -54,14 +48,14 @@ export async function describeApplied(clients: AccountApi, applied: AppliedStack
   for (const arn of [outputs.personalizeRoleArn, outputs.sagemakerRoleArn]) {
     const RoleName = arn.split("/").pop() ?? arn;
     const role = await clients.iam.send(new GetRoleCommand({ RoleName }));
-    const trust = decodePolicyDocument(role.Role?.AssumeRolePolicyDocument ?? "{}");
+    const trust = parsePolicyDocument(role.Role?.AssumeRolePolicyDocument ?? "{}");
     const principals = trust.Statement.flatMap((s) => (typeof s.Principal === "object" ? asList(s.Principal.Service) : []));
     const pinned = trust.Statement.every((s) => s.Condition?.["StringEquals"]?.["aws:SourceAccount"] && s.Condition?.["ArnLike"]?.["aws:SourceArn"]);
     const names = (await clients.iam.send(new ListRolePoliciesCommand({ RoleName }))).PolicyNames ?? [];
     const statements: string[] = [];
     for (const PolicyName of names) {
       const doc = await clients.iam.send(new GetRolePolicyCommand({ RoleName, PolicyName }));
-      statements.push(...decodePolicyDocument(doc.PolicyDocument ?? "{}").Statement.map((s) => s.Sid ?? "?"));
+      statements.push(...parsePolicyDocument(doc.PolicyDocument ?? "{}").Statement.map((s) => s.Sid ?? "?"));
     }
     lines.push(`role ${RoleName}: trusts ${principals.join(", ")}${pinned ? " (pinned to account and region)" : ""}; ` + `inline ${statements.join(", ")}`);
   }

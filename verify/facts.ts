@@ -2,7 +2,8 @@
  * Everything the verifier reads, through read-only calls only (Get*, List*, Head*, Describe*).
  * Each read runs at most once (memoised promises), so checks can run in parallel and ask for the same
  * facts without repeating calls. A read never throws: it returns the value, or a ReadProblem saying
- * which permission the verifier lacked or why AWS could not answer.
+ * which permission the verifier lacked or why AWS could not answer. Turning the answers into facts
+ * is parse.ts's job (pure functions); how a problem reads in a report is problems.ts's.
  */
 import {
   GetPolicyCommand,
@@ -30,78 +31,23 @@ import {
   HeadBucketCommand,
 } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import type { PolicyDocument } from "@roadmapx-ai/core";
+import { type AwsError, classify, type PolicyDocument, type Read, type RuntimeConfig } from "@roadmapx-ai/core";
 import type { AccountApi } from "./clients";
-import { type AwsError, classify, type Read, type ReadProblem } from "@roadmapx-ai/core";
-import type { RuntimeConfig } from "@roadmapx-ai/core";
+import {
+  type BucketEncryption,
+  type BucketReachability,
+  bucketEncryptionOf,
+  type CallerIdentity,
+  parseCaller,
+  policyDocumentOf,
+  reachabilityFromHeadError,
+  regionOfLocation,
+} from "./parse";
 
-export { classify, type Read, type ReadProblem };
-
-/** How a read problem reads in a report. */
-export function describeProblem(p: ReadProblem): string {
-  switch (p.kind) {
-    case "denied":
-      return `the verifier may not call ${p.permission} on ${p.resource} (${p.detail}); grant it that read permission`;
-    case "credentials":
-      return `AWS rejected the credentials (${p.detail})`;
-    case "unreachable":
-      return `AWS could not be reached for ${p.permission} (${p.detail})`;
-    case "unavailable":
-      return `${p.permission} is not available at this endpoint (${p.detail})`;
-    case "failed":
-      return `${p.permission} on ${p.resource} failed (${p.detail})`;
-  }
-}
-
-/** IAM returns documents URL-encoded (moto's GetPolicyVersion does not): decode defensively. */
-export function parsePolicyDocument(document: string | undefined): PolicyDocument | undefined {
-  if (document === undefined || document === "") return undefined;
-  const text = /^\s*\{/.test(document) ? document : decodeURIComponent(document);
-  return JSON.parse(text) as PolicyDocument;
-}
-
-export interface CallerIdentity {
-  accountId: string;
-  arn: string;
-  partition: string;
-  /** "user", "assumed-role" (a role session), "root", or "other" (federated, service...). */
-  kind: "user" | "assumed-role" | "root" | "other";
-  /** User name, or the role name behind an assumed-role session. */
-  name?: string | undefined;
-  /** The IAM ARN whose policies apply (the role's ARN for a session). */
-  principalArn: string;
-}
-
-export function parseCaller(arn: string, accountId: string): CallerIdentity {
-  const partition = arn.split(":")[1] ?? "aws";
-  const resource = arn.split(":").slice(5).join(":");
-  if (resource === "root") return { accountId, arn, partition, kind: "root", principalArn: arn };
-  if (arn.includes(":iam::") && resource.startsWith("user/")) {
-    const name = resource.split("/").pop();
-    return { accountId, arn, partition, kind: "user", name, principalArn: arn };
-  }
-  if (arn.includes(":sts::") && resource.startsWith("assumed-role/")) {
-    const [, roleName] = resource.split("/");
-    return {
-      accountId,
-      arn,
-      partition,
-      kind: "assumed-role",
-      name: roleName,
-      principalArn: `arn:${partition}:iam::${accountId}:role/${roleName}`,
-    };
-  }
-  return { accountId, arn, partition, kind: "other", principalArn: arn };
-}
-
-export type BucketReachability =
-  { state: "exists" } | { state: "missing" } | { state: "forbidden" } | { state: "wrong-region"; actualRegion?: string | undefined };
-
-export interface BucketEncryption {
-  algorithm: string;
-  kmsKeyId?: string | undefined;
-  bucketKeyEnabled?: boolean | undefined;
-}
+// Names importers took from here before parsing and presentation moved out (parse.ts, problems.ts, core).
+export { classify, type Read, type ReadProblem } from "@roadmapx-ai/core";
+export { describeProblem } from "./problems";
+export { type BucketEncryption, type BucketReachability, type CallerIdentity, parseCaller } from "./parse";
 
 export interface NamedPolicy {
   /** How the report names it: "inline policy X of role Y", "managed policy ARN". */
@@ -165,15 +111,8 @@ export class Facts {
         await this.clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
         return { ok: true as const, value: { state: "exists" as const } };
       } catch (err) {
-        // A HEAD has no body: the status code is the answer, not the error's name.
-        const e = err as AwsError;
-        const status = e.$metadata?.httpStatusCode;
-        const regionHeader = e.$response?.headers?.["x-amz-bucket-region"];
-        if (status === 404) return { ok: true as const, value: { state: "missing" as const } };
-        if (status === 301 || (status === 400 && regionHeader)) {
-          return { ok: true as const, value: { state: "wrong-region" as const, actualRegion: regionHeader } };
-        }
-        if (status === 403) return { ok: true as const, value: { state: "forbidden" as const } };
+        const reachability = reachabilityFromHeadError(err as AwsError);
+        if (reachability) return { ok: true as const, value: reachability };
         return { ok: false as const, problem: classify(err, "s3:ListBucket", `arn:aws:s3:::${bucket}`) };
       }
     });
@@ -183,9 +122,7 @@ export class Facts {
     return this.once(`location:${bucket}`, async () => {
       const r = await this.read("s3:GetBucketLocation", `arn:aws:s3:::${bucket}`, () => this.clients.s3.send(new GetBucketLocationCommand({ Bucket: bucket })));
       if (!r.ok) return r;
-      // An empty LocationConstraint means us-east-1; "EU" is the old name of eu-west-1.
-      const constraint = r.value?.LocationConstraint as string | undefined;
-      return { ok: true as const, value: !constraint ? "us-east-1" : constraint === "EU" ? "eu-west-1" : constraint };
+      return { ok: true as const, value: regionOfLocation(r.value?.LocationConstraint as string | undefined) };
     });
   }
 
@@ -205,14 +142,7 @@ export class Facts {
       this.read(
         "s3:GetEncryptionConfiguration",
         `arn:aws:s3:::${bucket}`,
-        async () => {
-          const r = await this.clients.s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
-          const rule = r.ServerSideEncryptionConfiguration?.Rules?.[0];
-          const byDefault = rule?.ApplyServerSideEncryptionByDefault;
-          return byDefault?.SSEAlgorithm
-            ? { algorithm: byDefault.SSEAlgorithm, kmsKeyId: byDefault.KMSMasterKeyID, bucketKeyEnabled: rule?.BucketKeyEnabled }
-            : undefined;
-        },
+        async () => bucketEncryptionOf(await this.clients.s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))),
         (e) => e.name === "ServerSideEncryptionConfigurationNotFoundError",
       ),
     );
@@ -233,7 +163,7 @@ export class Facts {
       this.read(
         "s3:GetBucketPolicy",
         `arn:aws:s3:::${bucket}`,
-        async () => parsePolicyDocument((await this.clients.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy),
+        async () => policyDocumentOf((await this.clients.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy),
         (e) => e.name === "NoSuchBucketPolicy" || e.name === "NoSuchBucket",
       ),
     );
@@ -251,7 +181,7 @@ export class Facts {
           return {
             name,
             arn: r?.Arn ?? roleArn,
-            trust: parsePolicyDocument(r?.AssumeRolePolicyDocument),
+            trust: policyDocumentOf(r?.AssumeRolePolicyDocument),
             boundaryArn: r?.PermissionsBoundary?.PermissionsBoundaryArn,
           };
         },
@@ -270,7 +200,7 @@ export class Facts {
         this.clients.iam.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId })),
       );
       if (!version.ok) return version;
-      const document = parsePolicyDocument(version.value?.PolicyVersion?.Document) ?? { Version: "2012-10-17", Statement: [] };
+      const document = policyDocumentOf(version.value?.PolicyVersion?.Document) ?? { Version: "2012-10-17", Statement: [] };
       return { ok: true as const, value: { label: `managed policy ${policyArn}`, document } };
     });
   }
@@ -312,7 +242,7 @@ export class Facts {
                 ? [
                     {
                       label: `inline policy ${r.value.PolicyName} of role ${RoleName}`,
-                      document: parsePolicyDocument(r.value.PolicyDocument) ?? { Version: "2012-10-17" as const, Statement: [] },
+                      document: policyDocumentOf(r.value.PolicyDocument) ?? { Version: "2012-10-17" as const, Statement: [] },
                     },
                   ]
                 : [],
@@ -343,7 +273,7 @@ export class Facts {
       for (const PolicyName of names.value?.PolicyNames ?? []) {
         const doc = await this.read("iam:GetUserPolicy", userArn, () => iam.send(new GetUserPolicyCommand({ UserName, PolicyName })));
         if (!doc.ok) return doc;
-        const document = parsePolicyDocument(doc.value?.PolicyDocument);
+        const document = policyDocumentOf(doc.value?.PolicyDocument);
         if (document) identity.push({ label: `inline policy ${PolicyName} of user ${UserName}`, document });
       }
       const attachedArns = (attached.value?.AttachedPolicies ?? []).flatMap((p) => (p.PolicyArn ? [p.PolicyArn] : []));
@@ -359,7 +289,7 @@ export class Facts {
         for (const PolicyName of groupNames.value?.PolicyNames ?? []) {
           const doc = await this.read("iam:GetGroupPolicy", groupArn, () => iam.send(new GetGroupPolicyCommand({ GroupName, PolicyName })));
           if (!doc.ok) return doc;
-          const document = parsePolicyDocument(doc.value?.PolicyDocument);
+          const document = policyDocumentOf(doc.value?.PolicyDocument);
           if (document) identity.push({ label: `inline policy ${PolicyName} of group ${GroupName}`, document });
         }
         attachedArns.push(...(groupAttached.value?.AttachedPolicies ?? []).flatMap((p) => (p.PolicyArn ? [p.PolicyArn] : [])));
@@ -410,7 +340,7 @@ export class Facts {
       if (!policy.ok) return policy;
       return {
         ok: true as const,
-        value: { arn, policy: parsePolicyDocument(policy.value?.Policy), managedByAws: described.value?.KeyMetadata?.KeyManager === "AWS" },
+        value: { arn, policy: policyDocumentOf(policy.value?.Policy), managedByAws: described.value?.KeyMetadata?.KeyManager === "AWS" },
       };
     });
   }

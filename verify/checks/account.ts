@@ -1,6 +1,6 @@
 /** Checks about who is asking and what they were told: credentials, outputs vs environment. */
 import type { CheckDefinition } from "../model";
-import { describeProblem } from "../facts";
+import { describeProblem } from "../problems";
 
 export const credentials: CheckDefinition = {
   id: "credentials",

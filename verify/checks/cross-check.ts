@@ -5,8 +5,8 @@
  * the check is skipped with a note: local evaluation stands.
  */
 import { type ContextEntry, SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
-import { SERVICES } from "@roadmapx-ai/core";
-import { classify, type Facts } from "../facts";
+import { classify, SERVICES } from "@roadmapx-ai/core";
+import type { Facts } from "../facts";
 import type { CheckDefinition } from "../model";
 import { ask } from "../simulate";
 import { existingRole, isOutcome } from "./roles";

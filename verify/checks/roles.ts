@@ -2,7 +2,8 @@
 import { asList, type PolicyStatement } from "@roadmapx-ai/core";
 import { serviceRolePolicy, trustPolicy } from "@roadmapx-ai/core";
 import { type AiServiceId, SERVICES, type ServiceRequirement } from "@roadmapx-ai/core";
-import type { Facts, NamedPolicy, PrincipalPolicies, Read, RoleFacts } from "../facts";
+import type { Read } from "@roadmapx-ai/core";
+import type { Facts, NamedPolicy, PrincipalPolicies, RoleFacts } from "../facts";
 import type { CheckDefinition, Outcome } from "../model";
 import { type Answer, ask } from "../simulate";
 import {

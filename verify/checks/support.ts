@@ -2,7 +2,10 @@
 import type { AwsTarget, ConditionBlock, PolicyStatement } from "@roadmapx-ai/core";
 import { s3BucketArn } from "@roadmapx-ai/core";
 import { PREFIXES, type PrefixName, type ServiceRequirement } from "@roadmapx-ai/core";
-import { type CallerIdentity, type Facts, type NamedPolicy, type Read, type ReadProblem, describeProblem } from "../facts";
+import type { Read, ReadProblem } from "@roadmapx-ai/core";
+import type { Facts, NamedPolicy } from "../facts";
+import type { CallerIdentity } from "../parse";
+import { describeProblem } from "../problems";
 import type { Outcome } from "../model";
 import type { Question } from "../simulate";
 
