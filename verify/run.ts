@@ -65,6 +65,7 @@ export async function runVerify(options: VerifyOptions = {}): Promise<VerifyRun>
   const config: RuntimeConfig = resolveRuntimeConfig({ outputsFile: options.outputsFile }, env);
   const commands: string[] = [];
   const clients = new AccountClients({
+    readOnly: true,
     region: config.region,
     s3Region: config.s3Region,
     endpoint: config.endpoint,
