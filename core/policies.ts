@@ -70,9 +70,11 @@ export function serviceRolePolicy(req: ServiceRequirement, args: ServiceRolePoli
 
 /**
  * The bucket-policy statements a service needs (Personalize: list the bucket, read and write its prefix).
- * Empty for services that need the role alone.
+ * Empty for services that need the role alone. Each admits the service only when it acts for this
+ * account (`aws:SourceAccount`), as AWS recommends for service principals in resource policies, so
+ * that another account's Personalize cannot be made to read the data (confused deputy).
  */
-export function serviceBucketPolicyStatements(req: ServiceRequirement, partition: string, bucket: string): PolicyStatement[] {
+export function serviceBucketPolicyStatements(req: ServiceRequirement, partition: string, bucket: string, accountId: string): PolicyStatement[] {
   if (!req.bucketPolicy) return [];
   const grants = [bucketStatement(req.bucketPolicy.bucket, partition, bucket), ...req.bucketPolicy.objects.map((g) => objectStatement(g, partition, bucket))];
   // Written key by key so the JSON reads in the order people expect (Sid, Effect, Principal, ...).
@@ -82,11 +84,12 @@ export function serviceBucketPolicyStatements(req: ServiceRequirement, partition
     Principal: { Service: req.principal },
     Action,
     Resource,
+    Condition: { StringEquals: { "aws:SourceAccount": accountId } },
   }));
 }
 
-export function personalizeBucketPolicyStatements(partition: string, bucket: string): PolicyStatement[] {
-  return serviceBucketPolicyStatements(SERVICES.personalize, partition, bucket);
+export function personalizeBucketPolicyStatements(partition: string, bucket: string, accountId: string): PolicyStatement[] {
+  return serviceBucketPolicyStatements(SERVICES.personalize, partition, bucket, accountId);
 }
 
 /** Deny every request that does not use TLS. Personalize and SageMaker always use TLS. */
@@ -105,8 +108,8 @@ export function tlsOnlyStatement(partition: string, bucket: string): PolicyState
  * The policy of the bucket this stack creates: TLS only, plus Personalize's access to its prefix.
  * No VPC-endpoint-only Deny: Personalize cannot reach buckets restricted to a VPC.
  */
-export function artifactsBucketPolicy(partition: string, bucket: string): PolicyDocument {
-  return policyDocument([tlsOnlyStatement(partition, bucket), ...personalizeBucketPolicyStatements(partition, bucket)]);
+export function artifactsBucketPolicy(partition: string, bucket: string, accountId: string): PolicyDocument {
+  return policyDocument([tlsOnlyStatement(partition, bucket), ...personalizeBucketPolicyStatements(partition, bucket, accountId)]);
 }
 
 export class BucketPolicyMergeError extends Error {}

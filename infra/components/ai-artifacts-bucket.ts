@@ -5,6 +5,8 @@ import { artifactsBucketPolicy } from "@roadmapx-ai/core";
 export interface AiArtifactsBucketArgs {
   bucketName: pulumi.Input<string>;
   partition: pulumi.Input<string>;
+  /** This account: Personalize's statements admit it only when it acts for this account. */
+  accountId: pulumi.Input<string>;
   /** SSE-KMS key; SSE-S3 (AES256) when absent. */
   kmsKeyArn?: pulumi.Input<string> | undefined;
   /** Days before noncurrent versions expire. */
@@ -93,7 +95,9 @@ export class AiArtifactsBucket extends pulumi.ComponentResource {
       `${name}-policy`,
       {
         bucket: bucketId,
-        policy: pulumi.all([args.partition, this.bucket.bucket]).apply(([partition, bucket]) => JSON.stringify(artifactsBucketPolicy(partition, bucket))),
+        policy: pulumi
+          .all([args.partition, this.bucket.bucket, args.accountId])
+          .apply(([partition, bucket, accountId]) => JSON.stringify(artifactsBucketPolicy(partition, bucket, accountId))),
       },
       // S3 refuses some policy writes while Block Public Access settings are changing; ordering
       // after the public-access block and ownership controls avoids that race.

@@ -105,7 +105,14 @@ export class AiServicesAccess extends pulumi.ComponentResource {
           : pulumi.all([identity.accountId, region]).apply(([account, r]) => derivedBucketName(name, account, r));
       const artifacts = new AiArtifactsBucket(
         `${name}-artifacts`,
-        { bucketName: chosen, partition, kmsKeyArn: args.kmsKeyArn, noncurrentVersionDays: args.noncurrentVersionDays ?? 30, tags },
+        {
+          bucketName: chosen,
+          partition,
+          accountId: identity.accountId,
+          kmsKeyArn: args.kmsKeyArn,
+          noncurrentVersionDays: args.noncurrentVersionDays ?? 30,
+          tags,
+        },
         movedFromStack("ai-artifacts"),
       );
       bucketName = artifacts.bucketName;
@@ -116,7 +123,7 @@ export class AiServicesAccess extends pulumi.ComponentResource {
       if (policyMode === "merge") {
         new AppBucketPersonalizeAccess(
           `${name}-app-bucket-personalize-access`,
-          { bucketName: appBucketName, partition },
+          { bucketName: appBucketName, partition, accountId: identity.accountId },
           movedFromStack("app-bucket-personalize-access"),
         );
       }
@@ -147,8 +154,8 @@ export class AiServicesAccess extends pulumi.ComponentResource {
     this.region = region;
     this.kmsKeyArn = pulumi.output(args.kmsKeyArn);
     this.personalizeBucketPolicyStatements = pulumi
-      .all([partition, bucketName])
-      .apply(([p, b]) => JSON.stringify(personalizeBucketPolicyStatements(p, b), null, 2));
+      .all([partition, bucketName, identity.accountId])
+      .apply(([p, b, accountId]) => JSON.stringify(personalizeBucketPolicyStatements(p, b, accountId), null, 2));
     this.registerOutputs({
       artifactsBucketName: this.artifactsBucketName,
       personalizeRoleArn: this.personalizeRoleArn,

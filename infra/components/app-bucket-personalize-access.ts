@@ -6,6 +6,8 @@ export interface AppBucketPersonalizeAccessArgs {
   /** The application's existing bucket. It is never created, replaced or deleted. */
   bucketName: pulumi.Input<string>;
   partition: pulumi.Input<string>;
+  /** This account: Personalize's statements admit it only when it acts for this account. */
+  accountId: pulumi.Input<string>;
 }
 
 /**
@@ -28,8 +30,8 @@ export class AppBucketPersonalizeAccess extends pulumi.ComponentResource {
     const bucket = pulumi.output(args.bucketName);
     const existing = bucket.apply((b) => readExistingPolicy(b, this));
     this.policyJson = pulumi
-      .all([existing, args.partition, bucket])
-      .apply(([current, partition, b]) => JSON.stringify(mergeBucketPolicy(current, personalizeBucketPolicyStatements(partition, b))));
+      .all([existing, args.partition, bucket, args.accountId])
+      .apply(([current, partition, b, accountId]) => JSON.stringify(mergeBucketPolicy(current, personalizeBucketPolicyStatements(partition, b, accountId))));
 
     this.policy = new aws.s3.BucketPolicy(name, { bucket, policy: this.policyJson }, { parent: this, retainOnDelete: true });
     this.registerOutputs({ policyJson: this.policyJson });

@@ -71,7 +71,7 @@ describe("core/policies", () => {
   });
 
   it("the artifacts bucket policy is a TLS-only Deny plus Personalize's statements", () => {
-    const doc = artifactsBucketPolicy("aws", "ai-bucket");
+    const doc = artifactsBucketPolicy("aws", "ai-bucket", "123456789012");
     expect(doc.Statement[0]).to.deep.equal({
       Sid: "RoadmapxAiDenyInsecureTransport",
       Effect: "Deny",
@@ -80,11 +80,11 @@ describe("core/policies", () => {
       Resource: ["arn:aws:s3:::ai-bucket", "arn:aws:s3:::ai-bucket/*"],
       Condition: { Bool: { "aws:SecureTransport": "false" } },
     });
-    expect(doc.Statement.slice(1)).to.deep.equal(personalizeBucketPolicyStatements("aws", "ai-bucket"));
+    expect(doc.Statement.slice(1)).to.deep.equal(personalizeBucketPolicyStatements("aws", "ai-bucket", "123456789012"));
   });
 
   describe("mergeBucketPolicy", () => {
-    const ours = personalizeBucketPolicyStatements("aws", "app");
+    const ours = personalizeBucketPolicyStatements("aws", "app", "123456789012");
     const ownerStatement = {
       Sid: "AppCdnRead",
       Effect: "Allow",

@@ -96,7 +96,8 @@ describe("infra program (Pulumi mocks)", () => {
       });
     });
 
-    it("exports the exact bucket-policy statements Personalize needs, for the user to add", () => {
+    it("exports the exact bucket-policy statements Personalize needs, pinned to this account, for the user to add", () => {
+      const pinned = { StringEquals: { "aws:SourceAccount": ACCOUNT } };
       expect(JSON.parse(stack.outputs.personalizeBucketPolicyStatements)).to.deep.equal([
         {
           Sid: "RoadmapxAiPersonalizeList",
@@ -104,6 +105,7 @@ describe("infra program (Pulumi mocks)", () => {
           Principal: { Service: "personalize.amazonaws.com" },
           Action: ["s3:ListBucket"],
           Resource: ["arn:aws:s3:::roadmapx-files"],
+          Condition: pinned,
         },
         {
           Sid: "RoadmapxAiPersonalizeObjects",
@@ -111,6 +113,7 @@ describe("infra program (Pulumi mocks)", () => {
           Principal: { Service: "personalize.amazonaws.com" },
           Action: ["s3:GetObject", "s3:PutObject"],
           Resource: ["arn:aws:s3:::roadmapx-files/personalize/*"],
+          Condition: pinned,
         },
       ]);
     });
@@ -394,7 +397,7 @@ describe("infra program (Pulumi mocks)", () => {
             Resource: [`arn:aws:s3:::${DERIVED_BUCKET}`, `arn:aws:s3:::${DERIVED_BUCKET}/*`],
             Condition: { Bool: { "aws:SecureTransport": "false" } },
           },
-          ...personalizeBucketPolicyStatements("aws", DERIVED_BUCKET),
+          ...personalizeBucketPolicyStatements("aws", DERIVED_BUCKET, ACCOUNT),
         ],
       });
       expect(policy.options.dependsOn).to.have.members(["roadmapx-ai-dev-artifacts-public-access-block", "roadmapx-ai-dev-artifacts-ownership"]);
@@ -493,7 +496,7 @@ describe("infra program (Pulumi mocks)", () => {
       expect(parsePolicy(policy.inputs["policy"])).to.deep.equal({
         Version: "2012-10-17",
         Id: "App",
-        Statement: [owner, ownerDeny, ...personalizeBucketPolicyStatements("aws", "roadmapx-files")],
+        Statement: [owner, ownerDeny, ...personalizeBucketPolicyStatements("aws", "roadmapx-files", ACCOUNT)],
       });
       expect(stack.outputs.appBucketPolicyMode).to.equal("merge");
     });
@@ -501,7 +504,7 @@ describe("infra program (Pulumi mocks)", () => {
     it("writes Personalize's statements alone when the bucket has no policy", async () => {
       const stack = await loadStack(MERGE, { appBucketPolicy: NO_SUCH_BUCKET_POLICY() });
       expect(parsePolicy(onlyResource(stack, T.bucketPolicy).inputs["policy"]).Statement).to.deep.equal(
-        personalizeBucketPolicyStatements("aws", "roadmapx-files"),
+        personalizeBucketPolicyStatements("aws", "roadmapx-files", ACCOUNT),
       );
     });
 

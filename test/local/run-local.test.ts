@@ -32,7 +32,7 @@ describe("roadmapx-ai local (npm start)", function () {
     expect(text).to.match(
       /bucket roadmapx-files \(AI bucket = app bucket\): .*policy AppDenyUploadDeletes, RoadmapxAiPersonalizeList, RoadmapxAiPersonalizeObjects/,
     );
-    expect(text).to.match(/Ready: 19 pass, 0 fail, 1 warn, \d+ skip, 0 error/);
+    expect(text).to.match(/Ready: 20 pass, 0 fail, 1 warn, \d+ skip, 0 error/);
     expect(text).to.include("validate: 1200 generated interactions -> valid, ready to train");
     expect(text).to.include("upload: s3://roadmapx-files/personalize/demo/interactions.csv");
     expect(text).to.match(/bad CSV: importDataset refused it at line 1202 \(timestamp-milliseconds\); nothing was uploaded, no import job started/);

@@ -161,7 +161,7 @@ describe("verify (against the emulator)", function () {
       );
       const c = expectStatus(await verifyAs(d), "bucket.personalize-policy", "fail");
       expect(c.message).to.include(`the bucket policy of ${BUCKET} does not let personalize.amazonaws.com do s3:ListBucket on arn:aws:s3:::${BUCKET}`);
-      expect(c.remediation).to.include(JSON.stringify(personalizeBucketPolicyStatements("aws", BUCKET), null, 2));
+      expect(c.remediation).to.include(JSON.stringify(personalizeBucketPolicyStatements("aws", BUCKET, ACCOUNT), null, 2));
       expect(c.remediation).to.include("pulumi config set roadmapx-ai:appBucketPolicy merge");
     });
 

@@ -262,7 +262,7 @@ export const bucketPersonalizePolicy: CheckDefinition = {
         message: `the bucket policy of ${bucket} lets ${req.principal} list the bucket and read and write ${s3ObjectsArn(t.partition, bucket, "personalize/")}`,
       };
     }
-    const statements = personalizeBucketPolicyStatements(t.partition, bucket);
+    const statements = personalizeBucketPolicyStatements(t.partition, bucket, t.accountId);
     const managed = facts.config.outputs?.artifactsBucketCreated
       ? "re-run `pulumi up` (the stack writes this bucket's policy), or add"
       : "add (keeping the statements already there; or let the stack do it: `pulumi config set roadmapx-ai:appBucketPolicy merge && pulumi up`)";
@@ -274,6 +274,45 @@ export const bucketPersonalizePolicy: CheckDefinition = {
         : `${bucket} has no bucket policy, and Personalize needs one that lets ${req.principal} read the data`,
       remediation: `To the bucket policy of ${bucket}, ${managed}:\n${json(statements)}`,
       explain: why,
+    };
+  },
+};
+
+/** An account that is not ours, for the confused-deputy probe. */
+const OTHER_ACCOUNT = "111122223333";
+
+export const bucketPersonalizePolicyPinned: CheckDefinition = {
+  id: "bucket.personalize-policy.confused-deputy",
+  title: "Personalize's bucket statements pinned to this account",
+  severity: "warn",
+  risk: "Another account's Personalize could be made to read (and write) this bucket's personalize/ data on that account's behalf (confused deputy).",
+  async evaluate(facts) {
+    const found = await bucketAndPolicy(facts);
+    if ("verdict" in found) return found;
+    const { bucket, policy, target: t } = found;
+    const req = SERVICES.personalize;
+    const grants = req.bucketPolicy;
+    if (!grants) return skip("Personalize needs no bucket policy");
+    const resource = s3BucketArn(t.partition, bucket);
+    const own = s3Questions(grants, t, bucket, req.principal, serviceContext(req, t));
+    for (const q of own) {
+      if (!(await ask(q, { identity: [], resourcePolicy: policy })).allowed) {
+        return skip("the bucket policy does not let Personalize in at all (see bucket.personalize-policy)", resource);
+      }
+    }
+    const foreign = { ...t, accountId: OTHER_ACCOUNT };
+    const admitted: string[] = [];
+    for (const q of s3Questions(grants, t, bucket, req.principal, serviceContext(req, foreign))) {
+      if ((await ask(q, { identity: [], resourcePolicy: policy })).allowed) admitted.push(`${q.action} on ${q.resource}`);
+    }
+    if (admitted.length === 0) {
+      return { verdict: "holds", resource, message: `the bucket policy of ${bucket} admits ${req.principal} only on behalf of account ${t.accountId}` };
+    }
+    return {
+      verdict: "broken",
+      resource,
+      message: `the bucket policy of ${bucket} lets ${req.principal} act for any account (${admitted.join("; ")}): it is not pinned with aws:SourceAccount`,
+      remediation: `Replace Personalize's statements in the bucket policy of ${bucket} with these pinned ones (or re-run \`pulumi up\` where the stack writes the policy):\n${json(personalizeBucketPolicyStatements(t.partition, bucket, t.accountId))}`,
     };
   },
 };
