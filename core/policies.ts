@@ -220,6 +220,7 @@ export function applicationPolicy(args: ApplicationPolicyArgs): PolicyDocument {
       Effect: "Allow",
       Action: [...APPLICATION.kmsActions],
       Resource: [args.kmsKeyArn],
+      Condition: { StringEquals: { "kms:ViaService": `s3.${args.target.region}.amazonaws.com` } },
     });
   }
   return policyDocument(statements);

@@ -263,7 +263,6 @@ export const APPLICATION = {
       "personalize:ListDatasets",
       "personalize:ListDatasetImportJobs",
       "personalize:ListSolutions",
-      "personalize:ListSolutionVersions",
       "personalize:ListCampaigns",
       "personalize:ListEventTrackers",
       "personalize:PutEvents",
@@ -275,10 +274,8 @@ export const APPLICATION = {
       "sagemaker:DescribeTrainingJob",
       "sagemaker:StopTrainingJob",
       "sagemaker:CreateModel",
-      "sagemaker:DescribeModel",
       "sagemaker:DeleteModel",
       "sagemaker:CreateEndpointConfig",
-      "sagemaker:DescribeEndpointConfig",
       "sagemaker:DeleteEndpointConfig",
       "sagemaker:CreateEndpoint",
       "sagemaker:DescribeEndpoint",
@@ -286,7 +283,8 @@ export const APPLICATION = {
       "sagemaker:InvokeEndpoint",
     ],
     resourceTypes: ["training-job/*", "model/*", "endpoint-config/*", "endpoint/*"],
-    anyResource: ["sagemaker:ListTrainingJobs", "sagemaker:ListEndpoints"],
+    // Every SageMaker call the services make acts on a resource of this account: none on "*".
+    anyResource: [] as readonly string[],
   },
   comprehend: {
     // Comprehend's built-in models have no resource ARN: every Detect call is authorised on "*".
@@ -313,7 +311,10 @@ export const APPLICATION = {
     /** Listing, conditioned on `s3:prefix`: the application always lists with one of these. */
     listPrefixes: ["personalize", "training", "models"] as readonly PrefixName[],
   },
-  /** With SSE-KMS, uploads need GenerateDataKey and downloads need Decrypt. */
+  /**
+   * With SSE-KMS, uploads need GenerateDataKey and downloads need Decrypt; only through S3 in the
+   * stack's region (`kms:ViaService`), so the key cannot be used directly with these credentials.
+   */
   kmsActions: ["kms:Decrypt", "kms:GenerateDataKey"],
 } as const;
 

@@ -460,6 +460,8 @@ describe("infra program (Pulumi mocks)", () => {
         Effect: "Allow",
         Action: ["kms:Decrypt", "kms:GenerateDataKey"],
         Resource: [KEY],
+        // Only through S3 in the stack's region: the backend's credentials cannot use the key directly.
+        Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
       });
     });
 

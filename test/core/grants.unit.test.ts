@@ -1,0 +1,85 @@
+/**
+ * The application policy grants exactly what the services send, no more and no less: every
+ * Personalize, SageMaker and Comprehend call found in the services' sources (commands, paginators,
+ * waiters) is granted, and every granted action is one of them. (S3 is checked by the policy lint
+ * and the integration tests: its actions do not map one-to-one onto commands.)
+ */
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { expect } from "chai";
+import { APPLICATION } from "../../core/requirements";
+
+const SERVICES_DIR = join(__dirname, "..", "..", "services");
+/** Which IAM service each SDK package's calls are authorised as. */
+const SDK_SERVICE: Record<string, string> = {
+  "client-personalize": "personalize",
+  "client-personalize-events": "personalize",
+  "client-personalize-runtime": "personalize",
+  "client-sagemaker": "sagemaker",
+  "client-sagemaker-runtime": "sagemaker",
+  "client-comprehend": "comprehend",
+};
+/** The Describe call each SDK waiter polls with. */
+const WAITER_CALL: Record<string, string> = {
+  waitUntilTrainingJobCompletedOrStopped: "DescribeTrainingJob",
+  waitUntilEndpointInService: "DescribeEndpoint",
+};
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (name === "dist" || name === "node_modules") return [];
+    return statSync(path).isDirectory() ? sources(path) : name.endsWith(".ts") ? [path] : [];
+  });
+}
+
+/** `personalize:CreateSchema`, ... for every call a file makes through a lazily loaded SDK package. */
+function callsOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const calls: string[] = [];
+  // The files load each SDK package through a named loader: sdkPersonalize(), sdkSagemakerRuntime(), ...
+  const loaders = [...text.matchAll(/const (sdk\w+) = \(\): typeof import\("@aws-sdk\/([a-z-]+)"\)/g)];
+  for (const [, loader, pkg] of loaders) {
+    const service = SDK_SERVICE[pkg as string];
+    if (!service) continue;
+    for (const m of text.matchAll(new RegExp(`${loader}\\(\\)\\.(\\w+)`, "g"))) {
+      const name = m[1] as string;
+      const call = name.endsWith("Command")
+        ? name.slice(0, -"Command".length)
+        : name.startsWith("paginate")
+          ? name.slice("paginate".length)
+          : WAITER_CALL[name];
+      if (!call) throw new Error(`${relative(SERVICES_DIR, file)}: ${name} is neither a command, a paginator nor a known waiter`);
+      calls.push(`${service}:${call}`);
+    }
+  }
+  return calls;
+}
+
+describe("the application policy's AI actions are exactly the calls the services make", () => {
+  const sent = new Set(sources(SERVICES_DIR).flatMap(callsOf));
+  const granted = new Set<string>([
+    ...APPLICATION.personalize.resourceActions,
+    ...APPLICATION.personalize.anyResource,
+    ...APPLICATION.sagemaker.resourceActions,
+    ...APPLICATION.sagemaker.anyResource,
+    ...APPLICATION.comprehend.anyResource,
+  ]);
+
+  it("finds the calls (a sanity check on the source scan)", () => {
+    expect([...sent]).to.include.members([
+      "personalize:CreateDatasetImportJob",
+      "personalize:ListSchemas",
+      "sagemaker:DescribeEndpoint",
+      "comprehend:BatchDetectSentiment",
+    ]);
+  });
+
+  it("every call sent is granted", () => {
+    expect([...sent].filter((a) => !granted.has(a)).sort()).to.deep.equal([]);
+  });
+
+  it("every action granted is sent: nothing is granted for a call no code makes", () => {
+    expect([...granted].filter((a) => !sent.has(a)).sort()).to.deep.equal([]);
+  });
+});
