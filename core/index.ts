@@ -7,6 +7,7 @@
 export * from "./aws-errors";
 export * from "./clients";
 export * from "./iam";
+export * from "./json-error";
 export * from "./policies";
 export * from "./policy-document";
 export * from "./requirements";

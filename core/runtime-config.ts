@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { describeJsonError } from "./json-error";
 import { PREFIXES } from "./requirements";
 import { type StackOutputsFile, type StackOutputValues, STACK_OUTPUT_TYPES, stackOutputTypeProblem } from "./stack-outputs";
 import { bucketNameProblem, parseKmsKeyArn, parseRoleArn, regionProblem } from "./validation";
@@ -76,7 +77,7 @@ export function readStackOutputsFile(path: string): StackOutputsFile {
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError([`stack outputs file ${where} is not JSON (${(err as Error).message}); regenerate it with \`pulumi stack output --json\``]);
+    throw new ConfigError([`stack outputs file ${where} is not JSON (${describeJsonError(err, text)}); regenerate it with \`pulumi stack output --json\``]);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError([`stack outputs file ${where} must hold a JSON object, as \`pulumi stack output --json\` prints`]);

@@ -2,6 +2,7 @@
  * Amazon Personalize dataset schemas (Avro JSON): the three built-in schemas RoadmapX uses, and the
  * parsing of a custom one into the field specs the CSV validator checks rows against.
  */
+import { describeJsonError } from "@roadmapx-ai/core";
 
 export type DatasetType = "interactions" | "items" | "users";
 export const DATASET_TYPES: readonly DatasetType[] = ["interactions", "items", "users"];
@@ -95,7 +96,7 @@ export function parseSchema(type: DatasetType, avro: string | object, where = "t
   try {
     doc = typeof avro === "string" ? JSON.parse(avro) : avro;
   } catch (err) {
-    throw new SchemaError(`${where} is not JSON (${(err as Error).message})`);
+    throw new SchemaError(`${where} is not JSON (${typeof avro === "string" ? describeJsonError(err, avro) : "not valid JSON"})`);
   }
   const record = doc as { type?: unknown; name?: unknown; fields?: unknown };
   if (record.type !== "record" || typeof record.name !== "string" || !Array.isArray(record.fields)) {
