@@ -346,6 +346,74 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
     expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
   });
 
+  /** Clients that record every S3 command they send, with the body size of each part. */
+  function recordingClients(): { clients: AwsClients; sent: string[]; partBytes: number[] } {
+    const sent: string[] = [];
+    const partBytes: number[] = [];
+    const clients = ctx.makeClients({
+      decorate: (client) =>
+        (client as unknown as { middlewareStack: { add(m: unknown, o: object): void } }).middlewareStack.add(
+          (next: (a: unknown) => Promise<unknown>, context: { commandName: string }) => (args: { input?: { Body?: Uint8Array } }) => {
+            sent.push(context.commandName);
+            if (context.commandName === "UploadPartCommand") partBytes.push(args.input?.Body?.byteLength ?? 0);
+            return next(args);
+          },
+          { step: "initialize" },
+        ),
+    });
+    return { clients, sent, partBytes };
+  }
+
+  it("a file over the limit (the limit above one part) is refused before a single request is sent", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "roadmapx-limit-")), "big.csv");
+    writeFileSync(file, csv(300_000)); // ~12 MiB
+    const { clients, sent } = recordingClients();
+    let caught: unknown;
+    try {
+      await uploadValidated(contextFor(clients), "personalize/big.csv", { path: file }, builtinSchema("interactions"), {
+        maxBytes: 6 * 1024 * 1024,
+        partSize: 5 * 1024 * 1024,
+      });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(ImportConfigError);
+    expect(sent).to.deep.equal([]);
+  });
+
+  it("a stream of unknown size is cut off at the limit: no more is read or sent, and nothing is left", async () => {
+    const limit = 6 * 1024 * 1024;
+    const partSize = 5 * 1024 * 1024;
+    let produced = 0;
+    async function* endless() {
+      yield Buffer.from("USER_ID,ITEM_ID,TIMESTAMP,EVENT_TYPE\n");
+      for (let i = 0; ; i++) {
+        const chunk = Buffer.from(`user-${i % 50},item-${i % 300},${1_700_000_000 + i},view\n`.repeat(1000));
+        produced += chunk.length;
+        if (produced > 64 * 1024 * 1024) throw new Error("the source was read far past the limit");
+        yield chunk;
+      }
+    }
+    const { clients, sent, partBytes } = recordingClients();
+    let caught: unknown;
+    try {
+      await uploadValidated(contextFor(clients), "personalize/stream.csv", Readable.from(endless()), builtinSchema("interactions"), {
+        maxBytes: limit,
+        partSize,
+      });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(ImportConfigError);
+    expect(String(caught)).to.include("larger than the import limit");
+    // What was read stops within one part (plus the stream's read-ahead) of the limit...
+    expect(produced).to.be.below(limit + 2 * partSize);
+    // ...and what went up never exceeds the limit; the multipart upload was aborted.
+    expect(partBytes.reduce((a, b) => a + b, 0)).to.be.at.most(limit);
+    expect(sent).to.include("AbortMultipartUploadCommand");
+    expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
+  });
+
   it("refuses bad keys, a missing role and an unknown dataset type before sending anything", async () => {
     const cases: [() => Promise<unknown>, unknown, RegExp][] = [
       [() => service().importDataset(DATASET, csv(1), "user-uploads/data.csv"), KeyError, /belongs to the application/],
