@@ -141,6 +141,45 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
     expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
   });
 
+  it("the abort waits for a part still on the wire: AbortMultipartUpload is sent only after that UploadPart returns", async () => {
+    const body = producer(20 * MiB);
+    let reads = 0;
+    const events: string[] = [];
+    let releasePart: () => void = () => undefined;
+    const partHeld = new Promise<void>((resolve) => (releasePart = resolve));
+    const clients = ctx.makeClients({
+      decorate: (client) =>
+        (client as unknown as { middlewareStack: { add(m: unknown, o: object): void } }).middlewareStack.add(
+          (next: (a: unknown) => Promise<unknown>, context: { commandName: string }) => async (args: unknown) => {
+            if (context.commandName === "UploadPartCommand") {
+              events.push("UploadPart sent");
+              // The part is held on the wire until the producer has failed.
+              await partHeld;
+              const result = await next(args);
+              events.push("UploadPart returned");
+              return result;
+            }
+            if (context.commandName === "AbortMultipartUploadCommand") events.push("Abort sent");
+            return next(args);
+          },
+          { step: "initialize" },
+        ),
+    });
+    const fill: PartFiller = async (buffer) => {
+      reads++;
+      // The first part's bytes, then a failure while that part is still in flight.
+      if (events.includes("UploadPart sent")) {
+        setImmediate(releasePart);
+        throw new Error("the source broke");
+      }
+      return body.fill(buffer);
+    };
+    const caught = await failure(() => uploadParts(clients.s3, BUCKET, "personalize/held.bin", fill, { partSize: 5 * MiB, queueSize: 2 }));
+    expect(caught).to.be.instanceOf(UploadAbortedError);
+    expect(events).to.deep.equal(["UploadPart sent", "UploadPart returned", "Abort sent"]);
+    expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
+  });
+
   it("a part S3 refuses (after the SDK's retries) aborts the upload and stops the producer", async () => {
     const clients = ctx.makeClients({ maxAttempts: 2, retryMode: "standard" });
     // Part 3's both attempts fail: a 500, then a 403 (not retryable).
