@@ -17,6 +17,8 @@ export interface ComprehendStubOptions {
   burst?: number;
   /** Milliseconds before every answer, throttles included (default 0). */
   latencyMs?: number;
+  /** The quota's clock in milliseconds (default performance.now): tests freeze it to count exactly. */
+  now?: () => number;
 }
 
 export interface ComprehendStubStats {
@@ -57,12 +59,15 @@ function placeholder(operation: string): Record<string, unknown> {
 export class ComprehendStub {
   readonly stats: ComprehendStubStats = { accepted: {}, throttled: 0, rejected: 0, documents: 0, firstAt: 0, lastAt: 0 };
   private tokens: number;
-  private refilledAt = performance.now();
+  private readonly now: () => number;
+  private refilledAt: number;
 
   private constructor(
     private readonly server: Server,
     private readonly options: ComprehendStubOptions,
   ) {
+    this.now = options.now ?? (() => performance.now());
+    this.refilledAt = this.now();
     this.tokens = this.burst;
   }
 
@@ -108,7 +113,7 @@ export class ComprehendStub {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const now = performance.now();
+      const now = this.now();
       const operation = String(req.headers["x-amz-target"] ?? "").replace(/^Comprehend_20171127\./, "");
       const answer = (status: number, body: Record<string, unknown>) => {
         const send = () => {

@@ -38,7 +38,8 @@ describe("Comprehend stub for benchmarks (stands in for the Batch APIs and the q
   }
 
   it("admits a burst up to its bucket and throttles the rest with ThrottlingException", async () => {
-    stub = await ComprehendStub.start({ tps: 2, burst: 3 });
+    // A frozen quota clock: the bucket never refills during the test, however slow the machine is.
+    stub = await ComprehendStub.start({ tps: 2, burst: 3, now: () => 0 });
     const comprehend = connect(1).comprehend;
     const outcomes = await Promise.allSettled(
       Array.from({ length: 8 }, () => comprehend.send(new DetectSentimentCommand({ Text: "Fine.", LanguageCode: "en" }))),
