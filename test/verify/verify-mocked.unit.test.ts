@@ -125,6 +125,46 @@ describe("verify with aws-sdk-client-mock (what the emulator lacks)", () => {
     s3.restore();
   });
 
+  describe("the caller's permissions boundary (aws-sdk-client-mock: moto ignores users' boundaries)", () => {
+    const BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/backend-boundary`;
+    function withBoundary(actions: string[]): void {
+      wellConfiguredIam();
+      iam.on(GetUserCommand).resolves({
+        User: {
+          UserName: "backend",
+          Arn: USER,
+          Path: "/",
+          UserId: "AIDA",
+          CreateDate: new Date(),
+          PermissionsBoundary: { PermissionsBoundaryType: "PermissionsBoundaryPolicy", PermissionsBoundaryArn: BOUNDARY },
+        },
+      });
+      iam.on(GetPolicyCommand, { PolicyArn: BOUNDARY }).resolves({ Policy: { Arn: BOUNDARY, DefaultVersionId: "v1" } });
+      iam.on(GetPolicyVersionCommand, { PolicyArn: BOUNDARY }).resolves({
+        PolicyVersion: {
+          VersionId: "v1",
+          Document: encodeURIComponent(JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }] })),
+        },
+      });
+    }
+
+    it("a boundary without iam:PassRole fails both pass-role checks, though the attached policy allows it, naming the boundary", async () => {
+      withBoundary(["s3:*", "personalize:*", "sagemaker:*", "comprehend:*"]);
+      const run = await runVerify({ env: ENV, only: ["caller.pass-role.*"], clientOptions: CREDS });
+      for (const id of ["caller.pass-role.personalize", "caller.pass-role.sagemaker"]) {
+        const c = run.report.checks.find((check) => check.id === id);
+        expect(c?.status, JSON.stringify(c)).to.equal("fail");
+        expect([c?.message, ...(c?.explain ?? [])].join("\n"), id).to.include(`permissions boundary ${BOUNDARY}`);
+      }
+    });
+
+    it("a boundary that allows iam:PassRole leaves them passing", async () => {
+      withBoundary(["iam:PassRole", "s3:*"]);
+      const run = await runVerify({ env: ENV, only: ["caller.pass-role.*"], clientOptions: CREDS });
+      expect(run.report.checks.map((c) => c.status)).to.deep.equal(["pass", "pass"]);
+    });
+  });
+
   describe("SimulatePrincipalPolicy cross-check (aws-sdk-client-mock: moto does not implement it)", () => {
     it("passes when IAM agrees with local evaluation, and asks once per principal and context", async () => {
       wellConfiguredIam();
