@@ -125,6 +125,36 @@ describe("verify with aws-sdk-client-mock (what the emulator lacks)", () => {
     s3.restore();
   });
 
+  describe("a TLS-only Deny that covers part of the bucket (aws-sdk-client-mock: moto would apply it to every request)", () => {
+    function bucketPolicyIs(statements: object[]): void {
+      wellConfiguredIam();
+      s3.on(HeadBucketCommand).resolves({});
+      s3.on(GetBucketPolicyCommand).resolves({ Policy: JSON.stringify({ Version: "2012-10-17", Statement: statements }) });
+    }
+    const deny = (resource: string[]) => ({
+      Sid: "DenyInsecure",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:*",
+      Resource: resource,
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+
+    it("a Deny on the objects only warns, naming the bucket-level request it leaves open", async () => {
+      bucketPolicyIs([deny(["arn:aws:s3:::roadmapx-files/*"])]);
+      const run = await runVerify({ env: ENV, only: ["bucket.tls-only"], clientOptions: CREDS });
+      const c = run.report.checks[0];
+      expect(c?.status, JSON.stringify(c)).to.equal("warn");
+      expect(c?.message).to.equal("nothing in the bucket policy of roadmapx-files denies s3:ListBucket without TLS (aws:SecureTransport=false)");
+    });
+
+    it("a Deny on the bucket and its objects passes", async () => {
+      bucketPolicyIs([deny(["arn:aws:s3:::roadmapx-files", "arn:aws:s3:::roadmapx-files/*"])]);
+      const run = await runVerify({ env: ENV, only: ["bucket.tls-only"], clientOptions: CREDS });
+      expect(run.report.checks[0]?.status).to.equal("pass");
+    });
+  });
+
   describe("the caller's permissions boundary (aws-sdk-client-mock: moto ignores users' boundaries)", () => {
     const BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/backend-boundary`;
     function withBoundary(actions: string[]): void {
