@@ -143,7 +143,6 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
 
   it("the abort waits for a part still on the wire: AbortMultipartUpload is sent only after that UploadPart returns", async () => {
     const body = producer(20 * MiB);
-    let reads = 0;
     const events: string[] = [];
     let releasePart: () => void = () => undefined;
     const partHeld = new Promise<void>((resolve) => (releasePart = resolve));
@@ -166,7 +165,6 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
         ),
     });
     const fill: PartFiller = async (buffer) => {
-      reads++;
       // The first part's bytes, then a failure while that part is still in flight.
       if (events.includes("UploadPart sent")) {
         setImmediate(releasePart);
