@@ -3,6 +3,7 @@
  * against the emulator; the Batch* APIs, entities and language detection, which moto does not
  * implement, run against aws-sdk-client-mock with a fake that answers from the text itself, so
  * that ordering, offsets and grouping can be checked.
+ * (Over 350 lines: the pipeline's batching, limits, errors and rate, one self-contained case each.)
  */
 import {
   BatchDetectDominantLanguageCommand,

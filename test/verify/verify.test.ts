@@ -2,6 +2,7 @@
  * The verifier against the emulator. Each test sets up the account through the SDK (the local
  * harness applies what the infra program declares), breaks or varies one thing through the SDK, and
  * checks that the right check says the right thing. The verifier itself only reads.
+ * (Over 350 lines: the misconfiguration corpus, one self-contained case per misconfiguration.)
  */
 import {
   AttachRolePolicyCommand,
