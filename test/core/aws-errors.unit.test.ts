@@ -1,6 +1,6 @@
 /** The project's one classifier of retryable AWS errors (polling, Comprehend's items, the CLI). */
 import { expect } from "chai";
-import { isRetryable, RETRYABLE_ERROR_NAMES } from "../../core/aws-errors";
+import { classify, isRetryable, RETRYABLE_ERROR_NAMES } from "../../core/aws-errors";
 
 const named = (name: string, status?: number, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(name), { name, ...(status === undefined ? {} : { $metadata: { httpStatusCode: status } }), ...extra });
@@ -33,5 +33,25 @@ describe("isRetryable", () => {
     }
     expect(isRetryable(undefined)).to.equal(false);
     expect(isRetryable("a string")).to.equal(false);
+  });
+});
+
+describe("classify", () => {
+  const kind = (err: unknown) => classify(err, "s3:GetBucketPolicy", "arn:aws:s3:::b").kind;
+  it("tells denied, credentials, unreachable, unavailable and failed apart", () => {
+    expect(kind(named("AccessDenied", 403))).to.equal("denied");
+    expect(kind(named("Whatever", 403))).to.equal("denied");
+    expect(kind(named("InvalidClientTokenId", 403))).to.equal("credentials");
+    expect(kind(Object.assign(new Error("connect"), { code: "ECONNREFUSED" }))).to.equal("unreachable");
+    expect(kind(named("NotImplemented", 501))).to.equal("unavailable");
+    expect(kind(named("ValidationException", 400))).to.equal("failed");
+  });
+
+  it("an HTML page where AWS answers JSON or XML is an API the endpoint lacks, for 4xx and 5xx alike", () => {
+    for (const status of [404, 500]) {
+      const html = Object.assign(new Error("Unexpected token '<'"), { name: "SyntaxError", $response: { statusCode: status } });
+      expect(kind(html), String(status)).to.equal("unavailable");
+    }
+    expect(kind(Object.assign(new Error("bad"), { name: "SyntaxError", $response: { statusCode: 200 } }))).to.equal("failed");
   });
 });

@@ -46,6 +46,31 @@ describe("AWS client defaults (the one factory)", () => {
     local.destroy();
   });
 
+  it("the services' S3 client sends no Expect: 100-continue, and skips the part hash only over HTTPS or loopback", async () => {
+    const { UploadPartCommand } = await import("@aws-sdk/client-s3");
+    async function partHash(endpoint: string): Promise<string> {
+      const clients = new AwsClients({ region: "us-east-1", credentials: CREDENTIALS, endpoint, maxAttempts: 1 });
+      expect(clients.s3.config.expectContinueHeader).to.equal(false);
+      let hash = "";
+      // Read the signed headers and stop before anything goes on the wire.
+      clients.s3.middlewareStack.addRelativeTo(
+        () => async (args: { request: unknown }) => {
+          hash = (args.request as { headers: Record<string, string> }).headers["x-amz-content-sha256"] ?? "";
+          throw new Error("stop before sending");
+        },
+        { relation: "after", toMiddleware: "httpSigningMiddleware", name: "readSignedHeaders" },
+      );
+      await clients.s3
+        .send(new UploadPartCommand({ Bucket: "b", Key: "k", UploadId: "u", PartNumber: 1, Body: Buffer.alloc(16), ChecksumAlgorithm: "CRC32" }))
+        .catch(() => undefined);
+      clients.destroy();
+      return hash;
+    }
+    expect(await partHash("http://127.0.0.1:9")).to.equal("UNSIGNED-PAYLOAD");
+    expect(await partHash("https://s3.example.test")).to.equal("UNSIGNED-PAYLOAD");
+    expect(await partHash("http://s3.example.test")).to.match(/^[0-9a-f]{64}$/);
+  });
+
   it("makes each client once and shares it, and the decorator sees every client it makes", () => {
     const seen: unknown[] = [];
     const clients = new AwsClients({ region: "us-east-1", credentials: CREDENTIALS, decorate: (c) => seen.push(c) });

@@ -83,6 +83,15 @@ describe("core/policies", () => {
     expect(doc.Statement.slice(1)).to.deep.equal(personalizeBucketPolicyStatements("aws", "ai-bucket", "123456789012"));
   });
 
+  it("Personalize's bucket statements admit the service only for this account (aws:SourceAccount)", () => {
+    const statements = personalizeBucketPolicyStatements("aws", "app", "444455556666");
+    expect(statements).to.have.length(2);
+    for (const s of statements) {
+      expect(s.Principal).to.deep.equal({ Service: "personalize.amazonaws.com" });
+      expect(s.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": "444455556666" } });
+    }
+  });
+
   describe("mergeBucketPolicy", () => {
     const ours = personalizeBucketPolicyStatements("aws", "app", "123456789012");
     const ownerStatement = {

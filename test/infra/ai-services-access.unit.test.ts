@@ -3,7 +3,7 @@
  * no roadmapx-ai config keys, the component's outputs exported by the program.
  */
 import { expect } from "chai";
-import { AiServicesAccess } from "../../infra";
+import { AiServicesAccess } from "../../infra/index";
 import { ACCOUNT, loadProgram, parsePolicy } from "../helpers/stack";
 
 function program(args: ConstructorParameters<typeof AiServicesAccess>[1]) {

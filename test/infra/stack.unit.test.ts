@@ -74,6 +74,14 @@ describe("infra program (Pulumi mocks)", () => {
       for (const child of children) expect(child.options.aliases, child.name).to.deep.equal([{ parent: "stack" }]);
     });
 
+    it("the contract's type check refuses what is not of the output's type (an array for prefixes, a number for a name)", () => {
+      expect(stackOutputTypeProblem("prefixes", [])).to.equal('"prefixes" must be an object');
+      expect(stackOutputTypeProblem("prefixes", null)).to.equal('"prefixes" must be an object');
+      expect(stackOutputTypeProblem("artifactsBucketName", 7)).to.equal('"artifactsBucketName" must be a string');
+      expect(stackOutputTypeProblem("artifactsBucketCreated", "true")).to.equal('"artifactsBucketCreated" must be true or false');
+      expect(stackOutputTypeProblem("kmsKeyArn", null)).to.equal(undefined);
+    });
+
     it("exports exactly the keys of core's stack-outputs contract, each of its JSON type", () => {
       expect(Object.keys(stack.outputs).sort()).to.deep.equal(Object.keys(STACK_OUTPUT_TYPES).sort());
       for (const key of Object.keys(STACK_OUTPUT_TYPES) as (keyof typeof STACK_OUTPUT_TYPES)[]) {
@@ -527,6 +535,8 @@ describe("infra program (Pulumi mocks)", () => {
       const stack = await loadStack(MERGE, { appBucketPolicy: NO_SUCH_BUCKET_POLICY() });
       const policy = onlyResource(stack, T.bucketPolicy);
       expect(policy.options).to.include({ retainOnDelete: true, parent: "roadmapx-ai-dev-app-bucket-personalize-access" });
+      const component = stack.resources.find((r) => r.type === "roadmapx-ai:storage:AppBucketPersonalizeAccess");
+      expect(component?.options.aliases).to.deep.equal([{ name: "app-bucket-personalize-access", parent: "stack" }]);
       expect(stack.resources.filter((r) => r.type === T.bucket)).to.deep.equal([]);
     });
 

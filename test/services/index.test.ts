@@ -1,7 +1,7 @@
 /** createAiServices: what the backend imports, configured once from its environment. */
 import { expect } from "chai";
 import { DUMMY_CREDENTIALS } from "../../local/emulator";
-import { createAiServices } from "../../services";
+import { createAiServices } from "../../services/index";
 import { useEmulator } from "../helpers/emulator";
 
 describe("createAiServices (against the emulator)", function () {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { ConfigError } from "../../core/runtime-config";
-import { createAiServices } from "../../services";
+import { createAiServices } from "../../services/index";
 import { createS3Config } from "../../services/s3";
 
 const run = promisify(execFile);
@@ -25,6 +25,8 @@ describe("the services package's entry points", () => {
     expect(ai.config).to.equal(ai.config);
     expect(ai.storage.bucket).to.equal("app-files");
     expect(ai.personalize).to.equal(ai.personalize);
+    expect(ai.sagemaker).to.equal(ai.sagemaker);
+    expect(ai.comprehend).to.equal(ai.comprehend);
     expect(ai.config.region).to.equal("eu-west-1");
   });
 
@@ -33,6 +35,14 @@ describe("the services package's entry points", () => {
     expect(S3_CONFIG.bucketName).to.equal("app-files");
     expect(S3_CONFIG.region).to.equal("eu-west-1");
     expect(() => S3_CONFIG.aiBucketName).to.throw(ConfigError, /AI_STACK_OUTPUTS/);
+    s3Client.destroy();
+  });
+
+  it("the drop-in's region is S3_REGION first, then AWS_REGION, and its client uses it", async () => {
+    const { s3Client, S3_CONFIG } = createS3Config({ S3_REGION: "eu-west-1", AWS_REGION: "us-east-1" });
+    expect(S3_CONFIG.region).to.equal("eu-west-1");
+    expect(await s3Client.config.region()).to.equal("eu-west-1");
+    expect(createS3Config({ AWS_REGION: "ap-south-1" }).S3_CONFIG.region).to.equal("ap-south-1");
     s3Client.destroy();
   });
 

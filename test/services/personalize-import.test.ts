@@ -427,6 +427,11 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
       ],
       [() => service().importDataset("my-dataset", csv(1)), ImportConfigError, /"my-dataset" is not a dataset ARN: expected arn:aws:personalize:/],
       [
+        () => service().importDataset("arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx/ITEMS", csv(1), undefined, { datasetType: "interactions" }),
+        ImportConfigError,
+        /is a dataset of items, but the data is interactions/,
+      ],
+      [
         () => service().importDataset("arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx/ACTIONS", csv(1)),
         ImportConfigError,
         /cannot tell the dataset type from ".*ACTIONS": pass options.datasetType/,

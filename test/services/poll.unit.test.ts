@@ -51,7 +51,8 @@ describe("pollUntil (fake clock)", () => {
       caught = err;
     }
     expect(caught).to.equal(unavailable);
-    expect(clock.sleeps).to.have.length(5);
+    // The same 1.5x backoff as between good polls, up to the cap.
+    expect(clock.sleeps).to.deep.equal([1000, 1500, 2250, 3375, 4000]);
   });
 
   it("retries a 5xx whatever it is named, and not a 4xx that is the request's fault", async () => {
