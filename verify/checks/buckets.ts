@@ -233,28 +233,39 @@ export const bucketVersioning: CheckDefinition = {
   },
 };
 
+/**
+ * The S3 requests Personalize makes on the AI bucket, each asked of the bucket policy as Personalize
+ * acting for `accountId` (default: this account), or the outcome that says why they cannot be asked.
+ */
+async function personalizeRequests(
+  facts: Facts,
+  accountId?: string,
+): Promise<Outcome | { bucket: string; target: AwsTarget; policy: NamedPolicy | undefined; answers: { request: string; allowed: boolean; why: string[] }[] }> {
+  const found = await bucketAndPolicy(facts);
+  if ("verdict" in found) return found;
+  const req = SERVICES.personalize;
+  if (!req.bucketPolicy) return skip("Personalize needs no bucket policy");
+  const actingFor = { ...found.target, accountId: accountId ?? found.target.accountId };
+  const answers = [];
+  for (const q of s3Questions(req.bucketPolicy, found.target, found.bucket, req.principal, serviceContext(req, actingFor))) {
+    const answer = await ask(q, { identity: [], resourcePolicy: found.policy });
+    answers.push({ request: `${q.action} on ${q.resource}`, allowed: answer.allowed, why: answer.why });
+  }
+  return { ...found, answers };
+}
+
 export const bucketPersonalizePolicy: CheckDefinition = {
   id: "bucket.personalize-policy",
   title: "Bucket policy lets Personalize in",
   severity: "error",
   risk: "Dataset import jobs fail with an access error after they start, even though the role may read the data.",
   async evaluate(facts) {
-    const found = await bucketAndPolicy(facts);
+    const found = await personalizeRequests(facts);
     if ("verdict" in found) return found;
-    const { bucket, policy, target: t } = found;
+    const { bucket, policy, target: t, answers } = found;
     const req = SERVICES.personalize;
-    const grants = req.bucketPolicy;
-    if (!grants) return skip("Personalize needs no bucket policy");
-    const questions = s3Questions(grants, t, bucket, req.principal, serviceContext(req, t));
-    const denied: string[] = [];
-    const why: string[] = [];
-    for (const q of questions) {
-      const answer = await ask(q, { identity: [], resourcePolicy: policy });
-      if (!answer.allowed) {
-        denied.push(`${q.action} on ${q.resource}`);
-        why.push(...answer.why);
-      }
-    }
+    const denied = answers.filter((a) => !a.allowed).map((a) => a.request);
+    const why = answers.flatMap((a) => (a.allowed ? [] : a.why));
     if (denied.length === 0) {
       return {
         verdict: "holds",
@@ -287,24 +298,17 @@ export const bucketPersonalizePolicyPinned: CheckDefinition = {
   severity: "warn",
   risk: "Another account's Personalize could be made to read (and write) this bucket's personalize/ data on that account's behalf (confused deputy).",
   async evaluate(facts) {
-    const found = await bucketAndPolicy(facts);
-    if ("verdict" in found) return found;
-    const { bucket, policy, target: t } = found;
+    const own = await personalizeRequests(facts);
+    if ("verdict" in own) return own;
+    const { bucket, target: t } = own;
     const req = SERVICES.personalize;
-    const grants = req.bucketPolicy;
-    if (!grants) return skip("Personalize needs no bucket policy");
     const resource = s3BucketArn(t.partition, bucket);
-    const own = s3Questions(grants, t, bucket, req.principal, serviceContext(req, t));
-    for (const q of own) {
-      if (!(await ask(q, { identity: [], resourcePolicy: policy })).allowed) {
-        return skip("the bucket policy does not let Personalize in at all (see bucket.personalize-policy)", resource);
-      }
+    if (own.answers.some((a) => !a.allowed)) {
+      return skip("the bucket policy does not let Personalize in at all (see bucket.personalize-policy)", resource);
     }
-    const foreign = { ...t, accountId: OTHER_ACCOUNT };
-    const admitted: string[] = [];
-    for (const q of s3Questions(grants, t, bucket, req.principal, serviceContext(req, foreign))) {
-      if ((await ask(q, { identity: [], resourcePolicy: policy })).allowed) admitted.push(`${q.action} on ${q.resource}`);
-    }
+    const foreign = await personalizeRequests(facts, OTHER_ACCOUNT);
+    if ("verdict" in foreign) return foreign;
+    const admitted = foreign.answers.filter((a) => a.allowed).map((a) => a.request);
     if (admitted.length === 0) {
       return { verdict: "holds", resource, message: `the bucket policy of ${bucket} admits ${req.principal} only on behalf of account ${t.accountId}` };
     }
