@@ -176,9 +176,15 @@ describe("Comprehend analyzeMany with the Batch APIs (aws-sdk-client-mock: moto 
   it("keeps input order when batches finish out of order, and never runs more calls at once than asked", async () => {
     let active = 0;
     let peak = 0;
+    // The first calls wait until four run at once, so the peak does not depend on how fast this
+    // machine is (a safety wait keeps a broken limit from hanging the test).
+    let fourRunning: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (fourRunning = resolve));
     mock.on(BatchDetectSentimentCommand).callsFake(async (input: BatchDetectSentimentCommandInput) => {
       active++;
       peak = Math.max(peak, active);
+      if (active === 4) fourRunning();
+      await Promise.race([gate, new Promise((r) => setTimeout(r, 10_000))]);
       // Later batches of each group of four answer first.
       const first = Number((input.TextList?.[0] ?? "").match(/Review (\d+)/)?.[1] ?? 0);
       await new Promise((r) => setTimeout(r, 40 - ((first / 25) % 4) * 10));
