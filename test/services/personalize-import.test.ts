@@ -287,14 +287,18 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
       const allowed = uploadConcurrency ?? 2;
       let active = 0;
       let peak = 0;
+      let allInFlight: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (allInFlight = resolve));
       clients.s3.middlewareStack.add(
         (next, context) => async (args) => {
           if (context.commandName !== "UploadPartCommand") return next(args);
           peak = Math.max(peak, ++active);
+          if (active === allowed) allInFlight();
           try {
-            // Each part waits (up to 1 s) until as many parts as allowed are in flight, so the peak
-            // does not depend on how fast this machine validates; more would show as a higher peak.
-            for (let waited = 0; active < allowed && waited < 1000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+            // The first parts wait until as many as allowed are in flight, so the peak does not
+            // depend on how fast this machine validates (a safety wait keeps a broken limit from
+            // hanging the test); more than allowed would show as a higher peak.
+            await Promise.race([gate, new Promise((r) => setTimeout(r, 10_000))]);
             await new Promise((r) => setTimeout(r, 20));
             return await next(args);
           } finally {
