@@ -18,7 +18,7 @@ function errorOf(text: string): string {
 
 describe("describeJsonError", () => {
   it("gives the line and column, and no content", () => {
-    expect(errorOf("AKIAIOSFODNN7EXAMPLE secret")).to.equal("unexpected character at line 1, column 1");
+    expect(errorOf("xoxb-a-token secret")).to.equal("unexpected character at line 1, column 1");
     expect(errorOf('{\n  "a": 1,\n  "b": }')).to.equal("unexpected character at line 3, column 8");
     expect(errorOf('{"a":1} trailing')).to.equal("Unexpected non-whitespace character after JSON at line 1, column 9");
     expect(errorOf('{"a"')).to.equal("it ends before the JSON does");
