@@ -6,7 +6,7 @@ import type { AwsTarget } from "@roadmapx-ai/core";
 import type { Facts, NamedPolicy } from "../facts";
 import type { CheckDefinition, Outcome } from "../model";
 import { ask } from "../simulate";
-import { bucketPolicyOf, json, objectProbeArn, s3Questions, serviceContext, skip, target, unreadable } from "./support";
+import { bucketPolicyOf, json, objectProbeArn, OTHER_ACCOUNT, s3Questions, serviceContext, skip, target, unreadable } from "./support";
 
 /** Whether the bucket can be inspected at all; later checks skip when it cannot. */
 async function reachable(facts: Facts, bucket: string): Promise<Outcome | undefined> {
@@ -288,9 +288,6 @@ export const bucketPersonalizePolicy: CheckDefinition = {
     };
   },
 };
-
-/** An account that is not ours, for the confused-deputy probe. */
-const OTHER_ACCOUNT = "111122223333";
 
 export const bucketPersonalizePolicyPinned: CheckDefinition = {
   id: "bucket.personalize-policy.confused-deputy",

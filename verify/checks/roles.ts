@@ -13,15 +13,13 @@ import {
   roleName,
   runtimeQuestions,
   s3Questions,
+  OTHER_ACCOUNT,
   serviceContext,
   shortName,
   skip,
   target,
   unreadable,
 } from "./support";
-
-/** An account that is not ours, for the confused-deputy probe. */
-const OTHER_ACCOUNT = "111122223333";
 
 function roleArnOf(facts: Facts, id: AiServiceId): string | undefined {
   return id === "personalize" ? facts.config.personalizeRoleArn : facts.config.sagemakerRoleArn;

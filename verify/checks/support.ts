@@ -48,6 +48,9 @@ export function principalContext(principalArn: string, accountId: string): Recor
 }
 
 /** Context of a service principal acting for this account (Personalize reading a bucket, assuming a role). */
+/** An account that is not ours, for the confused-deputy probes (trust policies, bucket policies). */
+export const OTHER_ACCOUNT = "111122223333";
+
 export function serviceContext(req: ServiceRequirement, t: AwsTarget): Record<string, string> {
   return { "aws:SourceAccount": t.accountId, "aws:SourceArn": req.sampleSourceArn(t), "aws:SecureTransport": "true" };
 }
