@@ -11,6 +11,7 @@ export * from "./json-error";
 export * from "./policies";
 export * from "./policy-document";
 export * from "./requirements";
+export * from "./resource-names";
 export * from "./runtime-config";
 export * from "./stack-outputs";
 export * from "./validation";

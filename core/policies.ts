@@ -5,6 +5,7 @@
  */
 import { type AwsTarget, type PolicyDocument, type PolicyStatement, asList, policyDocument, s3BucketArn, s3ObjectsArn } from "./iam";
 import { APPLICATION, type BucketGrant, type ObjectGrant, PREFIXES, SERVICES, type ServiceRequirement } from "./requirements";
+import { DEFAULT_RESOURCE_NAME_PREFIX, PROJECT_TAG, ownedResourcePattern } from "./resource-names";
 
 /** Statements this project writes into bucket policies start with this Sid, so a merge can find them. */
 export const OWN_SID_PREFIX = "RoadmapxAi";
@@ -148,17 +149,23 @@ export interface ApplicationPolicyArgs {
   personalizeRoleArn: string;
   sagemakerRoleArn: string;
   kmsKeyArn?: string | undefined;
+  /** This project's resource names start with `<prefix>-` (default "roadmapx"): see core/resource-names.ts. */
+  resourceNamePrefix?: string | undefined;
 }
 
 /**
  * The managed policy for the application's own role: pass exactly our two roles to exactly their
- * services, call the AI APIs the services/ code calls, and use the AI prefixes of the bucket.
+ * services, call the AI APIs the services/ code calls on this project's resources only (by name
+ * prefix, and by tag where ARNs hold no name), and use the AI prefixes of the bucket.
  */
 export function applicationPolicy(args: ApplicationPolicyArgs): PolicyDocument {
   const { partition, region, accountId } = args.target;
   const bucketArn = s3BucketArn(partition, args.bucket);
   const objects = (prefixes: readonly (keyof typeof PREFIXES)[]) => prefixes.map((p) => s3ObjectsArn(partition, args.bucket, PREFIXES[p]));
-  const scoped = (service: string, types: readonly string[]) => types.map((t) => `arn:${partition}:${service}:${region}:${accountId}:${t}`);
+  const prefix = args.resourceNamePrefix ?? DEFAULT_RESOURCE_NAME_PREFIX;
+  const arn = (service: string, path: string) => `arn:${partition}:${service}:${region}:${accountId}:${path}`;
+  const owned = (service: string, types: readonly string[]) => types.map((t) => arn(service, ownedResourcePattern(t, prefix)));
+  const tagged = { [`aws:ResourceTag/${PROJECT_TAG.key}`]: PROJECT_TAG.value };
 
   const statements: PolicyStatement[] = [
     {
@@ -179,13 +186,37 @@ export function applicationPolicy(args: ApplicationPolicyArgs): PolicyDocument {
       Sid: "PersonalizeWorkflow",
       Effect: "Allow",
       Action: [...APPLICATION.personalize.resourceActions],
-      Resource: scoped("personalize", APPLICATION.personalize.resourceTypes),
+      Resource: owned("personalize", APPLICATION.personalize.ownedResourceTypes),
+    },
+    {
+      // The new tracker's ARN is generated; the dataset group it joins must be ours, and it must carry our tag.
+      Sid: "PersonalizeCreateTaggedEventTracker",
+      Effect: "Allow",
+      Action: APPLICATION.personalize.eventTrackers.create,
+      Resource: [...owned("personalize", ["dataset-group"]), arn("personalize", "event-tracker/*")],
+      Condition: { StringEquals: { [`aws:RequestTag/${PROJECT_TAG.key}`]: PROJECT_TAG.value } },
+    },
+    {
+      Sid: "PersonalizeTaggedEventTrackers",
+      Effect: "Allow",
+      Action: [...APPLICATION.personalize.eventTrackers.onTagged],
+      Resource: [arn("personalize", "event-tracker/*")],
+      Condition: { StringEquals: tagged },
     },
     {
       Sid: "SageMakerWorkflow",
       Effect: "Allow",
       Action: [...APPLICATION.sagemaker.resourceActions],
-      Resource: scoped("sagemaker", APPLICATION.sagemaker.resourceTypes),
+      Resource: owned("sagemaker", APPLICATION.sagemaker.ownedResourceTypes),
+    },
+    {
+      Sid: "SageMakerTagOnCreate",
+      Effect: "Allow",
+      Action: APPLICATION.sagemaker.tagOnCreate.action,
+      Resource: owned("sagemaker", APPLICATION.sagemaker.ownedResourceTypes),
+      Condition: {
+        StringEquals: { "sagemaker:TaggingAction": [...APPLICATION.sagemaker.tagOnCreate.createCalls] },
+      },
     },
     {
       // These actions have no resource-level permissions in AWS: "*" is the only resource they accept.

@@ -250,13 +250,23 @@ export const APPLICATION = {
       "personalize:CreateCampaign",
       "personalize:DescribeCampaign",
       "personalize:DeleteCampaign",
-      "personalize:CreateEventTracker",
-      "personalize:DescribeEventTracker",
-      "personalize:DeleteEventTracker",
       "personalize:GetRecommendations",
     ],
-    /** Personalize resource types the actions above act on (ARN path after `account:`). */
-    resourceTypes: ["schema/*", "dataset-group/*", "dataset/*", "dataset-import-job/*", "solution/*", "campaign/*", "event-tracker/*"],
+    /**
+     * The resource types those actions act on (ARN path after `account:`), each narrowed to this
+     * project's names (`dataset-group/roadmapx-*`): a dataset's ARN holds its group's name
+     * (`dataset/GROUP/TYPE`), a solution version's its solution's (`solution/NAME/ID`).
+     */
+    ownedResourceTypes: ["schema", "dataset-group", "dataset", "dataset-import-job", "solution", "campaign"],
+    /**
+     * Event tracker ARNs hold a generated id, not the name (`event-tracker/d2e0162e`), so a name
+     * prefix cannot scope them: the services tag each tracker with PROJECT_TAG when they create it,
+     * and Describe/Delete require that tag. Creating one also needs its (owned) dataset group.
+     */
+    eventTrackers: {
+      create: "personalize:CreateEventTracker",
+      onTagged: ["personalize:DescribeEventTracker", "personalize:DeleteEventTracker"],
+    },
     anyResource: [
       "personalize:ListSchemas",
       "personalize:ListDatasetGroups",
@@ -282,7 +292,17 @@ export const APPLICATION = {
       "sagemaker:DeleteEndpoint",
       "sagemaker:InvokeEndpoint",
     ],
-    resourceTypes: ["training-job/*", "model/*", "endpoint-config/*", "endpoint/*"],
+    /** Narrowed to this project's names, as for Personalize (SageMaker lowercases names in ARNs). */
+    ownedResourceTypes: ["training-job", "model", "endpoint-config", "endpoint"],
+    /**
+     * Creating a SageMaker resource with `Tags` is also authorised as `sagemaker:AddTags` on the new
+     * resource, with `sagemaker:TaggingAction` naming the Create call (the SageMaker guide, "Provide
+     * permissions for tagging SageMaker AI resources"); the services tag every resource they create.
+     */
+    tagOnCreate: {
+      action: "sagemaker:AddTags",
+      createCalls: ["CreateTrainingJob", "CreateModel", "CreateEndpointConfig", "CreateEndpoint"],
+    },
     // Every SageMaker call the services make acts on a resource of this account: none on "*".
     anyResource: [] as readonly string[],
   },
@@ -331,3 +351,18 @@ export const RESOURCE_STAR_ACTIONS: Readonly<Record<string, string>> = Object.fr
   ...APPLICATION.sagemaker.anyResource.map((a) => [a, "List action: no resource-level permissions"]),
   ...APPLICATION.comprehend.anyResource.map((a) => [a, "built-in models have no ARN (only custom endpoints do): no resource-level permissions"]),
 ]);
+
+/** Every Personalize, SageMaker and Comprehend action the application policy grants, whatever the statement. */
+export function applicationAiActions(): string[] {
+  const { personalize, sagemaker, comprehend } = APPLICATION;
+  return [
+    ...personalize.resourceActions,
+    personalize.eventTrackers.create,
+    ...personalize.eventTrackers.onTagged,
+    ...personalize.anyResource,
+    ...sagemaker.resourceActions,
+    sagemaker.tagOnCreate.action,
+    ...sagemaker.anyResource,
+    ...comprehend.anyResource,
+  ];
+}

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describeJsonError } from "./json-error";
 import { PREFIXES } from "./requirements";
+import { DEFAULT_RESOURCE_NAME_PREFIX, resourceNamePrefixProblem } from "./resource-names";
 import { type StackOutputsFile, type StackOutputValues, STACK_OUTPUT_TYPES, stackOutputTypeProblem } from "./stack-outputs";
 import { bucketNameProblem, parseKmsKeyArn, parseRoleArn, regionProblem } from "./validation";
 
@@ -32,10 +33,12 @@ export interface RuntimeConfig {
   /** The SSE-KMS key of the AI bucket, when the stack configured one. */
   kmsKeyArn?: string | undefined;
   prefixes: typeof PREFIXES;
+  /** Names of this project's Personalize and SageMaker resources start with `<prefix>-`. */
+  resourceNamePrefix: string;
   outputsFile?: string | undefined;
   outputs?: StackOutputsFile | undefined;
   /** Where each value came from: verify explains mismatches with it. */
-  sources: Record<"region" | "appBucket" | "aiBucket" | "personalizeRoleArn" | "sagemakerRoleArn", Source>;
+  sources: Record<"region" | "appBucket" | "aiBucket" | "personalizeRoleArn" | "sagemakerRoleArn" | "resourceNamePrefix", Source>;
 }
 
 export interface RuntimeConfigOptions {
@@ -47,6 +50,7 @@ export interface RuntimeConfigOptions {
   personalizeRoleArn?: string | undefined;
   sagemakerRoleArn?: string | undefined;
   endpoint?: string | undefined;
+  resourceNamePrefix?: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -160,6 +164,11 @@ export function resolveRuntimeConfig(options: RuntimeConfigOptions = {}, env: No
     }
   }
 
+  // Older stacks export no prefix: their policy is the one before names were scoped, and the default matches it.
+  const namePrefix = pick(options.resourceNamePrefix, ["AI_RESOURCE_NAME_PREFIX"], outputs?.resourceNamePrefix, DEFAULT_RESOURCE_NAME_PREFIX);
+  const namePrefixIssue = resourceNamePrefixProblem(namePrefix.value ?? DEFAULT_RESOURCE_NAME_PREFIX);
+  if (namePrefixIssue) problems.push(`${namePrefix.label}: resource-name prefix "${namePrefix.value}" ${namePrefixIssue}`);
+
   const endpoint = nonEmpty(options.endpoint) ?? nonEmpty(env["AWS_ENDPOINT_URL"]);
   if (endpoint !== undefined) {
     try {
@@ -186,6 +195,7 @@ export function resolveRuntimeConfig(options: RuntimeConfigOptions = {}, env: No
     sagemakerRoleArn: sagemakerRole.value,
     kmsKeyArn,
     prefixes: PREFIXES,
+    resourceNamePrefix: namePrefix.value ?? DEFAULT_RESOURCE_NAME_PREFIX,
     outputsFile,
     outputs,
     sources: {
@@ -194,6 +204,7 @@ export function resolveRuntimeConfig(options: RuntimeConfigOptions = {}, env: No
       aiBucket: aiBucket.source,
       personalizeRoleArn: personalizeRole.source,
       sagemakerRoleArn: sagemakerRole.source,
+      resourceNamePrefix: namePrefix.source,
     },
   };
 }

@@ -22,6 +22,8 @@ export interface StackOutputValues {
   /** The bucket-policy statements Personalize needs on the AI bucket, as JSON. */
   personalizeBucketPolicyStatements: string;
   kmsKeyArn: string | null;
+  /** This project's Personalize and SageMaker resources are named `<prefix>-...` (core/resource-names.ts). */
+  resourceNamePrefix: string;
 }
 
 /** What an outputs file may hold: an older or partial stack has fewer keys. */
@@ -40,6 +42,7 @@ export const STACK_OUTPUT_TYPES: Readonly<Record<keyof StackOutputValues, "strin
   appBucketPolicyMode: "string",
   personalizeBucketPolicyStatements: "string",
   kmsKeyArn: "string or null",
+  resourceNamePrefix: "string",
 };
 
 /** Why `value` is not of the output's type, or undefined when it is. */

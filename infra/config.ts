@@ -4,7 +4,7 @@
  * can feed it any combination; `loadInfraConfig` reads Pulumi's config and throws a RunError.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { bucketNameProblem, parseKmsKeyArn, regionProblem } from "@roadmapx-ai/core";
+import { DEFAULT_RESOURCE_NAME_PREFIX, bucketNameProblem, parseKmsKeyArn, regionProblem, resourceNamePrefixProblem } from "@roadmapx-ai/core";
 
 export const PROJECT = "roadmapx-ai";
 
@@ -26,6 +26,7 @@ export interface InfraConfig {
   kmsKeyArn?: string | undefined;
   appBucketPolicy: AppBucketPolicyMode;
   noncurrentVersionDays: number;
+  resourceNamePrefix: string;
 }
 
 /** Every key this project reads, with the one-line help shown when a key is unknown. */
@@ -37,6 +38,7 @@ export const CONFIG_KEYS: Readonly<Record<string, string>> = {
   appBucketPolicy:
     "output (default): export the Personalize statement for you to add; merge: the stack owns the app bucket's policy, keeping its existing statements",
   noncurrentVersionDays: "days before noncurrent object versions in the created bucket expire; default 30",
+  resourceNamePrefix: "Personalize and SageMaker resources of this stack are named <prefix>-...; the application policy covers only those; default roadmapx",
 };
 
 export const ACCOUNT_PLACEHOLDER = "{account}";
@@ -164,6 +166,10 @@ export function parseInfraConfig(raw: Readonly<Record<string, string>>, stack: s
     }
   }
 
+  const resourceNamePrefix = own("resourceNamePrefix") ?? DEFAULT_RESOURCE_NAME_PREFIX;
+  const prefixProblem = resourceNamePrefixProblem(resourceNamePrefix);
+  if (prefixProblem) problems.push(`${PROJECT}:resourceNamePrefix "${resourceNamePrefix}" ${prefixProblem}`);
+
   if (problems.length > 0 || region === undefined) throw new InfraConfigError(problems);
   return {
     region,
@@ -172,6 +178,7 @@ export function parseInfraConfig(raw: Readonly<Record<string, string>>, stack: s
     kmsKeyArn,
     appBucketPolicy,
     noncurrentVersionDays,
+    resourceNamePrefix,
   };
 }
 

@@ -25,6 +25,7 @@ export function defineStack(config: InfraConfig = loadInfraConfig()): StackOutpu
     kmsKeyArn: config.kmsKeyArn,
     appBucketPolicy: config.appBucketPolicy,
     noncurrentVersionDays: config.noncurrentVersionDays,
+    resourceNamePrefix: config.resourceNamePrefix,
     region: config.region,
     tags: { project: PROJECT, stack },
   });
@@ -40,5 +41,6 @@ export function defineStack(config: InfraConfig = loadInfraConfig()): StackOutpu
     appBucketPolicyMode: access.appBucketPolicyMode,
     personalizeBucketPolicyStatements: access.personalizeBucketPolicyStatements,
     kmsKeyArn: config.kmsKeyArn ?? null,
+    resourceNamePrefix: access.resourceNamePrefix,
   };
 }

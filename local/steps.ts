@@ -105,7 +105,7 @@ export const sagemakerDemoStep: LocalStep = {
       {
         image: DEMO_IMAGE,
         channels: [{ name: "train", dataset: "demo-churn", contentType: "text/csv" }],
-        jobNamePrefix: "demo-churn",
+        jobNamePrefix: "roadmapx-demo-churn",
         hyperparameters: { objective: "binary:logistic", num_round: 20 },
       },
       { minDelaySeconds: 1, maxDelaySeconds: 2, onStatus: (e) => transitions.push(e.secondaryStatus ?? e.status) },
@@ -116,7 +116,7 @@ export const sagemakerDemoStep: LocalStep = {
     say(`model artifact: ${result.artifactUri ?? "none reported"}${written ? "" : " (moto runs no training and writes no file there; on AWS the job does)"}`);
     if (!result.artifactUri?.startsWith(`s3://${ctx.config.aiBucket}/models/`)) return EXIT.failures;
 
-    const endpoint = "demo-churn-live";
+    const endpoint = "roadmapx-demo-churn-live";
     await sagemaker.deploy({ name: endpoint, image: DEMO_IMAGE, modelArtifactUri: result.artifactUri, minDelaySeconds: 1, maxDelaySeconds: 2 });
     await context.emulator.queueSageMakerEndpointResults([{ Body: JSON.stringify({ predictions: [{ score: 0.82 }] }), ContentType: "application/json" }]);
     const answer = await sagemaker.invoke(endpoint, { instances: [[0.5, 0.7]] });

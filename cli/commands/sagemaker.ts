@@ -61,7 +61,7 @@ export function registerSageMaker(program: Command, setExitCode: (code: number) 
     .requiredOption("--image <uri>", "training image in ECR, e.g. 683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1")
     .requiredOption("--channel <name=dataset[:type]>", "an input channel from sagemaker/training/<dataset>/ (repeatable)", channel)
     .option("--job-name <name>", "job name (default: <prefix>-<time>-<random>)")
-    .option("--job-name-prefix <prefix>", "prefix of the generated job name", "roadmapx")
+    .option("--job-name-prefix <prefix>", "prefix of the generated job name (default: the stack's resourceNamePrefix, roadmapx)")
     .option("--instance-type <type>", "instance type", "ml.m5.large")
     .option("--instance-count <n>", "instances", positiveInt, 1)
     .option("--volume-size <gb>", "storage per instance in GB", positiveInt, 30)
@@ -74,7 +74,7 @@ export function registerSageMaker(program: Command, setExitCode: (code: number) 
         image: string;
         channel: { name: string; dataset: string; contentType?: string }[];
         jobName?: string;
-        jobNamePrefix: string;
+        jobNamePrefix?: string;
         instanceType: string;
         instanceCount: number;
         volumeSize: number;
@@ -88,7 +88,7 @@ export function registerSageMaker(program: Command, setExitCode: (code: number) 
           const started = await sm.startTrainingJob({
             image: o.image,
             channels: o.channel,
-            ...(o.jobName ? { jobName: o.jobName } : { jobNamePrefix: o.jobNamePrefix }),
+            ...(o.jobName ? { jobName: o.jobName } : o.jobNamePrefix ? { jobNamePrefix: o.jobNamePrefix } : {}),
             instanceType: o.instanceType,
             instanceCount: o.instanceCount,
             volumeSizeGB: o.volumeSize,

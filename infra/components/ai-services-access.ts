@@ -1,6 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type AwsTarget, PREFIXES, SERVICES, bucketNameProblem, personalizeBucketPolicyStatements } from "@roadmapx-ai/core";
+import {
+  type AwsTarget,
+  DEFAULT_RESOURCE_NAME_PREFIX,
+  PREFIXES,
+  SERVICES,
+  bucketNameProblem,
+  personalizeBucketPolicyStatements,
+  resourceNamePrefixProblem,
+} from "@roadmapx-ai/core";
 import { AiArtifactsBucket } from "./ai-artifacts-bucket";
 import { AppBucketPersonalizeAccess } from "./app-bucket-personalize-access";
 import { ApplicationPolicy } from "./application-policy";
@@ -28,6 +36,11 @@ export interface AiServicesAccessArgs {
   appBucketPolicy?: AppBucketPolicyMode | undefined;
   /** Days before noncurrent versions in the created bucket expire (default 30). */
   noncurrentVersionDays?: pulumi.Input<number> | undefined;
+  /**
+   * This project's Personalize and SageMaker resources are named `<prefix>-...`, and the application
+   * policy covers only those (default "roadmapx"). Give each stack in one account its own prefix.
+   */
+  resourceNamePrefix?: string | undefined;
   /** Region of the roles' confused-deputy pins; default the AWS provider's `aws:region`. */
   region?: pulumi.Input<string> | undefined;
   /** Tags on everything created; `managed-by: pulumi` is added. */
@@ -62,9 +75,13 @@ export class AiServicesAccess extends pulumi.ComponentResource {
   readonly region: pulumi.Output<string>;
   readonly prefixes: typeof PREFIXES = PREFIXES;
   readonly kmsKeyArn: pulumi.Output<string | undefined>;
+  readonly resourceNamePrefix: string;
 
   constructor(name: string, args: AiServicesAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("roadmapx-ai:index:AiServicesAccess", name, {}, opts);
+    this.resourceNamePrefix = args.resourceNamePrefix ?? DEFAULT_RESOURCE_NAME_PREFIX;
+    const prefixProblem = resourceNamePrefixProblem(this.resourceNamePrefix);
+    if (prefixProblem) throw new Error(`AiServicesAccess ${name}: resourceNamePrefix "${this.resourceNamePrefix}" ${prefixProblem}`);
     const parent = { parent: this };
     // Until 0.2 this repository's program declared these components at the top of the stack, under
     // the names given here; the aliases let `pulumi up` adopt those resources instead of replacing
@@ -140,6 +157,7 @@ export class AiServicesAccess extends pulumi.ComponentResource {
         personalizeRoleArn: personalizeRole.roleArn,
         sagemakerRoleArn: sagemakerRole.roleArn,
         kmsKeyArn: args.kmsKeyArn,
+        resourceNamePrefix: this.resourceNamePrefix,
         tags,
       },
       movedFromStack(),

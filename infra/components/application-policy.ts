@@ -9,6 +9,8 @@ export interface ApplicationPolicyArgs {
   personalizeRoleArn: pulumi.Input<string>;
   sagemakerRoleArn: pulumi.Input<string>;
   kmsKeyArn?: pulumi.Input<string> | undefined;
+  /** Names of this project's Personalize and SageMaker resources start with `<prefix>-` (default "roadmapx"). */
+  resourceNamePrefix?: pulumi.Input<string> | undefined;
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined;
 }
 
@@ -28,9 +30,9 @@ export class ApplicationPolicy extends pulumi.ComponentResource {
       {
         description: "Lets the RoadmapX backend run Personalize, SageMaker and Comprehend on its AI prefixes",
         policy: pulumi
-          .all([args.target, args.bucketName, args.personalizeRoleArn, args.sagemakerRoleArn, args.kmsKeyArn])
-          .apply(([target, bucket, personalizeRoleArn, sagemakerRoleArn, kmsKeyArn]) =>
-            JSON.stringify(applicationPolicy({ target, bucket, personalizeRoleArn, sagemakerRoleArn, kmsKeyArn })),
+          .all([args.target, args.bucketName, args.personalizeRoleArn, args.sagemakerRoleArn, args.kmsKeyArn, args.resourceNamePrefix])
+          .apply(([target, bucket, personalizeRoleArn, sagemakerRoleArn, kmsKeyArn, resourceNamePrefix]) =>
+            JSON.stringify(applicationPolicy({ target, bucket, personalizeRoleArn, sagemakerRoleArn, kmsKeyArn, resourceNamePrefix })),
           ),
         tags: args.tags,
       },

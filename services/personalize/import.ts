@@ -15,6 +15,7 @@ import { ImportConfigError, ImportJobFailedError, type ImportMode, ImportStartEr
 import { type DatasetSchema, type DatasetType, builtinSchema } from "./schemas";
 import type { CsvSource } from "./source";
 import { uploadValidated } from "./upload";
+import { ownedArn, ownedName } from "./owned";
 
 /** @aws-sdk/client-personalize, loaded on the first call: importing the services must not load every SDK client. */
 const sdkPersonalize = (): typeof import("@aws-sdk/client-personalize") =>
@@ -118,6 +119,8 @@ export async function importDataset(
       `"${datasetArn}" is not a dataset ARN: expected arn:aws:personalize:REGION:ACCOUNT:dataset/GROUP/TYPE (TYPE: INTERACTIONS, ITEMS or USERS)`,
     );
   }
+  ownedArn(ctx, "the dataset", datasetArn, (m) => new ImportConfigError(m));
+  const jobName = options.jobName === undefined ? undefined : ownedName(ctx, "jobName", options.jobName, (m) => new ImportConfigError(m));
   const arnType = datasetTypeOf(datasetArn);
   const type = options.schema?.type ?? options.datasetType ?? arnType;
   if (!type) {
@@ -150,7 +153,7 @@ export async function importDataset(
   for (const warning of report.warnings) ctx.logger.warn(`training readiness: ${warning}`);
   ctx.logger.warn("cost: Personalize bills data ingestion per GB imported.");
 
-  const jobName = options.jobName ?? `roadmapx-${type}-${Date.now()}`;
+  const importJobName = jobName ?? `${ctx.config.resourceNamePrefix}-${type}-${Date.now()}`;
   const retryUntil = Date.now() + (options.accessDeniedRetryMs ?? 90_000);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let jobArn: string | undefined;
@@ -158,7 +161,7 @@ export async function importDataset(
     try {
       const created = await personalize.send(
         new (sdkPersonalize().CreateDatasetImportJobCommand)({
-          jobName,
+          jobName: importJobName,
           datasetArn,
           dataSource: { dataLocation: uri },
           roleArn,
@@ -198,6 +201,6 @@ export async function importDataset(
     if (err instanceof WaitFailedError) throw new ImportJobFailedError(jobArn, err.reason, uri);
     throw err;
   }
-  ctx.logger.info(`import ${jobName} is ${job?.status} after ${formatDuration(elapsed())}`);
+  ctx.logger.info(`import ${importJobName} is ${job?.status} after ${formatDuration(elapsed())}`);
   return { jobArn, status: job?.status ?? "ACTIVE", key: objectKey, uri: uri, report, elapsedMs: elapsed() };
 }

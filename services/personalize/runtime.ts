@@ -4,6 +4,7 @@
  */
 import type { ServiceContext } from "../context";
 import { WorkflowError } from "./errors";
+import { ownedArn } from "./owned";
 
 /** @aws-sdk/client-personalize-events, loaded on the first call: importing the services must not load every SDK client. */
 const sdkPersonalizeEvents = (): typeof import("@aws-sdk/client-personalize-events") =>
@@ -30,6 +31,7 @@ export async function getRecommendations(
     throw new WorkflowError(`numResults must be between 1 and ${MAX_RECOMMENDATIONS} (got ${numResults})`);
   }
   if (!args.userId) throw new WorkflowError("userId is empty");
+  ownedArn(ctx, "campaignArn", args.campaignArn);
   const result = await ctx.clients.personalizeRuntime.send(
     new (sdkPersonalizeRuntime().GetRecommendationsCommand)({
       campaignArn: args.campaignArn,

@@ -10,6 +10,8 @@ import { getRecommendations, putEvents } from "./runtime";
 import { collect, PersonalizeWaits, type WaitOptions } from "./waits";
 import type { DatasetSchema, DatasetType } from "./schemas";
 import { WorkflowError } from "./errors";
+import { ownedArn, ownedName } from "./owned";
+import { PROJECT_TAG } from "@roadmapx-ai/core";
 
 /** @aws-sdk/client-personalize, loaded on the first call: importing the services must not load every SDK client. */
 const sdkPersonalize = (): typeof import("@aws-sdk/client-personalize") =>
@@ -81,6 +83,7 @@ export class PersonalizeWorkflow {
 
   /** A schema by name; refuses to reuse a same-named schema with other fields (schemas are immutable). */
   async ensureSchema(name: string, schema: DatasetSchema): Promise<Ensured> {
+    ownedName(this.ctx, "schema name", name);
     const existing = (await collect(sdkPersonalize().paginateListSchemas({ client: this.client, pageSize: 100 }, {}), (p) => p.schemas)).find(
       (s) => s.name === name,
     );
@@ -100,6 +103,7 @@ export class PersonalizeWorkflow {
   }
 
   async ensureDatasetGroup(name: string): Promise<Ensured> {
+    ownedName(this.ctx, "dataset group name", name);
     const { arn, created } = await this.ensure({
       what: `dataset group ${name}`,
       find: async () =>
@@ -117,6 +121,9 @@ export class PersonalizeWorkflow {
 
   /** The dataset of a type in a group (a group holds at most one per type). */
   async ensureDataset(datasetGroupArn: string, type: DatasetType, schemaArn: string, name: string): Promise<Ensured> {
+    // The dataset's ARN is `dataset/<group name>/<TYPE>`: the group's name is what the policy scopes.
+    ownedArn(this.ctx, "datasetGroupArn", datasetGroupArn);
+    ownedArn(this.ctx, "schemaArn", schemaArn);
     const { arn, created } = await this.ensure({
       what: `${type} dataset ${name}`,
       find: async () =>
@@ -138,6 +145,8 @@ export class PersonalizeWorkflow {
    * creates, and bills, a new solution version every 7 days until the solution is deleted.
    */
   async ensureSolution(args: { name: string; datasetGroupArn: string; recipeArn?: string; performAutoTraining?: boolean }): Promise<Ensured> {
+    ownedName(this.ctx, "solution name", args.name);
+    ownedArn(this.ctx, "datasetGroupArn", args.datasetGroupArn);
     const { arn, created } = await this.ensure({
       what: `solution ${args.name}`,
       find: async () =>
@@ -192,6 +201,8 @@ export class PersonalizeWorkflow {
    * bills for it every hour it exists, used or not.
    */
   async ensureCampaign(args: { name: string; solutionArn: string; solutionVersionArn: string; minProvisionedTPS: number }): Promise<Ensured> {
+    ownedName(this.ctx, "campaign name", args.name);
+    ownedArn(this.ctx, "solutionArn", args.solutionArn);
     if (!Number.isInteger(args.minProvisionedTPS) || args.minProvisionedTPS < 1) {
       throw new WorkflowError(`minProvisionedTPS must be a whole number of 1 or more (got ${args.minProvisionedTPS})`);
     }
@@ -225,13 +236,19 @@ export class PersonalizeWorkflow {
 
   /** The event tracker of a dataset group (one per group); returns its tracking id for putEvents. */
   async ensureEventTracker(datasetGroupArn: string, name: string): Promise<Ensured & { trackingId: string }> {
+    ownedArn(this.ctx, "datasetGroupArn", datasetGroupArn);
     const { arn, created, described } = await this.ensure({
       what: `event tracker ${name}`,
       // A dataset group has at most one event tracker, whatever its name.
       find: async () =>
         (await collect(sdkPersonalize().paginateListEventTrackers({ client: this.client, pageSize: 100 }, { datasetGroupArn }), (p) => p.eventTrackers))[0]
           ?.eventTrackerArn,
-      create: async () => (await this.client.send(new (sdkPersonalize().CreateEventTrackerCommand)({ name, datasetGroupArn }))).eventTrackerArn,
+      create: async () =>
+        (
+          await this.client.send(
+            new (sdkPersonalize().CreateEventTrackerCommand)({ name, datasetGroupArn, tags: [{ tagKey: PROJECT_TAG.key, tagValue: PROJECT_TAG.value }] }),
+          )
+        ).eventTrackerArn,
       createCall: "CreateEventTracker",
       describe: async (eventTrackerArn) => (await this.client.send(new (sdkPersonalize().DescribeEventTrackerCommand)({ eventTrackerArn }))).eventTracker,
       statusOf: (t) => t?.status,
@@ -256,6 +273,7 @@ export class PersonalizeWorkflow {
    * used. Each deletion is waited for; what is already gone is skipped.
    */
   cleanup(datasetGroupArn: string, options: { deleteSchemas?: boolean } = {}): Promise<string[]> {
+    ownedArn(this.ctx, "datasetGroupArn", datasetGroupArn);
     return cleanupDatasetGroup(this.client, this.waits, datasetGroupArn, options);
   }
 }

@@ -6,7 +6,7 @@
  * and checks; validate.ts and errors.ts hold what stands alone.)
  */
 import type { DescribeTrainingJobCommandOutput } from "@aws-sdk/client-sagemaker";
-import { PREFIXES } from "@roadmapx-ai/core";
+import { PREFIXES, PROJECT_TAG, ownedNameProblem } from "@roadmapx-ai/core";
 import type { ServiceContext } from "../context";
 import { formatDuration } from "../poll";
 import { TrainingFailedError, TrainingWaitTimeoutError } from "./errors";
@@ -45,8 +45,9 @@ export interface TrainingOptions {
   /** The training image (ECR URI). */
   image: string;
   channels: TrainingChannel[];
+  /** Must start with the stack's resource-name prefix and "-" (the application policy covers only those names). */
   jobName?: string;
-  /** Prefix of a generated unique job name (default "roadmapx"). */
+  /** Prefix of a generated unique job name (default: the resource-name prefix itself). */
   jobNamePrefix?: string;
   instanceType?: string;
   instanceCount?: number;
@@ -94,14 +95,25 @@ function endpointResources(name: string): { modelName: string; configName: strin
   return { modelName: `${name}-model`, configName: `${name}-config` };
 }
 
-/** Every billed resource is tagged, so the account's cost reports can find this project's. */
-const PROJECT_TAGS = [{ Key: "project", Value: "roadmapx-ai" }];
+/**
+ * Every billed resource is tagged, so the account's cost reports can find this project's (and the
+ * application policy's tag-on-create grant, sagemaker:AddTags, covers exactly these creates).
+ */
+const PROJECT_TAGS = [{ Key: PROJECT_TAG.key, Value: PROJECT_TAG.value }];
 
 export class SageMakerService {
   constructor(private readonly ctx: ServiceContext) {}
 
   private get client() {
     return this.ctx.clients.sagemaker;
+  }
+
+  /** A valid SageMaker name that is also this project's (the application policy covers no other). */
+  private owned(field: string, name: string): string {
+    checkName(field, name);
+    const problem = ownedNameProblem(name, this.ctx.config.resourceNamePrefix, { caseInsensitive: true });
+    if (problem) throw new SageMakerInputError(field, `"${name}" ${problem}`);
+    return name;
   }
 
   private role(): string {
@@ -139,7 +151,9 @@ export class SageMakerService {
       checkDatasetName(`channels.${c.name}.dataset`, c.dataset);
       aiKey("training", c.dataset);
     }
-    const jobName = options.jobName ? checkName("jobName", options.jobName) : uniqueJobName(options.jobNamePrefix ?? "roadmapx");
+    const jobName = options.jobName
+      ? this.owned("jobName", options.jobName)
+      : this.owned("jobNamePrefix", uniqueJobName(options.jobNamePrefix ?? this.ctx.config.resourceNamePrefix));
     const instanceType = checkInstanceType("instanceType", options.instanceType ?? DEFAULT_TRAINING_INSTANCE);
     const instanceCount = checkCount("instanceCount", options.instanceCount ?? 1, 1, 100);
     const volumeSizeGB = checkCount("volumeSizeGB", options.volumeSizeGB ?? 30, 1, 16384);
@@ -180,6 +194,7 @@ export class SageMakerService {
    * job completes or stops; reports status and secondary-status transitions meanwhile.
    */
   async waitForTrainingJob(jobName: string, options: WaitOptions = {}): Promise<TrainingResult> {
+    this.owned("jobName", jobName);
     const started = Date.now();
     const maxWait = options.maxWaitSeconds ?? 6 * 3600;
     let seen = 0;
@@ -237,7 +252,7 @@ export class SageMakerService {
   }
 
   async stopTrainingJob(jobName: string): Promise<void> {
-    await this.client.send(new (sdkSagemaker().StopTrainingJobCommand)({ TrainingJobName: checkName("jobName", jobName) }));
+    await this.client.send(new (sdkSagemaker().StopTrainingJobCommand)({ TrainingJobName: this.owned("jobName", jobName) }));
   }
 
   /**
@@ -245,7 +260,7 @@ export class SageMakerService {
    * endpoint that already exists is left as it is (and returned).
    */
   async deploy(options: DeployOptions): Promise<{ endpointName: string; created: boolean }> {
-    const endpointName = checkName("name", options.name);
+    const endpointName = this.owned("name", options.name);
     const { modelName, configName } = endpointResources(options.name);
     checkName("name", modelName);
     checkName("name", configName);
@@ -304,7 +319,7 @@ export class SageMakerService {
     payload: unknown,
     options: { contentType?: "application/json" | "text/csv"; accept?: string } = {},
   ): Promise<{ contentType: string; body: unknown }> {
-    checkName("endpointName", endpointName);
+    this.owned("endpointName", endpointName);
     const contentType = options.contentType ?? (typeof payload === "string" ? "text/csv" : "application/json");
     let body: string;
     if (contentType === "text/csv") {
@@ -334,7 +349,7 @@ export class SageMakerService {
 
   /** Deletes the endpoint, its config and its model; what is already gone is skipped. */
   async cleanup(name: string): Promise<string[]> {
-    checkName("name", name);
+    this.owned("name", name);
     const { modelName, configName } = endpointResources(name);
     const deleted: string[] = [];
     const steps: [string, () => Promise<unknown>][] = [

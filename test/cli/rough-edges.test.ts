@@ -39,7 +39,7 @@ describe("CLI rough edges (usage errors before anything is sent)", function () {
     for (const args of [
       ["personalize", "validate", "--type", "interactions", "--file", dir],
       ["comprehend", "analyze", "--file", dir, "--ops", "sentiment"],
-      ["sagemaker", "invoke", "--endpoint", "churn-live", "--body-file", dir],
+      ["sagemaker", "invoke", "--endpoint", "roadmapx-churn-live", "--body-file", dir],
       ["sagemaker", "upload", "--dataset", "churn-2026", "--file", dir],
     ]) {
       const r = await runCli(args, CLOSED);
@@ -65,7 +65,7 @@ describe("CLI rough edges (usage errors before anything is sent)", function () {
   it("an ARN of another dataset type than --type is refused", async () => {
     const file = join(folder(), "interactions.csv");
     writeFileSync(file, CSV);
-    const arn = "arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx/ITEMS";
+    const arn = "arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx-demo/ITEMS";
     const r = await runCli(["personalize", "import", "--dataset-arn", arn, "--type", "interactions", "--file", file], CLOSED);
     expect(r.code, r.stderr).to.equal(2);
     expect(r.stderr).to.include("is a dataset of items, but the data is interactions");
@@ -129,7 +129,7 @@ describe("CLI rough edges (against the emulator)", function () {
       logger: { info: () => undefined, warn: (m) => warnings.push(m) },
     });
     await service.deploy({
-      name: "churn-eval",
+      name: "roadmapx-churn-eval",
       image: IMAGE,
       modelArtifactUri: "s3://roadmapx-files/models/job/output/model.tar.gz",
       minDelaySeconds: 1,
@@ -141,7 +141,7 @@ describe("CLI rough edges (against the emulator)", function () {
     expect(r.code, r.stderr).to.equal(0);
     let gone = false;
     try {
-      await ctx.clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: "churn-eval" }));
+      await ctx.clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: "roadmapx-churn-eval" }));
     } catch {
       gone = true;
     }

@@ -7,7 +7,7 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { expect } from "chai";
-import { APPLICATION } from "../../core/requirements";
+import { APPLICATION, applicationAiActions } from "../../core/requirements";
 
 const SERVICES_DIR = join(__dirname, "..", "..", "services");
 /** Which IAM service each SDK package's calls are authorised as. */
@@ -31,6 +31,24 @@ function sources(dir: string): string[] {
     if (name === "dist" || name === "node_modules") return [];
     return statSync(path).isDirectory() ? sources(path) : name.endsWith(".ts") ? [path] : [];
   });
+}
+
+/**
+ * A SageMaker Create call with `Tags` is also authorised as sagemaker:AddTags (tag on create); the
+ * services pass the project's tags in every Create call they make, which this pattern finds.
+ */
+function taggedCreatesOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  // Each Create command's text, up to the next command built: does its argument pass Tags?
+  const commands = [...text.matchAll(/sdkSagemaker\(\)\.(\w+)Command\)\(/g)];
+  return commands.flatMap((m, i) => {
+    const body = text.slice(m.index, commands[i + 1]?.index ?? text.length);
+    return (m[1] as string).startsWith("Create") && /\bTags:/.test(body) ? [m[1] as string] : [];
+  });
+}
+
+function impliedCallsOf(file: string): string[] {
+  return taggedCreatesOf(file).length ? ["sagemaker:AddTags"] : [];
 }
 
 /** `personalize:CreateSchema`, ... for every call a file makes through a lazily loaded SDK package. */
@@ -57,14 +75,8 @@ function callsOf(file: string): string[] {
 }
 
 describe("the application policy's AI actions are exactly the calls the services make", () => {
-  const sent = new Set(sources(SERVICES_DIR).flatMap(callsOf));
-  const granted = new Set<string>([
-    ...APPLICATION.personalize.resourceActions,
-    ...APPLICATION.personalize.anyResource,
-    ...APPLICATION.sagemaker.resourceActions,
-    ...APPLICATION.sagemaker.anyResource,
-    ...APPLICATION.comprehend.anyResource,
-  ]);
+  const sent = new Set(sources(SERVICES_DIR).flatMap((f) => [...callsOf(f), ...impliedCallsOf(f)]));
+  const granted = new Set<string>(applicationAiActions());
 
   it("finds the calls (a sanity check on the source scan)", () => {
     expect([...sent]).to.include.members([
@@ -77,6 +89,12 @@ describe("the application policy's AI actions are exactly the calls the services
 
   it("every call sent is granted", () => {
     expect([...sent].filter((a) => !granted.has(a)).sort()).to.deep.equal([]);
+  });
+
+  it("tag on create is granted for exactly the SageMaker Create calls that pass tags", () => {
+    const tagged = sources(SERVICES_DIR).flatMap(taggedCreatesOf);
+    expect(tagged.length).to.be.greaterThan(0);
+    expect([...new Set(tagged)].sort()).to.deep.equal([...APPLICATION.sagemaker.tagOnCreate.createCalls].sort());
   });
 
   it("every action granted is sent: nothing is granted for a call no code makes", () => {

@@ -23,7 +23,22 @@ describe("infra config", () => {
       kmsKeyArn: undefined,
       appBucketPolicy: "output",
       noncurrentVersionDays: 30,
+      resourceNamePrefix: "roadmapx",
     });
+  });
+
+  it("a resource-name prefix is lowercase, short and without a trailing hyphen", () => {
+    expect(parseInfraConfig({ "aws:region": "us-east-1", "roadmapx-ai:resourceNamePrefix": "rx-prod" }, "prod").resourceNamePrefix).to.equal("rx-prod");
+    for (const [bad, rule] of [
+      ["RoadmapX", "lowercase"],
+      ["roadmapx-", 'must not end with "-"'],
+      ["r".repeat(21), "at most 20 characters"],
+      ["1roadmapx", "start with a lowercase letter"],
+    ] as const) {
+      const found = problemsOf({ "roadmapx-ai:resourceNamePrefix": bad });
+      expect(found, bad).to.have.length(1);
+      expect(found[0]).to.include(`roadmapx-ai:resourceNamePrefix "${bad}"`).and.include(rule);
+    }
   });
 
   it("a created bucket with a name of its own carries that name", () => {

@@ -99,6 +99,7 @@ describe("infra program (Pulumi mocks)", () => {
         appPolicyArn: `arn:aws:iam::${ACCOUNT}:policy/roadmapx-ai-dev-application`,
         appBucketName: "roadmapx-files",
         appBucketPolicyMode: "output",
+        resourceNamePrefix: "roadmapx",
       });
       expect(stack.outputs.prefixes).to.deep.equal({
         userUploads: "user-uploads/",
@@ -255,7 +256,10 @@ describe("infra program (Pulumi mocks)", () => {
         "PassPersonalizeRole",
         "PassSageMakerRole",
         "PersonalizeWorkflow",
+        "PersonalizeCreateTaggedEventTracker",
+        "PersonalizeTaggedEventTrackers",
         "SageMakerWorkflow",
+        "SageMakerTagOnCreate",
         "AiCallsWithoutResourceScope",
         "AiPrefixesWrite",
         "ModelArtifactsRead",
@@ -263,14 +267,24 @@ describe("infra program (Pulumi mocks)", () => {
       ]);
       const p = `arn:aws:personalize:us-east-1:${ACCOUNT}`;
       expect(statement(doc, "PersonalizeWorkflow")["Resource"]).to.deep.equal([
-        `${p}:schema/*`,
-        `${p}:dataset-group/*`,
-        `${p}:dataset/*`,
-        `${p}:dataset-import-job/*`,
-        `${p}:solution/*`,
-        `${p}:campaign/*`,
-        `${p}:event-tracker/*`,
+        `${p}:schema/roadmapx-*`,
+        `${p}:dataset-group/roadmapx-*`,
+        `${p}:dataset/roadmapx-*`,
+        `${p}:dataset-import-job/roadmapx-*`,
+        `${p}:solution/roadmapx-*`,
+        `${p}:campaign/roadmapx-*`,
       ]);
+      // Tracker ARNs hold a generated id: creation needs our dataset group and our tag, the rest the tag.
+      expect(statement(doc, "PersonalizeCreateTaggedEventTracker")).to.deep.include({
+        Action: "personalize:CreateEventTracker",
+        Resource: [`${p}:dataset-group/roadmapx-*`, `${p}:event-tracker/*`],
+        Condition: { StringEquals: { "aws:RequestTag/project": "roadmapx-ai" } },
+      });
+      expect(statement(doc, "PersonalizeTaggedEventTrackers")).to.deep.include({
+        Action: ["personalize:DescribeEventTracker", "personalize:DeleteEventTracker"],
+        Resource: [`${p}:event-tracker/*`],
+        Condition: { StringEquals: { "aws:ResourceTag/project": "roadmapx-ai" } },
+      });
       expect(statement(doc, "PersonalizeWorkflow")["Action"]).to.include.members([
         "personalize:CreateDatasetImportJob",
         "personalize:DescribeDatasetImportJob",
@@ -278,11 +292,16 @@ describe("infra program (Pulumi mocks)", () => {
       ]);
       const s = `arn:aws:sagemaker:us-east-1:${ACCOUNT}`;
       expect(statement(doc, "SageMakerWorkflow")["Resource"]).to.deep.equal([
-        `${s}:training-job/*`,
-        `${s}:model/*`,
-        `${s}:endpoint-config/*`,
-        `${s}:endpoint/*`,
+        `${s}:training-job/roadmapx-*`,
+        `${s}:model/roadmapx-*`,
+        `${s}:endpoint-config/roadmapx-*`,
+        `${s}:endpoint/roadmapx-*`,
       ]);
+      expect(statement(doc, "SageMakerTagOnCreate")).to.deep.include({
+        Action: "sagemaker:AddTags",
+        Resource: statement(doc, "SageMakerWorkflow")["Resource"],
+        Condition: { StringEquals: { "sagemaker:TaggingAction": ["CreateTrainingJob", "CreateModel", "CreateEndpointConfig", "CreateEndpoint"] } },
+      });
       expect(statement(doc, "SageMakerWorkflow")["Action"]).to.include.members(["sagemaker:CreateTrainingJob", "sagemaker:InvokeEndpoint"]);
       expect(statement(doc, "AiCallsWithoutResourceScope")["Action"]).to.include.members([
         "comprehend:DetectSentiment",
@@ -440,6 +459,17 @@ describe("infra program (Pulumi mocks)", () => {
         expect(json).to.include(`arn:aws:s3:::${DERIVED_BUCKET}`);
         expect(json).not.to.include("roadmapx-files");
       }
+    });
+  });
+
+  describe("resourceNamePrefix", () => {
+    it("scopes every named Personalize and SageMaker resource of the application policy to the stack's own prefix, and exports it", async () => {
+      const stack = await loadStack({ "roadmapx-ai:resourceNamePrefix": "rx-prod" });
+      const doc = parsePolicy(onlyResource(stack, T.policy).inputs["policy"]);
+      const named = doc.Statement.flatMap((st) => [st["Resource"]].flat() as string[]).filter((r) => /:(personalize|sagemaker):/.test(r));
+      expect(named.filter((r) => !r.endsWith("/rx-prod-*") && !r.endsWith(":event-tracker/*"))).to.deep.equal([]);
+      expect(named.filter((r) => r.includes("roadmapx"))).to.deep.equal([]);
+      expect(stack.outputs.resourceNamePrefix).to.equal("rx-prod");
     });
   });
 

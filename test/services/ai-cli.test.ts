@@ -127,7 +127,7 @@ describe("roadmapx-ai sagemaker (CLI, against the emulator)", function () {
         "--channel",
         "train=churn:text/csv",
         "--job-name",
-        "churn-cli-1",
+        "roadmapx-churn-cli-1",
         "--hyperparameter",
         "num_round=20",
         "--max-runtime",
@@ -137,33 +137,44 @@ describe("roadmapx-ai sagemaker (CLI, against the emulator)", function () {
     );
     expect(train.code, train.stderr).to.equal(0);
     expect(JSON.parse(train.stdout)).to.deep.include({
-      jobName: "churn-cli-1",
+      jobName: "roadmapx-churn-cli-1",
       status: "Completed",
-      artifactUri: "s3://roadmapx-files/models/churn-cli-1/output/model.tar.gz",
+      artifactUri: "s3://roadmapx-files/models/roadmapx-churn-cli-1/output/model.tar.gz",
     });
     expect(train.stderr).to.match(/! cost: training bills 1 x ml\.m5\.large per second while the job runs \(at most 30m00s/);
-    const job = await ctx.clients.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: "churn-cli-1" }));
+    const job = await ctx.clients.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: "roadmapx-churn-cli-1" }));
     expect(job.RoleArn).to.equal((d.outputs as { sagemakerRoleArn: string }).sagemakerRoleArn);
     expect(job.StoppingCondition?.MaxRuntimeInSeconds).to.equal(1800);
 
     const deployed = await runCli(
-      ["sagemaker", "deploy", "--name", "churn-live", "--image", IMAGE, "--model-data", "s3://roadmapx-files/models/churn-cli-1/output/model.tar.gz"],
+      [
+        "sagemaker",
+        "deploy",
+        "--name",
+        "roadmapx-churn-live",
+        "--image",
+        IMAGE,
+        "--model-data",
+        "s3://roadmapx-files/models/roadmapx-churn-cli-1/output/model.tar.gz",
+      ],
       env,
     );
     expect(deployed.code, deployed.stderr).to.equal(0);
-    expect(JSON.parse(deployed.stdout)).to.deep.equal({ endpointName: "churn-live", created: true });
+    expect(JSON.parse(deployed.stdout)).to.deep.equal({ endpointName: "roadmapx-churn-live", created: true });
     expect(deployed.stderr).to.match(/bills 1 x ml\.t2\.medium every hour it exists/);
 
     await ctx.emulator.queueSageMakerEndpointResults([{ Body: '{"score":0.87}', ContentType: "application/json" }]);
-    const invoked = await runCli(["sagemaker", "invoke", "--endpoint", "churn-live", "--body", '{"instances":[[0.5,0.7]]}'], env);
+    const invoked = await runCli(["sagemaker", "invoke", "--endpoint", "roadmapx-churn-live", "--body", '{"instances":[[0.5,0.7]]}'], env);
     expect(invoked.code, invoked.stderr).to.equal(0);
     expect(JSON.parse(invoked.stdout)).to.deep.equal({ score: 0.87 });
 
-    const unconfirmed = await runCli(["sagemaker", "cleanup", "--endpoint", "churn-live"], env);
+    const unconfirmed = await runCli(["sagemaker", "cleanup", "--endpoint", "roadmapx-churn-live"], env);
     expect(unconfirmed.code).to.equal(2);
     expect(unconfirmed.stderr).to.match(/run again with --yes/);
-    const cleaned = await runCli(["sagemaker", "cleanup", "--endpoint", "churn-live", "--yes"], env);
-    expect(JSON.parse(cleaned.stdout)).to.deep.equal({ deleted: ["endpoint churn-live", "endpoint config churn-live-config", "model churn-live-model"] });
+    const cleaned = await runCli(["sagemaker", "cleanup", "--endpoint", "roadmapx-churn-live", "--yes"], env);
+    expect(JSON.parse(cleaned.stdout)).to.deep.equal({
+      deleted: ["endpoint roadmapx-churn-live", "endpoint config roadmapx-churn-live-config", "model roadmapx-churn-live-model"],
+    });
     expect((await ctx.clients.sagemaker.send(new ListEndpointsCommand({}))).Endpoints).to.deep.equal([]);
   });
 

@@ -57,7 +57,7 @@ describe("roadmapx-ai personalize (CLI)", function () {
         [
           "import",
           "--dataset-arn",
-          "arn:aws:personalize:us-east-1:123456789012:dataset/g/INTERACTIONS",
+          "arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx-g/INTERACTIONS",
           "--type",
           "interactions",
           "--file",
@@ -71,7 +71,7 @@ describe("roadmapx-ai personalize (CLI)", function () {
         [
           "import",
           "--dataset-arn",
-          "arn:aws:personalize:us-east-1:123456789012:dataset/g/INTERACTIONS",
+          "arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx-g/INTERACTIONS",
           "--type",
           "interactions",
           "--file",
@@ -102,7 +102,7 @@ describe("roadmapx-ai personalize (CLI)", function () {
         [
           "import",
           "--dataset-arn",
-          "arn:aws:personalize:us-east-1:123456789012:dataset/g/INTERACTIONS",
+          "arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx-g/INTERACTIONS",
           "--type",
           "interactions",
           "--file",
@@ -128,7 +128,7 @@ describe("roadmapx-ai personalize (CLI)", function () {
         [
           "import",
           "--dataset-arn",
-          "arn:aws:personalize:us-east-1:123456789012:dataset/g/INTERACTIONS",
+          "arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx-g/INTERACTIONS",
           "--type",
           "interactions",
           "--file",

@@ -36,7 +36,7 @@ import { interactionsCsv as csv } from "../helpers/csv-rows";
 import { useEmulator } from "../helpers/emulator";
 
 const BUCKET = "roadmapx-files";
-const DATASET = "arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx/INTERACTIONS";
+const DATASET = "arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx-demo/INTERACTIONS";
 const ROLE = "arn:aws:iam::123456789012:role/roadmapx-ai-dev-personalize";
 const JOB = "arn:aws:personalize:us-east-1:123456789012:dataset-import-job/j1";
 const noSleep = () => Promise.resolve();
@@ -431,14 +431,25 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
       ],
       [() => service().importDataset("my-dataset", csv(1)), ImportConfigError, /"my-dataset" is not a dataset ARN: expected arn:aws:personalize:/],
       [
-        () => service().importDataset("arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx/ITEMS", csv(1), undefined, { datasetType: "interactions" }),
+        () =>
+          service().importDataset("arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx-demo/ITEMS", csv(1), undefined, { datasetType: "interactions" }),
         ImportConfigError,
         /is a dataset of items, but the data is interactions/,
       ],
       [
-        () => service().importDataset("arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx/ACTIONS", csv(1)),
+        () => service().importDataset("arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx-demo/ACTIONS", csv(1)),
         ImportConfigError,
         /cannot tell the dataset type from ".*ACTIONS": pass options.datasetType/,
+      ],
+      [
+        () => service().importDataset("arn:aws:personalize:us-east-1:123456789012:dataset/movies/INTERACTIONS", csv(1)),
+        ImportConfigError,
+        /names dataset "movies", whose name must start with "roadmapx-" \(the stack's resourceNamePrefix\)/,
+      ],
+      [
+        () => service().importDataset(DATASET, csv(1), undefined, { jobName: "nightly" }),
+        ImportConfigError,
+        /ImportConfigError: jobName "nightly" must start with "roadmapx-"/,
       ],
     ];
     for (const [call, type, message] of cases) {

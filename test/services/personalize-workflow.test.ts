@@ -34,7 +34,7 @@ import { PersonalizeEventsClient, PutEventsCommand } from "@aws-sdk/client-perso
 import { GetRecommendationsCommand, PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { APPLICATION } from "../../core/requirements";
+import { applicationAiActions } from "../../core/requirements";
 import { DUMMY_CREDENTIALS } from "../../local/emulator";
 import { AwsClients } from "../../services/aws/clients";
 import { resolveRuntimeConfig } from "../../core/runtime-config";
@@ -45,7 +45,7 @@ import { AiStorage } from "../../services/storage";
 import { useEmulator } from "../helpers/emulator";
 
 const P = "arn:aws:personalize:us-east-1:123456789012";
-const GROUP = `${P}:dataset-group/roadmapx`;
+const GROUP = `${P}:dataset-group/roadmapx-demo`;
 const SOLUTION = `${P}:solution/roadmapx-recs`;
 const VERSION = `${SOLUTION}/abc123`;
 const CAMPAIGN = `${P}:campaign/roadmapx-live`;
@@ -129,7 +129,7 @@ describe("Personalize lifecycle (aws-sdk-client-mock: moto has no API beyond sch
       .resolves({ datasetGroup: { status: "ACTIVE" } });
     const seen: string[] = [];
     service = new PersonalizeService(context(clients, warnings), { sleep: noSleep, intervalMs: 1, onStatus: (_w, s) => seen.push(s.status) });
-    expect(await service.ensureDatasetGroup("roadmapx")).to.deep.equal({ arn: GROUP, created: true });
+    expect(await service.ensureDatasetGroup("roadmapx-demo")).to.deep.equal({ arn: GROUP, created: true });
     expect(seen).to.deep.equal(["CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE"]);
   });
 
@@ -137,9 +137,9 @@ describe("Personalize lifecycle (aws-sdk-client-mock: moto has no API beyond sch
     personalize
       .on(ListDatasetGroupsCommand)
       .resolvesOnce({ datasetGroups: [{ name: "other" }], nextToken: "page2" })
-      .resolves({ datasetGroups: [{ name: "roadmapx", datasetGroupArn: GROUP }] });
+      .resolves({ datasetGroups: [{ name: "roadmapx-demo", datasetGroupArn: GROUP }] });
     personalize.on(DescribeDatasetGroupCommand).resolves({ datasetGroup: { status: "ACTIVE" } });
-    expect(await service.ensureDatasetGroup("roadmapx")).to.deep.equal({ arn: GROUP, created: false });
+    expect(await service.ensureDatasetGroup("roadmapx-demo")).to.deep.equal({ arn: GROUP, created: false });
     expect(personalize.commandCalls(CreateDatasetGroupCommand)).to.have.length(0);
     expect(personalize.commandCalls(ListDatasetGroupsCommand)[1]?.args[0].input.nextToken).to.equal("page2");
   });
@@ -150,16 +150,16 @@ describe("Personalize lifecycle (aws-sdk-client-mock: moto has no API beyond sch
     personalize.on(DescribeDatasetGroupCommand).resolves({ datasetGroup: { status: "CREATE FAILED", failureReason: "KMS key is not accessible" } });
     let caught: unknown;
     try {
-      await service.ensureDatasetGroup("roadmapx");
+      await service.ensureDatasetGroup("roadmapx-demo");
     } catch (err) {
       caught = err;
     }
     expect(caught).to.be.instanceOf(WaitFailedError);
-    expect(String(caught)).to.include("dataset group roadmapx ended in CREATE FAILED: KMS key is not accessible");
+    expect(String(caught)).to.include("dataset group roadmapx-demo ended in CREATE FAILED: KMS key is not accessible");
   });
 
   it("times out a wait that never ends, saying the work goes on", async () => {
-    personalize.on(ListDatasetGroupsCommand).resolves({ datasetGroups: [{ name: "roadmapx", datasetGroupArn: GROUP }] });
+    personalize.on(ListDatasetGroupsCommand).resolves({ datasetGroups: [{ name: "roadmapx-demo", datasetGroupArn: GROUP }] });
     personalize.on(DescribeDatasetGroupCommand).resolves({ datasetGroup: { status: "CREATE IN_PROGRESS" } });
     let clock = 0;
     service = new PersonalizeService(context(clients, warnings), {
@@ -172,29 +172,29 @@ describe("Personalize lifecycle (aws-sdk-client-mock: moto has no API beyond sch
     });
     let caught: unknown;
     try {
-      await service.ensureDatasetGroup("roadmapx");
+      await service.ensureDatasetGroup("roadmapx-demo");
     } catch (err) {
       caught = err;
     }
     expect(caught).to.be.instanceOf(WaitTimeoutError);
-    expect(String(caught)).to.include("dataset group roadmapx is still CREATE IN_PROGRESS after");
+    expect(String(caught)).to.include("dataset group roadmapx-demo is still CREATE IN_PROGRESS after");
   });
 
   it("creates a dataset of the right type with the schema, unless the group already has one", async () => {
     personalize.on(ListDatasetsCommand).resolves({ datasets: [] });
-    personalize.on(CreateDatasetCommand).resolves({ datasetArn: `${P}:dataset/roadmapx/INTERACTIONS` });
+    personalize.on(CreateDatasetCommand).resolves({ datasetArn: `${P}:dataset/roadmapx-demo/INTERACTIONS` });
     personalize.on(DescribeDatasetCommand).resolves({ dataset: { status: "ACTIVE" } });
-    await service.ensureDataset(GROUP, "interactions", `${P}:schema/s`, "roadmapx-interactions");
+    await service.ensureDataset(GROUP, "interactions", `${P}:schema/roadmapx-s`, "roadmapx-interactions");
     expect(personalize.commandCalls(CreateDatasetCommand)[0]?.args[0].input).to.deep.equal({
       name: "roadmapx-interactions",
-      schemaArn: `${P}:schema/s`,
+      schemaArn: `${P}:schema/roadmapx-s`,
       datasetGroupArn: GROUP,
       datasetType: "Interactions",
     });
     personalize.reset();
-    personalize.on(ListDatasetsCommand).resolves({ datasets: [{ datasetType: "INTERACTIONS", datasetArn: `${P}:dataset/roadmapx/INTERACTIONS` }] });
+    personalize.on(ListDatasetsCommand).resolves({ datasets: [{ datasetType: "INTERACTIONS", datasetArn: `${P}:dataset/roadmapx-demo/INTERACTIONS` }] });
     personalize.on(DescribeDatasetCommand).resolves({ dataset: { status: "ACTIVE" } });
-    expect((await service.ensureDataset(GROUP, "interactions", `${P}:schema/s`, "x")).created).to.equal(false);
+    expect((await service.ensureDataset(GROUP, "interactions", `${P}:schema/roadmapx-s`, "x")).created).to.equal(false);
     expect(personalize.commandCalls(CreateDatasetCommand)).to.have.length(0);
   });
 
@@ -281,6 +281,66 @@ describe("Personalize lifecycle (aws-sdk-client-mock: moto has no API beyond sch
     personalize.on(CreateEventTrackerCommand).resolves({ eventTrackerArn: `${P}:event-tracker/e1`, trackingId: "track-1" });
     personalize.on(DescribeEventTrackerCommand).resolves({ eventTracker: { status: "ACTIVE", trackingId: "track-1" } });
     expect(await service.ensureEventTracker(GROUP, "roadmapx-events")).to.deep.equal({ arn: `${P}:event-tracker/e1`, created: true, trackingId: "track-1" });
+    // Its ARN holds an id, not the name: the project tag is what the application policy scopes it by.
+    expect(personalize.commandCalls(CreateEventTrackerCommand)[0]?.args[0].input.tags).to.deep.equal([{ tagKey: "project", tagValue: "roadmapx-ai" }]);
+  });
+
+  it("refuses names and ARNs outside the stack's resource-name prefix before sending anything", async () => {
+    const foreignGroup = `${P}:dataset-group/movies`;
+    const refusals: [string, () => Promise<unknown>, RegExp][] = [
+      ["group name", () => service.ensureDatasetGroup("movies"), /^dataset group name "movies" must start with "roadmapx-"/],
+      ["group named like the prefix", () => service.ensureDatasetGroup("roadmapx"), /must start with "roadmapx-"/],
+      ["schema name", () => service.ensureSchema("interactions", builtinSchema("interactions")), /^schema name "interactions" must start/],
+      ["dataset in a foreign group", () => service.ensureDataset(foreignGroup, "interactions", `${P}:schema/roadmapx-s`, "x"), /^datasetGroupArn .*movies/],
+      ["solution name", () => service.ensureSolution({ name: "recs", datasetGroupArn: GROUP }), /^solution name "recs"/],
+      [
+        "campaign of a foreign solution",
+        () =>
+          service.ensureCampaign({
+            name: "roadmapx-live",
+            solutionArn: `${P}:solution/recs`,
+            solutionVersionArn: `${P}:solution/recs/1`,
+            minProvisionedTPS: 1,
+          }),
+        /^solutionArn .*"recs"/,
+      ],
+      ["tracker in a foreign group", () => service.ensureEventTracker(foreignGroup, "roadmapx-events"), /^datasetGroupArn/],
+      [
+        "recommendations from a foreign campaign",
+        () => service.getRecommendations({ campaignArn: `${P}:campaign/live`, userId: "u1" }),
+        /^campaignArn .*"live"/,
+      ],
+      ["cleanup of a foreign group", () => service.cleanup(foreignGroup), /^datasetGroupArn/],
+    ];
+    for (const [what, call, message] of refusals) {
+      let caught: unknown;
+      try {
+        await call();
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, what).to.be.instanceOf(WorkflowError);
+      expect((caught as Error).message, what).to.match(message);
+    }
+    expect(personalize.calls(), "nothing was sent to Personalize").to.have.length(0);
+    expect(runtime.calls(), "nothing was sent to personalize-runtime").to.have.length(0);
+  });
+
+  it("takes the prefix from the configuration: another stack's prefix owns other names", async () => {
+    const other = new PersonalizeService({
+      ...context(clients, warnings),
+      config: resolveRuntimeConfig({ resourceNamePrefix: "rx-prod" }, { AWS_REGION: "us-east-1" }),
+    });
+    let caught: unknown;
+    try {
+      await other.ensureDatasetGroup("roadmapx-demo");
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as Error).message).to.match(/^dataset group name "roadmapx-demo" must start with "rx-prod-"/);
+    personalize.on(ListDatasetGroupsCommand).resolves({ datasetGroups: [{ name: "rx-prod-recs", datasetGroupArn: `${P}:dataset-group/rx-prod-recs` }] });
+    personalize.on(DescribeDatasetGroupCommand).resolves({ datasetGroup: { status: "ACTIVE" } });
+    expect(await other.ensureDatasetGroup("rx-prod-recs")).to.deep.equal({ arn: `${P}:dataset-group/rx-prod-recs`, created: false });
   });
 
   it("cleans up in dependency order, waiting for each deletion, and skips what is already gone", async () => {
@@ -307,7 +367,7 @@ describe("Personalize lifecycle (aws-sdk-client-mock: moto has no API beyond sch
     personalize.on(DescribeEventTrackerCommand).callsFake((i: { eventTrackerArn: string }) => ({ eventTracker: describe(i.eventTrackerArn) }));
     personalize
       .on(ListDatasetsCommand)
-      .resolves({ datasets: [{ datasetArn: `${P}:dataset/roadmapx/INTERACTIONS` }, { datasetArn: `${P}:dataset/roadmapx/ITEMS` }] });
+      .resolves({ datasets: [{ datasetArn: `${P}:dataset/roadmapx-demo/INTERACTIONS` }, { datasetArn: `${P}:dataset/roadmapx-demo/ITEMS` }] });
     personalize.on(DeleteDatasetCommand).callsFake((i: { datasetArn: string }) => track("dataset", i.datasetArn));
     personalize.on(DescribeDatasetCommand).callsFake((i: { datasetArn: string }) => ({ dataset: { ...describe(i.datasetArn), schemaArn: `${P}:schema/s1` } }));
     personalize.on(DeleteDatasetGroupCommand).callsFake((i: { datasetGroupArn: string }) => track("dataset-group", i.datasetGroupArn));
@@ -319,9 +379,9 @@ describe("Personalize lifecycle (aws-sdk-client-mock: moto has no API beyond sch
       "campaign campaign/roadmapx-live-old",
       "solution solution/roadmapx-recs",
       "event-tracker event-tracker/e1",
-      "dataset dataset/roadmapx/INTERACTIONS",
-      "dataset dataset/roadmapx/ITEMS",
-      "dataset-group dataset-group/roadmapx",
+      "dataset dataset/roadmapx-demo/INTERACTIONS",
+      "dataset dataset/roadmapx-demo/ITEMS",
+      "dataset-group dataset-group/roadmapx-demo",
       "schema schema/s1",
     ]);
     expect(deleted).to.have.length(8);
@@ -369,7 +429,7 @@ describe("Personalize lifecycle (aws-sdk-client-mock: moto has no API beyond sch
         ].map((n) => `personalize:${n}`),
       ),
     ];
-    const granted = new Set<string>([...APPLICATION.personalize.resourceActions, ...APPLICATION.personalize.anyResource]);
+    const granted = new Set<string>(applicationAiActions());
     expect(sent.filter((a) => !granted.has(a))).to.deep.equal([]);
     // And the list above is what the code really imports: every *Command the Personalize modules use.
     const { readFileSync } = await import("node:fs");

@@ -16,7 +16,7 @@ import {
 import { CreateBucketCommand, GetObjectCommand } from "@aws-sdk/client-s3";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { APPLICATION } from "../../core/requirements";
+import { applicationAiActions } from "../../core/requirements";
 import { DUMMY_CREDENTIALS } from "../../local/emulator";
 import { AwsClients } from "../../services/aws/clients";
 import { resolveRuntimeConfig } from "../../core/runtime-config";
@@ -61,13 +61,13 @@ describe("SageMaker training, endpoints and invocation (against the emulator)", 
       {
         image: IMAGE,
         channels: [{ name: "train", dataset: "churn-2026", contentType: "text/csv" }],
-        jobNamePrefix: "churn",
+        jobNamePrefix: "roadmapx-churn",
         hyperparameters: { num_round: 50, objective: "binary:logistic" },
       },
       { ...fastWait, onStatus: (e) => statuses.push(e.status) },
     );
     expect(result.status).to.equal("Completed");
-    expect(result.jobName).to.match(/^churn-\d{8}-\d{6}-[a-z0-9]{4}$/);
+    expect(result.jobName).to.match(/^roadmapx-churn-\d{8}-\d{6}-[a-z0-9]{4}$/);
     expect(result.artifactUri).to.equal(`s3://${BUCKET}/models/${result.jobName}/output/model.tar.gz`);
     expect(statuses).to.include("Completed");
 
@@ -86,17 +86,17 @@ describe("SageMaker training, endpoints and invocation (against the emulator)", 
   it("deploys a model to an endpoint, invokes it with JSON and CSV, and cleans up idempotently", async () => {
     const warnings: string[] = [];
     const service = new SageMakerService(context(ctx.clients, warnings));
-    const artifact = `s3://${BUCKET}/models/churn-job/output/model.tar.gz`;
-    const deployed = await service.deploy({ name: "churn-live", image: IMAGE, modelArtifactUri: artifact, ...fastWait });
-    expect(deployed).to.deep.equal({ endpointName: "churn-live", created: true });
-    const endpoint = await ctx.clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: "churn-live" }));
+    const artifact = `s3://${BUCKET}/models/roadmapx-churn-job/output/model.tar.gz`;
+    const deployed = await service.deploy({ name: "roadmapx-churn-live", image: IMAGE, modelArtifactUri: artifact, ...fastWait });
+    expect(deployed).to.deep.equal({ endpointName: "roadmapx-churn-live", created: true });
+    const endpoint = await ctx.clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: "roadmapx-churn-live" }));
     expect(endpoint.EndpointStatus).to.equal("InService");
-    expect(endpoint.EndpointConfigName).to.equal("churn-live-config");
-    expect(warnings.join("\n")).to.match(/endpoint churn-live bills 1 x ml\.t2\.medium every hour it exists, used or not/);
+    expect(endpoint.EndpointConfigName).to.equal("roadmapx-churn-live-config");
+    expect(warnings.join("\n")).to.match(/endpoint roadmapx-churn-live bills 1 x ml\.t2\.medium every hour it exists, used or not/);
 
     // Deploying again finds the endpoint and creates nothing.
-    expect(await service.deploy({ name: "churn-live", image: IMAGE, modelArtifactUri: artifact })).to.deep.equal({
-      endpointName: "churn-live",
+    expect(await service.deploy({ name: "roadmapx-churn-live", image: IMAGE, modelArtifactUri: artifact })).to.deep.equal({
+      endpointName: "roadmapx-churn-live",
       created: false,
     });
 
@@ -104,10 +104,10 @@ describe("SageMaker training, endpoints and invocation (against the emulator)", 
       { Body: JSON.stringify({ predictions: [{ score: 0.91 }] }), ContentType: "application/json" },
       { Body: "0.12\n0.88", ContentType: "text/csv" },
     ]);
-    const json = await service.invoke("churn-live", { instances: [[0.5, 0.7]] });
+    const json = await service.invoke("roadmapx-churn-live", { instances: [[0.5, 0.7]] });
     expect(json).to.deep.equal({ contentType: "application/json", body: { predictions: [{ score: 0.91 }] } });
     const csv = await service.invoke(
-      "churn-live",
+      "roadmapx-churn-live",
       [
         [0.1, 0.2],
         [0.5, "a, quoted"],
@@ -116,20 +116,64 @@ describe("SageMaker training, endpoints and invocation (against the emulator)", 
     );
     expect(csv).to.deep.equal({ contentType: "text/csv", body: "0.12\n0.88" });
 
-    expect(await service.cleanup("churn-live")).to.deep.equal(["endpoint churn-live", "endpoint config churn-live-config", "model churn-live-model"]);
-    expect(await service.cleanup("churn-live"), "a second cleanup finds nothing to delete and does not fail").to.deep.equal([]);
+    expect(await service.cleanup("roadmapx-churn-live")).to.deep.equal([
+      "endpoint roadmapx-churn-live",
+      "endpoint config roadmapx-churn-live-config",
+      "model roadmapx-churn-live-model",
+    ]);
+    expect(await service.cleanup("roadmapx-churn-live"), "a second cleanup finds nothing to delete and does not fail").to.deep.equal([]);
   });
 
   it("refuses a model artifact outside models/ before creating anything", async () => {
     const service = new SageMakerService(context(ctx.clients));
     let error: unknown;
     try {
-      await service.deploy({ name: "x", image: IMAGE, modelArtifactUri: "s3://someone-else/model.tar.gz" });
+      await service.deploy({ name: "roadmapx-x", image: IMAGE, modelArtifactUri: "s3://someone-else/model.tar.gz" });
     } catch (err) {
       error = err;
     }
     expect(error).to.be.instanceOf(SageMakerInputError);
     expect((error as Error).message).to.equal(`modelArtifactUri: must be under s3://${BUCKET}/models/ (got s3://someone-else/model.tar.gz)`);
+  });
+
+  it("refuses names outside the stack's resource-name prefix (any case) before sending anything", async () => {
+    const sent: string[] = [];
+    const clients = ctx.makeClients({
+      decorate: (c) =>
+        (c as unknown as { middlewareStack: { add(m: unknown, o: object): void } }).middlewareStack.add(
+          (next: (a: unknown) => unknown, context: { commandName: string }) => (args: unknown) => (sent.push(context.commandName), next(args)),
+          { step: "initialize" },
+        ),
+    });
+    const service = new SageMakerService(context(clients));
+    const artifact = `s3://${BUCKET}/models/roadmapx-churn-job/output/model.tar.gz`;
+    const refusals: [string, () => Promise<unknown>, string][] = [
+      ["deploy", () => service.deploy({ name: "churn-live", image: IMAGE, modelArtifactUri: artifact }), 'name: "churn-live" must start with "roadmapx-"'],
+      ["invoke", () => service.invoke("churn-live", {}), 'endpointName: "churn-live" must start with "roadmapx-"'],
+      ["cleanup", () => service.cleanup("churn-live"), 'name: "churn-live" must start with "roadmapx-"'],
+      ["stop", () => service.stopTrainingJob("churn-1"), 'jobName: "churn-1" must start with "roadmapx-"'],
+      ["wait", () => service.waitForTrainingJob("churn-1"), 'jobName: "churn-1" must start with "roadmapx-"'],
+      [
+        "train",
+        () => service.startTrainingJob({ image: IMAGE, channels: [{ name: "train", dataset: "churn" }], jobNamePrefix: "churn" }),
+        'jobNamePrefix: "churn-',
+      ],
+    ];
+    for (const [what, call, message] of refusals) {
+      let caught: unknown;
+      try {
+        await call();
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, what).to.be.instanceOf(SageMakerInputError);
+      expect((caught as Error).message, what).to.include(message);
+    }
+    expect(sent, "no request was sent").to.deep.equal([]);
+    // SageMaker lowercases names in ARNs, so a capitalised name is still inside the policy's scope.
+    await service.cleanup("RoadmapX-Churn-Live");
+    expect(sent).to.include("DeleteEndpointCommand");
+    clients.destroy();
   });
 
   it("refuses a model URI that climbs out of models/ with .., before sending anything", async () => {
@@ -145,7 +189,7 @@ describe("SageMaker training, endpoints and invocation (against the emulator)", 
     for (const uri of [`s3://${BUCKET}/models/../user-uploads/x`, `s3://${BUCKET}/user-uploads/model.tar.gz`, `s3://${BUCKET}/personalize/model.tar.gz`]) {
       let error: unknown;
       try {
-        await service.deploy({ name: "x", image: IMAGE, modelArtifactUri: uri });
+        await service.deploy({ name: "roadmapx-x", image: IMAGE, modelArtifactUri: uri });
       } catch (err) {
         error = err;
       }
@@ -172,7 +216,7 @@ describe("SageMaker failures and waiter time-outs (aws-sdk-client-mock: moto job
   afterEach(() => clients.destroy());
 
   const job = (status: TrainingJobStatus, transitions: SecondaryStatus[], extra: Record<string, unknown> = {}) => ({
-    TrainingJobName: "churn-1",
+    TrainingJobName: "roadmapx-churn-1",
     TrainingJobStatus: status,
     SecondaryStatus: transitions[transitions.length - 1],
     SecondaryStatusTransitions: transitions.map((s) => ({ Status: s, StartTime: new Date(), StatusMessage: `${s}...` })),
@@ -190,12 +234,12 @@ describe("SageMaker failures and waiter time-outs (aws-sdk-client-mock: moto job
     const service = new SageMakerService(context(clients));
     let error: unknown;
     try {
-      await service.waitForTrainingJob("churn-1", { ...fastWait, onStatus: (e) => seen.push(`${e.status}/${e.secondaryStatus}`) });
+      await service.waitForTrainingJob("roadmapx-churn-1", { ...fastWait, onStatus: (e) => seen.push(`${e.status}/${e.secondaryStatus}`) });
     } catch (err) {
       error = err;
     }
     expect(error).to.be.instanceOf(TrainingFailedError);
-    expect((error as Error).message).to.equal("training job churn-1 failed: AlgorithmError: ValueError: label column missing");
+    expect((error as Error).message).to.equal("training job roadmapx-churn-1 failed: AlgorithmError: ValueError: label column missing");
     const secondary = seen.map((s) => s.split("/")[1]);
     expect(
       secondary.filter((s, i) => secondary.indexOf(s) !== i),
@@ -210,12 +254,14 @@ describe("SageMaker failures and waiter time-outs (aws-sdk-client-mock: moto job
     const started = Date.now();
     let error: unknown;
     try {
-      await service.waitForTrainingJob("churn-1", { ...fastWait, maxWaitSeconds: 2 });
+      await service.waitForTrainingJob("roadmapx-churn-1", { ...fastWait, maxWaitSeconds: 2 });
     } catch (err) {
       error = err;
     }
     expect(error).to.be.instanceOf(TrainingWaitTimeoutError);
-    expect((error as Error).message).to.match(/churn-1 is still running after 2s; it goes on \(and bills\).*roadmapx-ai sagemaker stop --job churn-1/);
+    expect((error as Error).message).to.match(
+      /roadmapx-churn-1 is still running after 2s; it goes on \(and bills\).*roadmapx-ai sagemaker stop --job roadmapx-churn-1/,
+    );
     expect(Date.now() - started).to.be.below(10_000);
   });
 
@@ -271,7 +317,7 @@ describe("SageMaker failures and waiter time-outs (aws-sdk-client-mock: moto job
 
 describe("What the SageMaker and Comprehend services call is granted to the application", () => {
   it("every *Command the modules import is in core/requirements APPLICATION", () => {
-    const granted = new Set<string>([...APPLICATION.sagemaker.resourceActions, ...APPLICATION.sagemaker.anyResource, ...APPLICATION.comprehend.anyResource]);
+    const granted = new Set<string>(applicationAiActions());
     const used: string[] = [];
     for (const [file, prefix] of [
       ["sagemaker/index.ts", "sagemaker"],

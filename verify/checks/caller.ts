@@ -46,6 +46,7 @@ export function passRoleCheck(id: AiServiceId): CheckDefinition {
         bucket: facts.config.aiBucket,
         personalizeRoleArn: facts.config.personalizeRoleArn ?? "",
         sagemakerRoleArn: facts.config.sagemakerRoleArn ?? "",
+        resourceNamePrefix: facts.config.resourceNamePrefix,
       }).Statement.find((s) => s.Sid === (id === "personalize" ? "PassPersonalizeRole" : "PassSageMakerRole"));
       const attach = facts.config.outputs?.appPolicyArn
         ? `Attach the stack's application policy ${facts.config.outputs.appPolicyArn} to ${caller.principalArn}, or add`
