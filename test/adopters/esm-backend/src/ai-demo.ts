@@ -17,7 +17,7 @@ async function main(mode: string): Promise<Record<string, unknown>> {
       return { userUpload: upload.ContentLength, configError: err instanceof ConfigError, message: (err as Error).message };
     }
   }
-  const datasetArn = `arn:aws:personalize:${S3_CONFIG.region}:123456789012:dataset/roadmapx/INTERACTIONS`;
+  const datasetArn = `arn:aws:personalize:${S3_CONFIG.region}:123456789012:dataset/roadmapx-demo/INTERACTIONS`;
   let importOutcome: string;
   try {
     await ai.personalize.importDataset(datasetArn, CSV, "personalize/data.csv");
