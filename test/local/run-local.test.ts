@@ -43,7 +43,9 @@ describe("roadmapx-ai local (npm start)", function () {
     expect(text).to.match(/training job roadmapx-demo-churn-\d{8}-\d{6}-[a-z0-9]{4}: Completed/);
     expect(text).to.match(/model artifact: s3:\/\/roadmapx-files\/models\/roadmapx-demo-churn-[\w-]+\/output\/model\.tar\.gz/);
     expect(text).to.include('endpoint roadmapx-demo-churn-live: InService; invoke -> {"predictions":[{"score":0.82}]}');
-    expect(text).to.include("cleanup: deleted endpoint roadmapx-demo-churn-live, endpoint config roadmapx-demo-churn-live-config, model roadmapx-demo-churn-live-model");
+    expect(text).to.include(
+      "cleanup: deleted endpoint roadmapx-demo-churn-live, endpoint config roadmapx-demo-churn-live-config, model roadmapx-demo-churn-live-model",
+    );
     expect(text).to.include("note-1: sentiment NEUTRAL, 3 key phrases, 3 PII entities");
     expect(text).to.include("note-3: refused (sentiment: EmptyDocument, key-phrases: EmptyDocument, pii: EmptyDocument)");
     expect(text).to.match(/Summary: stack "dev" applied to the emulator in [\d.]+ s; 5 resources; AI bucket roadmapx-files \(the app bucket, reused\)/);
