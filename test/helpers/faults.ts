@@ -141,8 +141,13 @@ export interface FaultInjector {
   restore(): void;
 }
 
+/** Waits `ms` before a "latency" fault lets the call through; tests pass their own clock's sleep. */
+export type Sleep = (ms: number) => Promise<void>;
+const realSleep: Sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
 /** Wraps `client` so that `script` decides a fault for each HTTP attempt. */
-export function injectFaults(client: ClientLike, script: FaultScript): FaultInjector {
+export function injectFaults(client: ClientLike, script: FaultScript, options: { sleep?: Sleep } = {}): FaultInjector {
+  const sleep = options.sleep ?? realSleep;
   const original = client.config.requestHandler as HandlerLike;
   const sent: SentRequest[] = [];
   const injected: { request: SentRequest; fault: Fault }[] = [];
@@ -167,7 +172,7 @@ export function injectFaults(client: ClientLike, script: FaultScript): FaultInje
       const protocol = protocolOf(request);
       switch (fault.kind) {
         case "latency":
-          await new Promise((r) => setTimeout(r, fault.ms));
+          await sleep(fault.ms);
           return original.handle(request, options);
         case "reset":
           throw Object.assign(new Error("socket hang up (fault injected)"), { code: "ECONNRESET", name: "Error" });

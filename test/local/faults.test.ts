@@ -83,10 +83,19 @@ describe("fault injection (against the emulator)", () => {
 
   it("adds latency and then lets the call through", async () => {
     const s3 = ctx.clients.s3;
-    injectFaults(s3, byAttempt({ 1: { kind: "latency", ms: 150 } }));
-    const started = Date.now();
-    await s3.send(new ListBucketsCommand({}));
-    expect(Date.now() - started).to.be.at.least(150);
+    // The test's clock: the call must wait for exactly the asked latency, and go on only once it has passed.
+    const waits: number[] = [];
+    let pass: () => void = () => undefined;
+    const sleep = (ms: number) => new Promise<void>((resolve) => (waits.push(ms), (pass = resolve)));
+    injectFaults(s3, byAttempt({ 1: { kind: "latency", ms: 150 } }), { sleep });
+    let answered = false;
+    const call = s3.send(new ListBucketsCommand({})).then((r) => ((answered = true), r));
+    while (waits.length === 0) await new Promise((r) => setImmediate(r));
+    expect(waits).to.deep.equal([150]);
+    for (let turn = 0; turn < 20; turn++) await new Promise((r) => setImmediate(r));
+    expect(answered, "not answered while the latency lasts").to.equal(false);
+    pass();
+    expect((await call).$metadata.httpStatusCode).to.equal(200);
   });
 
   it("can target one command: only the second PutObject fails", async () => {

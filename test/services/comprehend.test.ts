@@ -323,7 +323,8 @@ describe("Comprehend analyzeMany with the Batch APIs (aws-sdk-client-mock: moto 
       taken.push(doc.index);
       if (taken.length === 30) break;
     }
-    await new Promise((r) => setTimeout(r, 20));
+    // Closing happens once the calls in flight settle: let their callbacks run, by turns of the event loop, not by a clock.
+    for (let turn = 0; turn < 200 && !closed; turn++) await new Promise((r) => setImmediate(r));
     expect(taken).to.deep.equal([...Array(30).keys()]);
     expect(closed).to.equal(true);
     expect(read).to.be.at.most(30 + 50 + 1, "no more than the window was read ahead");
@@ -379,8 +380,10 @@ describe("Comprehend analyzeMany with the Batch APIs (aws-sdk-client-mock: moto 
   });
 
   it("sends nothing more once the consumer stops: calls queued behind the concurrency limit are dropped", async () => {
+    // Each call waits for the test to answer it: the first is answered, the others are still on the wire at the break.
+    const unanswered: (() => void)[] = [];
     mock.on(BatchDetectSentimentCommand).callsFake(async (input: BatchDetectSentimentCommandInput) => {
-      await new Promise((r) => setTimeout(r, 30)); // slow answers: the later batches are still queued at the break
+      if (mock.commandCalls(BatchDetectSentimentCommand).length > 1) await new Promise<void>((r) => unanswered.push(r));
       return { ResultList: (input.TextList ?? []).map((t, Index) => ({ Index, ...fakeSentiment(t) })), ErrorList: [] };
     });
     let atBreak = -1;
@@ -388,7 +391,11 @@ describe("Comprehend analyzeMany with the Batch APIs (aws-sdk-client-mock: moto 
       atBreak = mock.commandCalls(BatchDetectSentimentCommand).length;
       break;
     }
-    await new Promise((r) => setTimeout(r, 200));
+    // Answer whatever is still on the wire, and let every callback that could start a queued call run.
+    for (let turn = 0; turn < 50; turn++) {
+      unanswered.splice(0).forEach((answer) => answer());
+      await new Promise((r) => setImmediate(r));
+    }
     const after = mock.commandCalls(BatchDetectSentimentCommand).length;
     expect(after).to.equal(atBreak, "no call started after the break");
     expect(after).to.be.at.most(2, "four batches were read; at most the one in flight and the next had started");
