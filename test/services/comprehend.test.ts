@@ -402,17 +402,21 @@ describe("Comprehend analyzeMany with the Batch APIs (aws-sdk-client-mock: moto 
   });
 
   it("with language auto, sends the batches that follow detection when the input goes quiet, not when it resumes", async () => {
+    // The input resumes only once the first three results are out: were they held until it resumed, this would never end.
+    let resume: () => void = () => undefined;
+    const quietUntilResults = new Promise<void>((r) => (resume = r));
     let resumed = false;
-    async function* slowSource() {
+    async function* quietSource() {
       for (let i = 0; i < 3; i++) yield `Review ${i}: the release went out on time and everyone is happy`;
-      await new Promise((r) => setTimeout(r, 1500));
+      await quietUntilResults;
       resumed = true;
       yield "Review 3: one more, after a long pause in the input";
     }
     const arrivedBeforeResume: boolean[] = [];
-    for await (const doc of service.analyzeMany(slowSource(), { operations: ["sentiment"], language: "auto", ...fast, maxBatchWaitMs: 50 })) {
+    for await (const doc of service.analyzeMany(quietSource(), { operations: ["sentiment"], language: "auto", ...fast, maxBatchWaitMs: 50 })) {
       arrivedBeforeResume.push(!resumed);
       expect(doc.results.sentiment?.sentiment).to.be.a("string");
+      if (arrivedBeforeResume.length === 3) resume();
     }
     expect(arrivedBeforeResume).to.deep.equal([true, true, true, false]);
   });
