@@ -1,0 +1,12 @@
+/**
+ * Every Personalize control-plane operation the stand-in answers (awsJson1_1,
+ * `AmazonPersonalize.<Operation>`), one handler each: the data side in data-operations.ts, the
+ * model side in model-operations.ts.
+ */
+import { DATA_OPERATIONS } from "./data-operations";
+import { MODEL_OPERATIONS } from "./model-operations";
+import type { Handler } from "./operation-context";
+
+export type { Handler, OperationContext } from "./operation-context";
+
+export const CONTROL_PLANE: Readonly<Record<string, Handler>> = { ...DATA_OPERATIONS, ...MODEL_OPERATIONS };

@@ -1,0 +1,188 @@
+/**
+ * The resources the stand-in knows and what happens to them as time passes: finished import jobs
+ * load their data into the dataset, deleted resources disappear (with what lives under them).
+ * `settle()` applies everything due by the clock's current time; the server runs it before every
+ * request, so an answer always reflects the clock and nothing happens between requests.
+ */
+import type { Clock } from "./clock";
+import type { ImportResult } from "./import-job";
+import { Lifecycle, type LifecycleDurations, type LifecycleKind, type Outcome, type Status } from "./lifecycle";
+import type { Interaction, RecipeType, TrainedModel } from "./model";
+import type { DatasetType, SchemaField } from "./validation";
+
+export interface SchemaRecord {
+  arn: string;
+  name: string;
+  schema: string;
+  fields: SchemaField[];
+  domain: string | undefined;
+  createdAt: number;
+}
+
+export interface DatasetGroupRecord {
+  arn: string;
+  name: string;
+  lifecycle: Lifecycle;
+  roleArn: string | undefined;
+  kmsKeyArn: string | undefined;
+  domain: string | undefined;
+}
+
+export interface DatasetRecord {
+  arn: string;
+  name: string;
+  datasetGroupArn: string;
+  datasetType: DatasetType;
+  schemaArn: string;
+  lifecycle: Lifecycle;
+  /** Bulk data from import jobs: a FULL import replaces it, an INCREMENTAL one adds to it. */
+  bulk: Interaction[];
+  /** Interactions recorded with PutEvents: imports do not replace them. */
+  streamed: Interaction[];
+  /** ITEM_ID or USER_ID of each bulk record of an Items or Users dataset. */
+  ids: string[];
+}
+
+export interface ImportJobRecord {
+  arn: string;
+  jobName: string;
+  datasetArn: string;
+  dataLocation: string;
+  roleArn: string;
+  importMode: "FULL" | "INCREMENTAL";
+  publishAttributionMetricsToS3: boolean | undefined;
+  lifecycle: Lifecycle;
+  /** The read of the input, started at creation; its result decides the job when the clock says it ends. */
+  reading: Promise<ImportResult> | undefined;
+  result: ImportResult | undefined;
+  applied: boolean;
+}
+
+export interface SolutionRecord {
+  arn: string;
+  name: string;
+  datasetGroupArn: string;
+  recipeArn: string;
+  recipeType: RecipeType;
+  performAutoTraining: boolean;
+  performHPO: boolean;
+  performAutoML: boolean;
+  performIncrementalUpdate: boolean | undefined;
+  eventType: string | undefined;
+  solutionConfig: unknown;
+  lifecycle: Lifecycle;
+}
+
+export interface SolutionVersionRecord {
+  arn: string;
+  solutionArn: string;
+  name: string | undefined;
+  trainingMode: "FULL" | "UPDATE";
+  lifecycle: Lifecycle;
+  model: TrainedModel | undefined;
+  metrics: Record<string, number> | undefined;
+  trainingHours: number;
+}
+
+export interface CampaignRecord {
+  arn: string;
+  name: string;
+  solutionVersionArn: string;
+  minProvisionedTPS: number;
+  campaignConfig: unknown;
+  lifecycle: Lifecycle;
+}
+
+export interface EventTrackerRecord {
+  arn: string;
+  name: string;
+  datasetGroupArn: string;
+  trackingId: string;
+  lifecycle: Lifecycle;
+}
+
+export class StandInState {
+  // Maps keep insertion order: List* answers in creation order (AWS documents no order).
+  readonly schemas = new Map<string, SchemaRecord>();
+  readonly datasetGroups = new Map<string, DatasetGroupRecord>();
+  readonly datasets = new Map<string, DatasetRecord>();
+  readonly importJobs = new Map<string, ImportJobRecord>();
+  readonly solutions = new Map<string, SolutionRecord>();
+  readonly solutionVersions = new Map<string, SolutionVersionRecord>();
+  readonly campaigns = new Map<string, CampaignRecord>();
+  readonly eventTrackers = new Map<string, EventTrackerRecord>();
+
+  constructor(
+    readonly now: Clock,
+    readonly durations: Readonly<Record<LifecycleKind, LifecycleDurations>>,
+  ) {}
+
+  /** A lifecycle starting now; `outcome` when creation's result is already known. */
+  startLifecycle(kind: LifecycleKind, outcome?: Outcome): Lifecycle {
+    return new Lifecycle(kind, this.now(), this.durations[kind], outcome);
+  }
+
+  status(record: { lifecycle: Lifecycle }, now = this.now()): Status {
+    return record.lifecycle.statusAt(now);
+  }
+
+  datasetsOf(datasetGroupArn: string): DatasetRecord[] {
+    return [...this.datasets.values()].filter((d) => d.datasetGroupArn === datasetGroupArn);
+  }
+
+  interactionsDatasetOf(datasetGroupArn: string): DatasetRecord | undefined {
+    return this.datasetsOf(datasetGroupArn).find((d) => d.datasetType === "INTERACTIONS");
+  }
+
+  /** Applies what is due by now: import results, deletions. */
+  async settle(): Promise<void> {
+    const now = this.now();
+    const due = [...this.importJobs.values()]
+      .filter((job) => now >= job.lifecycle.doneAt && !job.applied)
+      .sort((a, b) => a.lifecycle.doneAt - b.lifecycle.doneAt);
+    for (const job of due) {
+      if (!job.lifecycle.decided) {
+        job.result ??= job.reading ? await job.reading : { ok: false, reason: "The input was never read." };
+        job.lifecycle.decide(job.result.ok ? { ok: true } : { ok: false, reason: job.result.reason });
+      }
+      job.applied = true;
+      const dataset = this.datasets.get(job.datasetArn);
+      if (!dataset || !job.result?.ok || job.lifecycle.failureReason !== undefined) continue;
+      const { interactions, ids } = job.result.data;
+      dataset.bulk = job.importMode === "FULL" ? [...interactions] : [...dataset.bulk, ...interactions];
+      dataset.ids = job.importMode === "FULL" ? [...ids] : [...dataset.ids, ...ids];
+    }
+    this.removeGone(now);
+  }
+
+  private removeGone(now: number): void {
+    for (const [arn, campaign] of this.campaigns) if (this.status(campaign, now) === "GONE") this.campaigns.delete(arn);
+    for (const [arn, solution] of this.solutions) {
+      if (this.status(solution, now) !== "GONE") continue;
+      this.solutions.delete(arn);
+      for (const [versionArn, version] of this.solutionVersions) if (version.solutionArn === arn) this.solutionVersions.delete(versionArn);
+    }
+    for (const [arn, tracker] of this.eventTrackers) if (this.status(tracker, now) === "GONE") this.eventTrackers.delete(arn);
+    for (const [arn, dataset] of this.datasets) {
+      if (this.status(dataset, now) !== "GONE") continue;
+      this.datasets.delete(arn);
+      for (const [jobArn, job] of this.importJobs) if (job.datasetArn === arn) this.importJobs.delete(jobArn);
+    }
+    for (const [arn, group] of this.datasetGroups) if (this.status(group, now) === "GONE") this.datasetGroups.delete(arn);
+  }
+
+  clear(): void {
+    for (const map of [
+      this.schemas,
+      this.datasetGroups,
+      this.datasets,
+      this.importJobs,
+      this.solutions,
+      this.solutionVersions,
+      this.campaigns,
+      this.eventTrackers,
+    ]) {
+      map.clear();
+    }
+  }
+}
