@@ -77,4 +77,5 @@ export {
 } from "./sagemaker";
 export * from "./comprehend";
 export { ComprehendInputError, OPERATIONS, type Operation } from "./comprehend/text";
-export { BATCH_COLLECT_EVERY_MIB } from "./memory";
+/** @deprecated Since 0.3 uploads need no forced garbage collections (services/part-upload.ts): kept so imports keep compiling. */
+export const BATCH_COLLECT_EVERY_MIB = 16;

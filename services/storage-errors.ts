@@ -1,6 +1,6 @@
 /**
  * The errors storage throws, apart from storage.ts so that what maps errors to exit codes (cli/errors.ts)
- * can know them without loading the S3 client and lib-storage at every start-up.
+ * can know them without loading the S3 client at every start-up.
  */
 export class KeyError extends Error {
   constructor(message: string) {
@@ -35,5 +35,20 @@ export class UploadLeftPartsError extends Error {
       { cause },
     );
     this.name = "UploadLeftPartsError";
+  }
+}
+
+/**
+ * A file that changed while it was uploaded: it shrank or grew, or S3 refused a part whose bytes were
+ * no longer those read (and checked) before it was sent. What was sent is not the file.
+ */
+export class SourceChangedError extends Error {
+  constructor(
+    readonly path: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${path} changed while it was being uploaded (${detail}); nothing was left in the bucket: upload it again once it is complete`, options);
+    this.name = "SourceChangedError";
   }
 }

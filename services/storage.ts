@@ -1,15 +1,27 @@
 /**
- * The AI side of the bucket: keys under the AI prefixes only (never `user-uploads/`), streaming
- * multipart uploads with bounded memory that leave nothing behind when they fail, and downloads as
- * streams.
+ * The AI side of the bucket: keys under the AI prefixes only (never `user-uploads/`), uploads through
+ * the project's one engine (services/part-upload.ts: files sent from the file, streams through a
+ * small pool of part buffers, nothing left behind when they fail), and downloads as streams.
  */
+import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
 import { AI_PREFIXES, PREFIXES, type PrefixName } from "@roadmapx-ai/core";
 import type { AwsClients } from "./aws/clients";
-import { garbageCollector } from "./memory";
-import { checkPartSize, DEFAULT_PART_SIZE, MIN_PART_SIZE } from "./part-upload";
+import { chunkReader } from "./chunk-reader";
+import { crc32Base64 } from "./crc32";
+import { fileParts } from "./file-parts";
+import {
+  checkPartSize,
+  checkQueueSize,
+  DEFAULT_PART_SIZE,
+  DEFAULT_QUEUE_SIZE,
+  MAX_PARTS,
+  MIN_PART_SIZE,
+  type PartSource,
+  bufferedParts,
+  uploadPreparedParts,
+} from "./part-upload";
 import { KeyError, UploadAbortedError } from "./storage-errors";
 
 export { KeyError, UploadAbortedError };
@@ -58,7 +70,12 @@ export function assertAiKey(key: string): AiPrefix {
   return prefix;
 }
 
-export type UploadBody = string | Uint8Array | Readable | AsyncIterable<Uint8Array>;
+/** A file to upload from where it is (`{ path }`): sent region by region, never held in memory. */
+export interface FileBody {
+  path: string;
+}
+
+export type UploadBody = string | Uint8Array | Readable | AsyncIterable<Uint8Array> | FileBody;
 
 export interface UploadProgress {
   key: string;
@@ -70,17 +87,19 @@ export interface UploadProgress {
 
 export interface UploadOptions {
   contentType?: string;
-  /** Bytes per part (default 8 MiB; S3's minimum is 5 MiB). Memory ≈ partSize × (queueSize + 1). */
+  /**
+   * Bytes per part (default 8 MiB, more when 10,000 parts would not hold a file; S3's minimum is
+   * 5 MiB). A stream's upload holds partSize × (queueSize + 1); a file's, one 1 MiB read buffer.
+   */
   partSize?: number;
-  /** Parts in flight at once (default 4). */
+  /** Parts in flight at once (default 10, as AWS's transfer clients: DEFAULT_QUEUE_SIZE says why). */
   queueSize?: number;
   onProgress?: (progress: UploadProgress) => void;
   /** Aborting it stops the upload and removes every part already sent. */
   signal?: AbortSignal;
   /**
-   * Run a full garbage collection each time this many more bytes have been uploaded, so finished
-   * parts do not linger until V8 gets round to them (see services/memory.ts). For batch processes;
-   * off by default.
+   * @deprecated Accepted and ignored since 0.3: the upload engine reuses its part buffers (or sends
+   * from the file), so there is no garbage to collect.
    */
   collectGarbageEveryBytes?: number;
 }
@@ -94,6 +113,32 @@ export interface UploadResult {
 }
 
 export { MIN_PART_SIZE };
+
+function isFileBody(body: UploadBody): body is FileBody {
+  return (
+    typeof body === "object" &&
+    body !== null &&
+    !(body instanceof Uint8Array) &&
+    !(body instanceof Readable) &&
+    typeof (body as FileBody).path === "string" &&
+    !(Symbol.asyncIterator in body)
+  );
+}
+
+/** Parts of a body already in memory: views of it, no copy. */
+function inMemoryParts(bytes: Buffer, partSize: number): PartSource {
+  let position = 0;
+  let done = false;
+  return {
+    async next() {
+      if (done || (position >= bytes.length && position > 0)) return undefined;
+      const view = bytes.subarray(position, Math.min(position + partSize, bytes.length));
+      position += view.length;
+      done = position >= bytes.length;
+      return { length: view.length, crc32: crc32Base64(view), last: done, buffer: view };
+    },
+  };
+}
 
 export class AiStorage {
   constructor(
@@ -122,53 +167,45 @@ export class AiStorage {
    */
   async upload(key: string, body: UploadBody, options: UploadOptions = {}): Promise<UploadResult> {
     assertAiKey(key);
-    const partSize = options.partSize ?? DEFAULT_PART_SIZE;
-    checkPartSize(partSize);
-    // lib-storage reads a stream we own. Stopping means destroying that stream: lib-storage then
-    // aborts the multipart upload *before* done() rejects. (Its own abort() rejects at once and
-    // removes the parts later, in the background.)
-    const source =
-      body instanceof Readable
-        ? body
-        : typeof body === "string" || body instanceof Uint8Array
-          ? Readable.from([Buffer.from(body)])
-          : // One chunk of read-ahead: object-mode streams otherwise buffer 16 chunks (16 MiB of 1 MiB reads).
-            Readable.from(body, { highWaterMark: 1 });
-    const upload = new Upload({
-      client: this.clients.s3,
-      params: { Bucket: this.bucket, Key: key, Body: source, ...(options.contentType ? { ContentType: options.contentType } : {}) },
-      partSize,
-      queueSize: options.queueSize ?? 4,
-      // The default, said out loud: a failed upload removes its parts.
-      leavePartsOnError: false,
-    });
-    const every = options.collectGarbageEveryBytes;
-    const collect = every ? garbageCollector() : undefined;
-    let collectedAt = 0;
-    upload.on("httpUploadProgress", (p) => {
-      const loaded = p.loaded ?? 0;
-      if (collect && every && loaded - collectedAt >= every) {
-        collectedAt = loaded;
-        collect();
-      }
-      options.onProgress?.({ key, loaded, total: p.total });
-    });
-    const stop = () => source.destroy(options.signal?.reason instanceof Error ? options.signal.reason : new Error("upload aborted"));
-    if (options.signal?.aborted) stop();
-    options.signal?.addEventListener("abort", stop, { once: true });
+    const requestedPartSize = options.partSize ?? DEFAULT_PART_SIZE;
+    checkPartSize(requestedPartSize);
+    const queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
+    checkQueueSize(queueSize);
+    const file = isFileBody(body) ? await open(body.path, "r") : undefined;
     try {
-      const result = await upload.done();
-      return {
-        bucket: this.bucket,
-        key,
-        uri: this.uriOf(key),
-        etag: result.ETag,
-        versionId: "VersionId" in result ? (result.VersionId as string | undefined) : undefined,
-      };
+      const stat = await file?.stat();
+      let parts: PartSource;
+      let total: number | undefined;
+      let partSize = requestedPartSize;
+      if (file && isFileBody(body) && stat?.isFile()) {
+        total = stat.size;
+        partSize = Math.max(requestedPartSize, Math.ceil(total / MAX_PARTS / MIN_PART_SIZE) * MIN_PART_SIZE);
+        parts = fileParts({ file, path: body.path, size: total, partSize });
+      } else if (typeof body === "string" || body instanceof Uint8Array) {
+        const bytes = Buffer.isBuffer(body) ? body : typeof body === "string" ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+        total = bytes.length;
+        partSize = Math.max(requestedPartSize, Math.ceil(total / MAX_PARTS / MIN_PART_SIZE) * MIN_PART_SIZE);
+        parts = inMemoryParts(bytes, partSize);
+      } else {
+        // A stream, an iterable, or a path that is not a regular file (a pipe): read once, through the pool.
+        const stream = file ? file.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false }) : (body as Readable | AsyncIterable<Uint8Array>);
+        const chunks = chunkReader((stream as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]());
+        parts = bufferedParts(chunks.read, partSize, queueSize);
+      }
+      const result = await uploadPreparedParts(this.clients.s3, this.bucket, key, parts, {
+        partSize,
+        queueSize,
+        contentType: options.contentType,
+        signal: options.signal,
+        ...(options.onProgress ? { onProgress: (loaded: number) => options.onProgress?.({ key, loaded, total }) } : {}),
+      });
+      return { bucket: this.bucket, key, uri: this.uriOf(key), etag: result.etag };
     } catch (err) {
-      throw new UploadAbortedError(key, err);
+      // A stream we were reading must stop too: its producer learns the upload is over.
+      if (body instanceof Readable) body.destroy();
+      throw err instanceof UploadAbortedError || (err as Error).name === "UploadLeftPartsError" ? err : new UploadAbortedError(key, err);
     } finally {
-      options.signal?.removeEventListener("abort", stop);
+      await file?.close();
     }
   }
 

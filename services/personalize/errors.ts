@@ -54,10 +54,5 @@ export class WorkflowError extends Error {
   }
 }
 
-/** A file that changed size while it was being imported: what was read is not the file. */
-export class SourceChangedError extends Error {
-  constructor(path: string, detail: string) {
-    super(`${path} changed while it was being imported (${detail}); nothing was uploaded: import it again once it is complete`);
-    this.name = "SourceChangedError";
-  }
-}
+/** A file that changed while it was being read or sent: one class for every upload (services/storage-errors.ts). */
+export { SourceChangedError } from "../storage-errors";

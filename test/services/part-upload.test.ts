@@ -258,7 +258,7 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
       let partBytes = 0;
       clients.s3.middlewareStack.add(
         (next, c) => async (args) => {
-          if (c.commandName === "UploadPartCommand") partBytes += (args.input as { Body: Uint8Array }).Body.byteLength;
+          if (c.commandName === "UploadPartCommand") partBytes += (args.input as { ContentLength: number }).ContentLength;
           return next(args);
         },
         { step: "initialize", name: "countPartBytes" },

@@ -31,6 +31,7 @@ import {
   uploadValidated,
 } from "../../services/personalize";
 import { WaitTimeoutError } from "../../services/poll";
+import { DEFAULT_UPLOAD_CONCURRENCY } from "../../services/personalize/upload";
 import { AiStorage, KeyError } from "../../services/storage";
 import { interactionsCsv as csv } from "../helpers/csv-rows";
 import { useEmulator } from "../helpers/emulator";
@@ -278,13 +279,13 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
     expect((await stored.Body?.transformToString())?.length).to.equal(data.length);
   });
 
-  it("keeps at most uploadConcurrency parts in flight: 2 by default, more when asked", async () => {
-    jobGoes("ACTIVE", "ACTIVE");
-    const data = csv(800_000); // about 26 MiB: six 5 MiB parts
+  it("keeps at most uploadConcurrency parts in flight: 10 by default (as AWS's transfer clients), fewer or more when asked", async () => {
+    jobGoes("ACTIVE", "ACTIVE", "ACTIVE");
+    const data = csv(1_800_000); // about 60 MiB: twelve 5 MiB parts, more than the default lets fly at once
     const peaks: number[] = [];
-    for (const uploadConcurrency of [undefined, 4]) {
+    for (const uploadConcurrency of [undefined, 2, 4]) {
       const clients = ctx.makeClients();
-      const allowed = uploadConcurrency ?? 2;
+      const allowed = uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY;
       let active = 0;
       let peak = 0;
       let allInFlight: () => void = () => undefined;
@@ -314,7 +315,8 @@ describe("Personalize importDataset (S3 on the emulator, the import job with aws
       });
       peaks.push(peak);
     }
-    expect(peaks).to.deep.equal([2, 4]);
+    expect(DEFAULT_UPLOAD_CONCURRENCY).to.equal(10);
+    expect(peaks).to.deep.equal([10, 2, 4]);
   });
 
   it("INCREMENTAL needs an earlier FULL import that is ACTIVE, checked before anything is uploaded", async () => {

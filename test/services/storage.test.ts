@@ -1,4 +1,7 @@
 import { createHash } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import {
   CreateBucketCommand,
@@ -11,7 +14,6 @@ import {
 import type { FinalizeRequestMiddleware } from "@smithy/types";
 import { expect } from "chai";
 import { byCommand, injectFaults } from "../helpers/faults";
-import { garbageCollector } from "../../services/memory";
 import { AiStorage, KeyError, UploadAbortedError, aiKey, assertAiKey } from "../../services/storage";
 import { useEmulator } from "../helpers/emulator";
 
@@ -155,21 +157,93 @@ describe("AI storage (against the emulator)", function () {
     expect(await leftovers()).to.deep.equal({ objects: [], uploads: 0 });
   });
 
-  it("can collect garbage as it goes (batch mode) without changing what is stored", async () => {
+  describe("a file ({ path }) is sent from the file, region by region", () => {
+    const dir = mkdtempSync(join(tmpdir(), "roadmapx-storage-"));
+    /** Deterministic, different bytes in every MiB, so a part sent from the wrong region shows. */
+    function writeFile(name: string, bytes: number): { path: string; sha256: string } {
+      const data = Buffer.alloc(bytes);
+      for (let i = 0; i < bytes; i += 4) data.writeUInt32BE((i * 2_654_435_761) >>> 0, Math.min(i, bytes - 4));
+      const path = join(dir, name);
+      writeFileSync(path, data);
+      return { path, sha256: createHash("sha256").update(data).digest("hex") };
+    }
+    /** What each UploadPart carried: a stream or a buffer, its length, its checksum. */
+    function recordParts(clients: ReturnType<typeof ctx.makeClients>) {
+      const parts: { body: "stream" | "buffer"; length: number | undefined; crc32: string | undefined }[] = [];
+      clients.s3.middlewareStack.add(
+        (next, c) => async (args) => {
+          if (c.commandName === "UploadPartCommand") {
+            const input = args.input as { Body: unknown; ContentLength?: number; ChecksumCRC32?: string };
+            parts.push({ body: input.Body instanceof Readable ? "stream" : "buffer", length: input.ContentLength, crc32: input.ChecksumCRC32 });
+          }
+          return next(args);
+        },
+        { step: "initialize", name: "recordParts" },
+      );
+      return parts;
+    }
+
+    it("stores exactly the file, each part a stream of its region with its length and CRC32", async () => {
+      const clients = ctx.makeClients();
+      const parts = recordParts(clients);
+      const file = writeFile("regions.bin", 21 * MiB + 123);
+      const progress: number[] = [];
+      const result = await new AiStorage(clients, BUCKET).upload(
+        "sagemaker/training/regions.bin",
+        { path: file.path },
+        {
+          partSize: 5 * MiB,
+          queueSize: 3,
+          onProgress: (p) => progress.push(p.loaded),
+        },
+      );
+      expect(result.uri).to.equal(`s3://${BUCKET}/sagemaker/training/regions.bin`);
+      expect(await sha256(await storage.download("sagemaker/training/regions.bin"))).to.equal(file.sha256);
+      expect(parts.map((p) => p.body)).to.deep.equal(["stream", "stream", "stream", "stream", "stream"]);
+      expect(parts.map((p) => p.length).sort()).to.deep.equal([5 * MiB, 5 * MiB, 5 * MiB, 5 * MiB, MiB + 123].sort());
+      expect(parts.every((p) => /^[A-Za-z0-9+/]{6}==$/.test(p.crc32 ?? ""))).to.equal(true);
+      expect(progress.at(-1)).to.equal(21 * MiB + 123);
+      clients.destroy();
+    });
+
+    it("a retried part is read again from the file (a stream can be read once)", async () => {
+      const clients = ctx.makeClients({ maxAttempts: 3, retryMode: "standard" });
+      const faults = injectFaults(clients.s3, byCommand("UploadPartCommand", { 2: { kind: "status", status: 503 } }));
+      const file = writeFile("retried.bin", 11 * MiB);
+      await new AiStorage(clients, BUCKET).upload("sagemaker/training/retried.bin", { path: file.path }, { partSize: 5 * MiB, queueSize: 1 });
+      expect(faults.injected.map((i) => i.request.command)).to.deep.equal(["UploadPartCommand"]);
+      expect(await sha256(await storage.download("sagemaker/training/retried.bin"))).to.equal(file.sha256);
+      clients.destroy();
+    });
+
+    it("an empty file and a file smaller than a part go up in one PutObject", async () => {
+      for (const [name, bytes] of [
+        ["empty.bin", 0],
+        ["small.bin", 1000],
+      ] as const) {
+        const file = writeFile(name, bytes);
+        await storage.upload(`models/${name}`, { path: file.path });
+        const head = await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: `models/${name}` }));
+        expect(head.ContentLength, name).to.equal(bytes);
+      }
+    });
+
+    it("a missing file is refused before anything is sent", async () => {
+      let caught: unknown;
+      try {
+        await storage.upload("models/missing.bin", { path: join(dir, "no-such-file") });
+      } catch (err) {
+        caught = err;
+      }
+      expect((caught as NodeJS.ErrnoException).code).to.equal("ENOENT");
+      expect(await leftovers()).to.deep.equal({ objects: [], uploads: 0 });
+    });
+  });
+
+  it("accepts the deprecated collectGarbageEveryBytes and stores the same bytes (nothing to collect any more)", async () => {
     const size = 21 * MiB;
     await storage.upload("models/collected.bin", generated(size), { partSize: 5 * MiB, collectGarbageEveryBytes: 5 * MiB });
     expect(await sha256(await storage.download("models/collected.bin"))).to.equal(await sha256(generated(size)));
-  });
-
-  it("the batch-mode collector really frees what is unreachable, without blocking the caller", async () => {
-    // Made in its own function and after an await: V8 keeps a WeakRef's target alive until the end
-    // of the job that created it.
-    const weak = (() => new WeakRef(Buffer.alloc(MiB)))();
-    await new Promise((r) => setImmediate(r));
-    garbageCollector()();
-    // Async: the collection finishes on later turns of the event loop.
-    for (let turn = 0; turn < 200 && weak.deref() !== undefined; turn++) await new Promise((r) => setTimeout(r, 5));
-    expect(weak.deref()).to.equal(undefined);
   });
 
   it("sends parts with a CRC32 checksum and UNSIGNED-PAYLOAD (no SHA-256 pass), whole objects still hashed", async () => {
