@@ -6,7 +6,18 @@
  */
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { appendFileSync, createReadStream, createWriteStream, mkdtempSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
@@ -23,6 +34,7 @@ import { AiStorage, UploadAbortedError } from "../../services/storage";
 import { UploadLeftPartsError } from "../../services/storage-errors";
 import { interactionsCsv as csv } from "../helpers/csv-rows";
 import { useEmulator } from "../helpers/emulator";
+import { startS3ChecksumCheck } from "../helpers/s3-checksum-check";
 
 const BUCKET = "roadmapx-files";
 const MiB = 1024 * 1024;
@@ -389,6 +401,43 @@ describe("pooled-buffer multipart upload (services/part-upload.ts, against the e
       expect((err as Error).cause).to.be.instanceOf(SourceChangedError);
       expect(String((err as Error).cause)).to.include("it grew past");
       expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
+    });
+
+    it("a region changed after it was validated (same size) is refused by S3's checksum check, and nothing is left", async () => {
+      const checker = await startS3ChecksumCheck({ upstream: ctx.emulator.endpoint });
+      try {
+        const path = join(dir, "edited.csv");
+        writeFileSync(path, csv(500_000));
+        // Part 2 was validated and its CRC32 computed; now a digit changes in it (the CSV stays valid).
+        const clients = ctx.makeClients({ endpoint: checker.endpoint });
+        clients.s3.middlewareStack.add(
+          (next, c) => async (args) => {
+            if (c.commandName === "UploadPartCommand" && (args.input as { PartNumber: number }).PartNumber === 2) {
+              const handle = openSync(path, "r+");
+              const at =
+                6 * MiB +
+                readFileSync(path)
+                  .subarray(6 * MiB)
+                  .indexOf("user-") +
+                "user-".length;
+              writeSync(handle, Buffer.from("9"), 0, 1, at);
+              closeSync(handle);
+            }
+            return next(args);
+          },
+          { step: "initialize", name: "editRegionTwo" },
+        );
+        const caught = await failure(() =>
+          uploadValidated(context(clients), "personalize/edited.csv", { path }, builtinSchema("interactions"), { partSize: 5 * MiB, queueSize: 1 }),
+        );
+        expect(caught).to.be.instanceOf(UploadAbortedError);
+        expect((caught as Error).cause).to.be.instanceOf(SourceChangedError);
+        expect(String((caught as Error).cause)).to.include("S3 refused part 2 (BadDigest)");
+        expect(checker.refused()).to.have.length(1);
+        expect(await bucketContents()).to.deep.equal({ keys: [], uploads: 0 });
+      } finally {
+        await checker.stop();
+      }
     });
 
     it("refuses a file that gets shorter while it is read, leaving nothing", async () => {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -16,6 +16,8 @@ import { expect } from "chai";
 import { byCommand, injectFaults } from "../helpers/faults";
 import { AiStorage, KeyError, UploadAbortedError, aiKey, assertAiKey } from "../../services/storage";
 import { useEmulator } from "../helpers/emulator";
+import { startS3ChecksumCheck } from "../helpers/s3-checksum-check";
+import { SourceChangedError } from "../../services/storage-errors";
 
 const BUCKET = "roadmapx-files";
 const MiB = 1024 * 1024;
@@ -225,6 +227,44 @@ describe("AI storage (against the emulator)", function () {
         await storage.upload(`models/${name}`, { path: file.path });
         const head = await ctx.clients.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: `models/${name}` }));
         expect(head.ContentLength, name).to.equal(bytes);
+      }
+    });
+
+    it("a region whose bytes change after they were read is refused by S3's checksum check: SourceChangedError, nothing left", async () => {
+      // moto accepts any checksum: the checker in front of it refuses a mismatch as S3 does (BadDigest).
+      const checker = await startS3ChecksumCheck({ upstream: ctx.emulator.endpoint });
+      try {
+        const clients = ctx.makeClients({ endpoint: checker.endpoint, maxAttempts: 3, retryMode: "standard" });
+        const file = writeFile("changing.bin", 16 * MiB);
+        // Part 2's region is read (its CRC32 computed) before part 2 is sent; change one byte in it just then.
+        clients.s3.middlewareStack.add(
+          (next, c) => async (args) => {
+            if (c.commandName === "UploadPartCommand" && (args.input as { PartNumber: number }).PartNumber === 2) {
+              const handle = openSync(file.path, "r+");
+              writeSync(handle, Buffer.from([0xff]), 0, 1, 6 * MiB);
+              closeSync(handle);
+            }
+            return next(args);
+          },
+          { step: "initialize", name: "changeRegionTwo" },
+        );
+        let caught: unknown;
+        try {
+          await new AiStorage(clients, BUCKET).upload("sagemaker/training/changing.bin", { path: file.path }, { partSize: 5 * MiB, queueSize: 1 });
+        } catch (err) {
+          caught = err;
+        }
+        expect(caught).to.be.instanceOf(UploadAbortedError);
+        const cause = (caught as Error).cause as Error;
+        expect(cause).to.be.instanceOf(SourceChangedError);
+        expect(cause.message).to.match(
+          /changing\.bin changed while it was being uploaded \(S3 refused part 2 \(BadDigest\): its bytes are no longer the ones read/,
+        );
+        expect(checker.refused().map((r) => r.partNumber)).to.deep.equal([2], "refused once: a checksum mismatch is not retried");
+        expect(await leftovers()).to.deep.equal({ objects: [], uploads: 0 });
+        clients.destroy();
+      } finally {
+        await checker.stop();
       }
     });
 
