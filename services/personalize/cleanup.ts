@@ -56,8 +56,8 @@ export async function cleanupDatasetGroup(
       ),
     );
   }
-  const trackers = await collect(sdkPersonalize().paginateListEventTrackers({ client: c, pageSize: 100 }, { datasetGroupArn }), (p) => p.eventTrackers);
-  for (const t of trackers) {
+  const listTrackers = () => collect(sdkPersonalize().paginateListEventTrackers({ client: c, pageSize: 100 }, { datasetGroupArn }), (p) => p.eventTrackers);
+  for (const t of await listTrackers()) {
     if (!t.eventTrackerArn) continue;
     const eventTrackerArn = t.eventTrackerArn;
     deleted.push(
@@ -65,7 +65,14 @@ export async function cleanupDatasetGroup(
         "event tracker",
         eventTrackerArn,
         () => c.send(new (sdkPersonalize().DeleteEventTrackerCommand)({ eventTrackerArn })),
-        () => c.send(new (sdkPersonalize().DescribeEventTrackerCommand)({ eventTrackerArn })),
+        // Waited for by listing, not DescribeEventTracker: the application policy lets the backend
+        // describe only trackers tagged as this project's, and a deleted tracker has no tags, so
+        // describing it ends in AccessDenied, not ResourceNotFoundException.
+        async () => {
+          const left = (await listTrackers()).find((x) => x.eventTrackerArn === eventTrackerArn);
+          if (!left) throw Object.assign(new Error(`event tracker ${eventTrackerArn} is gone`), { name: "ResourceNotFoundException" });
+          return left;
+        },
       ),
     );
   }

@@ -362,9 +362,14 @@ describe("Personalize lifecycle (aws-sdk-client-mock: moto has no API beyond sch
     personalize.on(DescribeCampaignCommand).callsFake((i: { campaignArn: string }) => ({ campaign: describe(i.campaignArn) }));
     personalize.on(DeleteSolutionCommand).callsFake((i: { solutionArn: string }) => track("solution", i.solutionArn));
     personalize.on(DescribeSolutionCommand).callsFake((i: { solutionArn: string }) => ({ solution: describe(i.solutionArn) }));
-    personalize.on(ListEventTrackersCommand).resolves({ eventTrackers: [{ eventTrackerArn: `${P}:event-tracker/e1` }] });
+    // A deleted tracker is waited for by listing: describing it would need its (deleted) project tag.
+    personalize
+      .on(ListEventTrackersCommand)
+      .callsFake(() => ({ eventTrackers: gone.has(`${P}:event-tracker/e1`) ? [] : [{ eventTrackerArn: `${P}:event-tracker/e1` }] }));
     personalize.on(DeleteEventTrackerCommand).callsFake((i: { eventTrackerArn: string }) => track("event-tracker", i.eventTrackerArn));
-    personalize.on(DescribeEventTrackerCommand).callsFake((i: { eventTrackerArn: string }) => ({ eventTracker: describe(i.eventTrackerArn) }));
+    personalize
+      .on(DescribeEventTrackerCommand)
+      .rejects(Object.assign(new Error("not authorized: the tracker has no project tag"), { name: "AccessDeniedException" }));
     personalize
       .on(ListDatasetsCommand)
       .resolves({ datasets: [{ datasetArn: `${P}:dataset/roadmapx-demo/INTERACTIONS` }, { datasetArn: `${P}:dataset/roadmapx-demo/ITEMS` }] });
