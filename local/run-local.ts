@@ -1,8 +1,9 @@
 /**
  * `roadmapx-ai local` (what `npm start` runs): the whole chain against the local emulator.
  * Start moto, seed the application's existing bucket, apply the stack the Pulumi program declares,
- * give a local "backend" identity the application policy, then run the steps that exercise it
- * (verify, services demo), print a summary and stop the emulator, or leave it up with `--keep`.
+ * give a local "backend" identity the application policy, start the Personalize stand-in and the IAM
+ * gate in front of both, then run the steps that exercise it (verify against moto, the services demo
+ * as the backend through the gate), print a summary and stop everything, or leave moto up with `--keep`.
  *
  * LOCAL HARNESS: nothing here talks to AWS. `pulumi up` deploys for real.
  */
@@ -13,9 +14,11 @@ import { parse } from "yaml";
 import { EXIT, type ExitCode } from "../cli/exit-codes";
 import { AwsClients } from "@roadmapx-ai/services";
 import { AccountClients } from "../verify/clients";
-import { setUpLocalAccount } from "./account";
+import { LOCAL_BACKEND_USER, setUpLocalAccount } from "./account";
 import { type AppliedStack, stackOutputsJson } from "./apply";
 import { DUMMY_CREDENTIALS, Emulator, EmulatorError } from "./emulator";
+import { type IamGate, startIamGate } from "./iam-gate";
+import { type PersonalizeStandIn, startPersonalizeStandIn } from "./personalize-stand-in";
 import { describeApplied } from "./read-back";
 
 export const PROJECT_ROOT = PACKAGE_ROOT;
@@ -35,17 +38,40 @@ export interface LocalOptions {
   steps?: LocalStep[];
 }
 
+/**
+ * How long each Personalize resource stays in each status in the local run: on the wall clock, short
+ * enough that the whole lifecycle takes a few seconds, long enough that every wait sees CREATE PENDING
+ * and CREATE IN_PROGRESS before ACTIVE (the demo polls every 100-250 ms).
+ */
+export const LOCAL_PERSONALIZE_DURATIONS = { pendingMs: 300, inProgressMs: 500, deletePendingMs: 100, deleteInProgressMs: 100 } as const;
+
 /** What later steps (verify, the services demo) get to work with. */
 export interface LocalContext {
   emulator: Emulator;
+  /** The emulator's administrator (moto's dummy key), talking to moto directly: for checks behind the backend's back. */
+  admin: AccountClients;
   applied: AppliedStack;
   outputsFile: string;
-  /** Clients signed as the local backend identity. */
+  /**
+   * Clients signed as the local backend identity, through the IAM gate: every call is authorised as
+   * AWS would authorise it for a principal holding only the application policy.
+   */
   backendClients: AwsClients;
   /** That identity's access key (it exists only in the emulator). */
   backendCredentials: { accessKeyId: string; secretAccessKey: string };
-  /** Environment that points the SDK (and this CLI) at the emulator as the backend. */
+  /** The backend's ARN, as the gate records it. */
+  backendArn: string;
+  /**
+   * Environment that points the SDK (and this CLI) at the emulator directly, as the backend: what the
+   * verifier runs with (its own permissions are a later issue) and what `--keep` prints.
+   */
   environment: Record<string, string>;
+  /** The same, but through the IAM gate: what the services demo resolves its configuration from. */
+  backendEnvironment: Record<string, string>;
+  /** The IAM gate in front of moto and the Personalize stand-in (local/iam-gate); its `decisions` record every call. */
+  gate: IamGate;
+  /** Amazon Personalize's local stand-in (local/personalize-stand-in), reached through the gate. */
+  personalizeStandIn: PersonalizeStandIn;
   /** A progress line, with the elapsed time. */
   log: (line: string) => void;
   /** A line as it is (tables, reports). */
@@ -105,6 +131,8 @@ export async function runLocal(options: LocalOptions = {}): Promise<ExitCode> {
 
   const admin = new AccountClients({ region: config["aws:region"] ?? "us-east-1", endpoint: emulator.endpoint, credentials: DUMMY_CREDENTIALS });
   let backendClients: AwsClients | undefined;
+  let standIn: PersonalizeStandIn | undefined;
+  let gate: IamGate | undefined;
   let code: ExitCode = EXIT.ok;
   try {
     log(`applying stack "${stack}" (Pulumi.${stack}.yaml${describeOverrides(options.configOverrides)}) to the emulator`);
@@ -119,13 +147,53 @@ export async function runLocal(options: LocalOptions = {}): Promise<ExitCode> {
     log("read back from the emulator:");
     for (const line of await describeApplied(admin, applied)) out(`        ${line}`);
 
+    const region = applied.outputs.region;
+    // Personalize beyond schemas is not in moto: the stand-in answers it, importing from moto's S3.
+    standIn = await startPersonalizeStandIn({
+      region,
+      durations: LOCAL_PERSONALIZE_DURATIONS,
+      s3: { endpoint: emulator.endpoint, credentials: DUMMY_CREDENTIALS },
+    });
+    // The backend's every call goes through the gate. `assumeSecureTransport`: the backend talks TLS
+    // to AWS, and the loopback hop stands for that connection, so aws:SecureTransport is true as it
+    // would be there (it matters only for the created bucket's TLS-only Deny, which moto then still
+    // applies to every object request, as the demo says).
+    gate = await startIamGate({
+      upstreams: { default: emulator.endpoint, personalize: standIn.endpoint },
+      adminCredentials: DUMMY_CREDENTIALS,
+      region,
+      trusted: [backendCredentials],
+      assumeSecureTransport: true,
+    });
+    log(
+      `the services demo runs through the IAM gate (local/iam-gate) at ${gate.url} as the backend user ${LOCAL_BACKEND_USER}, ` +
+        `holding only the application policy; Personalize is the local stand-in (local/personalize-stand-in) at ${standIn.endpoint}`,
+    );
+
     const environment = {
-      ...emulator.environment(backendCredentials, applied.outputs.region),
+      ...emulator.environment(backendCredentials, region),
       AI_STACK_OUTPUTS: outputsFile,
       S3_BUCKET_NAME: applied.outputs.appBucketName,
     };
-    backendClients = new AwsClients({ region: applied.outputs.region, endpoint: emulator.endpoint, credentials: backendCredentials });
-    const context: LocalContext = { emulator, applied, outputsFile, backendClients, backendCredentials, environment, log, print: out };
+    const backendEnvironment = { ...environment, AWS_ENDPOINT_URL: gate.url };
+    backendClients = new AwsClients({ region, endpoint: gate.url, credentials: backendCredentials });
+    const [, partition, , , account] = applied.outputs.appPolicyArn.split(":");
+    const backendArn = `arn:${partition}:iam::${account}:user/${LOCAL_BACKEND_USER}`;
+    const context: LocalContext = {
+      emulator,
+      admin,
+      applied,
+      outputsFile,
+      backendClients,
+      backendCredentials,
+      backendArn,
+      environment,
+      backendEnvironment,
+      gate,
+      personalizeStandIn: standIn,
+      log,
+      print: out,
+    };
     for (const step of options.steps ?? []) {
       log(step.title);
       const stepCode = await step.run(context);
@@ -146,6 +214,15 @@ export async function runLocal(options: LocalOptions = {}): Promise<ExitCode> {
   } finally {
     admin.destroy();
     backendClients?.destroy();
+    // The gate and the stand-in are servers inside this process, so they are stopped on every path,
+    // `--keep` included: keeping them would mean this command never returns (moto, by contrast, runs
+    // detached and outlives it). printKeepInstructions says so, and the exports reach moto directly.
+    if (gate || standIn) {
+      const failed = (await Promise.allSettled([gate?.stop(), standIn?.stop()])).flatMap((r) => (r.status === "rejected" ? [String(r.reason)] : []));
+      log(
+        failed.length ? `stopping the IAM gate or the Personalize stand-in failed: ${failed.join("; ")}` : "stopped the IAM gate and the Personalize stand-in",
+      );
+    }
     if (!options.keep || code !== EXIT.ok) {
       await emulator.stop();
       log(`stopped the emulator (pid ${emulator.pid})`);
@@ -164,4 +241,8 @@ function printKeepInstructions(out: (line: string) => void, emulator: Emulator, 
   out(`The emulator stays up (pid ${emulator.pid}). To point this CLI and the SDK at it, as the local backend:`);
   for (const [key, value] of Object.entries(environment)) out(`export ${key}=${value}`);
   out(`Stop it with: kill ${emulator.pid}`);
+  out(
+    "The IAM gate and the Personalize stand-in ran inside this command and stopped with it: these exports reach moto directly, " +
+      "where IAM is not enforced and Personalize has schemas only.",
+  );
 }

@@ -1,12 +1,15 @@
-/** What `roadmapx-ai local` runs once the stack is applied: the verifier, then the services demo. */
+/** What `roadmapx-ai local` runs once the stack is applied: the verifier, the services demo, the IAM gate's record. */
 import { EXIT, type ExitCode } from "../cli/exit-codes";
 import { resolveRuntimeConfig } from "@roadmapx-ai/core";
 import { type ServiceContext, silentLogger } from "@roadmapx-ai/services";
-import { ImportValidationError, PersonalizeService, builtinSchema } from "@roadmapx-ai/services";
+import { type ImportResult, ImportValidationError, PersonalizeService, builtinSchema } from "@roadmapx-ai/services";
 import { ComprehendService } from "@roadmapx-ai/services";
 import { SageMakerService } from "@roadmapx-ai/services";
 import { AiStorage } from "@roadmapx-ai/services";
+import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { LOCAL_BACKEND_USER } from "./account";
 import { interactionsCsv } from "./demo-data";
+import type { GateDecision } from "./iam-gate";
 import { renderTable } from "../verify/render";
 import { runVerify } from "../verify/run";
 import type { LocalContext, LocalStep } from "./run-local";
@@ -30,18 +33,45 @@ export const verifyStep: LocalStep = {
   },
 };
 
-/** The backend's view of the emulator: its identity, the stack outputs, the AI bucket. */
+/** The backend's view of the emulator, through the IAM gate: its identity, the stack outputs, the AI bucket. */
 function backendContext(context: LocalContext): ServiceContext {
-  const config = resolveRuntimeConfig({}, { ...process.env, ...context.environment });
+  const config = resolveRuntimeConfig({}, { ...process.env, ...context.backendEnvironment });
   return { config, clients: context.backendClients, storage: new AiStorage(context.backendClients, config.aiBucket), logger: silentLogger };
 }
 
+/** The resource part of an ARN (`dataset-group/roadmapx-demo`), for short lines. */
+const resourceOf = (arn: string) => arn.split(":").slice(5).join(":");
+
+/** The statuses a wait went through, in order, joined for a line. */
+class StatusTrail {
+  private seen: string[] = [];
+  record(status: string): void {
+    if (this.seen[this.seen.length - 1] !== status) this.seen.push(status);
+  }
+  /** The statuses since the last take, and the time they took. */
+  take(startedAt: number): string {
+    const trail = this.seen.join(" -> ") || "no wait";
+    this.seen = [];
+    return `${trail} (${((Date.now() - startedAt) / 1000).toFixed(1)} s)`;
+  }
+}
+
+/** Polls every 100 ms, growing to 250 ms: the stand-in's short durations show every status. */
+const DEMO_POLL = { intervalMs: 100, maxIntervalMs: 250 } as const;
+
 export const personalizeDemoStep: LocalStep = {
-  title: "services demo: Personalize, as the local backend identity",
+  title: "services demo: Personalize (the local stand-in), as the local backend identity",
   async run(context: LocalContext): Promise<ExitCode> {
     const ctx = backendContext(context);
-    const personalize = new PersonalizeService(ctx);
+    const trail = new StatusTrail();
+    const personalize = new PersonalizeService(ctx, { ...DEMO_POLL, onStatus: (_what, s) => trail.record(s.status) });
     const say = (line: string) => context.print(`  ${line}`);
+    let since = Date.now();
+    const step = () => {
+      const line = trail.take(since);
+      since = Date.now();
+      return line;
+    };
 
     const data = interactionsCsv(1200);
     const report = await personalize.validate(data, "interactions");
@@ -49,37 +79,116 @@ export const personalizeDemoStep: LocalStep = {
       `validate: ${report.rows} generated interactions -> ${report.valid ? "valid" : `${report.errorCount} errors`}${report.warnings.length ? `; ${report.warnings.join("; ")}` : ", ready to train"}`,
     );
 
-    const key = "personalize/demo/interactions.csv";
-    try {
-      const uploaded = await ctx.storage.upload(key, data, { contentType: "text/csv" });
-      say(`upload: ${uploaded.uri} (${(Buffer.byteLength(data) / 1024).toFixed(1)} KiB)`);
-    } catch (err) {
-      if (!ctx.config.outputs?.artifactsBucketCreated) throw err;
-      // The created bucket's policy has the TLS-only Deny, which moto applies to every request.
-      say(
-        `upload: skipped here: moto applies the created bucket's TLS-only Deny to every object request (it evaluates no conditions); on AWS this upload works over TLS`,
-      );
-    }
-
-    const badData = `${data}user-1,roadmap-item-1,1700000000123,view\n`;
-    try {
-      await personalize.importDataset("arn:aws:personalize:us-east-1:123456789012:dataset/roadmapx-demo/INTERACTIONS", badData, "personalize/demo/bad.csv");
-      say("bad CSV: accepted (unexpected)");
-      return EXIT.failures;
-    } catch (err) {
-      if (!(err instanceof ImportValidationError)) throw err;
-      const first = err.report.errors[0];
-      const left = await ctx.storage.exists("personalize/demo/bad.csv").catch(() => false);
-      say(
-        `bad CSV: importDataset refused it at line ${first?.line} (${first?.kind}); ${left ? "but an object was left!" : "nothing was uploaded, no import job started"}`,
-      );
-      if (left) return EXIT.failures;
-    }
-
+    since = Date.now();
     const schema = await personalize.ensureSchema("roadmapx-demo-interactions", builtinSchema("interactions"));
     say(`schema: ${schema.arn} (${schema.created ? "created" : "already there"})`);
-    say("needs real AWS (moto emulates no more of Personalize): dataset group, dataset, import job, training, campaign, recommendations, events");
-    return EXIT.ok;
+    let group: string | undefined;
+    let shown = false;
+    // The lifecycle, then the cleanup, also after a failure: on AWS a campaign left behind bills every hour.
+    const lifecycle = async (): Promise<ExitCode> => {
+      since = Date.now();
+      group = (await personalize.ensureDatasetGroup("roadmapx-demo")).arn;
+      say(`dataset group ${resourceOf(group)}: ${step()}`);
+      const dataset = await personalize.ensureDataset(group, "interactions", schema.arn, "roadmapx-demo-interactions");
+      say(`dataset ${resourceOf(dataset.arn)}: ${step()}`);
+
+      const badData = `${data}user-1,roadmap-item-1,1700000000123,view\n`;
+      try {
+        await personalize.importDataset(dataset.arn, badData, "personalize/demo/bad.csv");
+        say("bad CSV: accepted (unexpected)");
+        return EXIT.failures;
+      } catch (err) {
+        if (!(err instanceof ImportValidationError)) throw err;
+        const first = err.report.errors[0];
+        const left = await ctx.storage.exists("personalize/demo/bad.csv").catch(() => false);
+        say(
+          `bad CSV: importDataset refused it at line ${first?.line} (${first?.kind}); ${left ? "but an object was left!" : "nothing was uploaded, no import job started"}`,
+        );
+        if (left) return EXIT.failures;
+      }
+
+      const importStatuses = new StatusTrail();
+      since = Date.now();
+      let imported: ImportResult;
+      try {
+        imported = await personalize.importDataset(dataset.arn, data, "personalize/demo/interactions.csv", {
+          pollIntervalMs: DEMO_POLL.intervalMs,
+          maxPollIntervalMs: DEMO_POLL.maxIntervalMs,
+          onProgress: (p) => {
+            if (p.phase === "import" && p.status) importStatuses.record(p.status);
+          },
+        });
+      } catch (err) {
+        if (!ctx.config.outputs?.artifactsBucketCreated) throw err;
+        // The created bucket's policy has the TLS-only Deny, which moto applies to every request.
+        say(
+          "upload + import: skipped here: moto applies the created bucket's TLS-only Deny to every object request (it evaluates no conditions); " +
+            "on AWS this upload works over TLS. Without data there is nothing to train: cleaning up.",
+        );
+        return EXIT.ok;
+      }
+      say(`upload: ${imported.uri} (${(Buffer.byteLength(data) / 1024).toFixed(1)} KiB, validated while it streamed)`);
+      const records = context.personalizeStandIn.datasetRecords(dataset.arn);
+      say(`import job ${resourceOf(imported.jobArn)}: ${importStatuses.take(since)}; ${records?.imported ?? "?"} interactions in the dataset`);
+
+      since = Date.now();
+      const solution = await personalize.ensureSolution({ name: "roadmapx-demo-recs", datasetGroupArn: group });
+      say(`solution ${resourceOf(solution.arn)} (user personalization): ${step()}`);
+      const trained = await personalize.train(solution.arn);
+      const metrics = ["precision_at_25", "normalized_discounted_cumulative_gain_at_25", "coverage"]
+        .filter((m) => trained.metrics[m] !== undefined)
+        .map((m) => `${m} ${trained.metrics[m]?.toFixed(3)}`);
+      say(`training: solution version ${resourceOf(trained.arn)}: ${step()}; ${metrics.join(", ") || "no metrics"}`);
+      const campaign = await personalize.ensureCampaign({
+        name: "roadmapx-demo-live",
+        solutionArn: solution.arn,
+        solutionVersionArn: trained.arn,
+        minProvisionedTPS: 1,
+      });
+      say(`campaign ${resourceOf(campaign.arn)} (minProvisionedTPS 1): ${step()}`);
+
+      const user = "user-3";
+      const recommended = (await personalize.getRecommendations({ campaignArn: campaign.arn, userId: user, numResults: 5 })).map((r) => r.itemId);
+      say(`recommendations for ${user}: ${recommended.join(", ")}`);
+      if (recommended.length === 0) return EXIT.failures;
+      shown = true;
+
+      const tracker = await personalize.ensureEventTracker(group, "roadmapx-demo-tracker");
+      const viewed = recommended.slice(0, 2);
+      const sent = await personalize.putEvents({
+        trackingId: tracker.trackingId,
+        userId: user,
+        sessionId: "roadmapx-demo-session",
+        events: viewed.map((itemId) => ({ eventType: "view", itemId, sentAt: new Date() })),
+      });
+      const after = (await personalize.getRecommendations({ campaignArn: campaign.arn, userId: user, numResults: 5 })).map((r) => r.itemId);
+      say(
+        `events: tracker ${resourceOf(tracker.arn)}: ${step()}; putEvents sent ${sent.sent} views (${viewed.join(", ")}) in ${sent.calls} call; ` +
+          `${user} is now recommended ${after.join(", ")}`,
+      );
+      return EXIT.ok;
+    };
+    const cleanup = async () => {
+      if (!group) return;
+      since = Date.now();
+      const deleted = await personalize.cleanup(group, { deleteSchemas: true });
+      say(`cleanup: deleted ${deleted.map(resourceOf).join(", ")} (${((Date.now() - since) / 1000).toFixed(1)} s; a campaign bills every hour it exists)`);
+    };
+    let code: ExitCode;
+    try {
+      code = await lifecycle();
+    } catch (err) {
+      await cleanup().catch((e: unknown) => say(`cleanup failed too: ${(e as Error).message}`));
+      throw err;
+    }
+    await cleanup();
+    if (shown) {
+      say(
+        "(the stand-in trains no model: recommendations are the most-interacted items the user has not interacted with, and the metrics are " +
+          "computed from those counts; on AWS each step takes minutes to hours and is billed)",
+      );
+    }
+    return code;
   },
 };
 
@@ -149,4 +258,73 @@ export const comprehendDemoStep: LocalStep = {
   },
 };
 
-export const LOCAL_STEPS: LocalStep[] = [verifyStep, personalizeDemoStep, sagemakerDemoStep, comprehendDemoStep];
+/** Where the live refusal tries to write: the application's own prefix, which the application policy does not grant. */
+export const GATE_CHECK_KEY = "user-uploads/roadmapx-gate-check.txt";
+
+/**
+ * The gate's record of decisions holds one entry per authorisation, and one request can need several
+ * (CreateDatasetImportJob: the job, the dataset, iam:PassRole), pushed together: a request starts
+ * where the operation changes or an (action, resource) pair repeats within the current run. (Two
+ * requests in a row of one operation on different resources would count as one; the demo makes none:
+ * its repeated calls are polls of one resource and the parts of one upload.)
+ */
+export function requestsOf(decisions: readonly GateDecision[]): GateDecision[][] {
+  const requests: GateDecision[][] = [];
+  let current: GateDecision[] | undefined;
+  for (const d of decisions) {
+    const repeats = current?.some((c) => c.action === d.action && c.resource === d.resource) ?? true;
+    if (!current || current[0]?.operation !== d.operation || repeats) requests.push((current = []));
+    current.push(d);
+  }
+  return requests;
+}
+
+export const iamGateStep: LocalStep = {
+  title: "IAM gate: what the services demo was allowed, and one call outside the application policy",
+  async run(context: LocalContext): Promise<ExitCode> {
+    const say = (line: string) => context.print(`  ${line}`);
+    const backend = LOCAL_BACKEND_USER;
+    const requests = requestsOf(context.gate.decisions.filter((d) => d.principal === context.backendArn));
+    const refused = requests.filter((r) => r.some((d) => !d.allowed));
+    const actions = new Set(requests.flatMap((r) => r.map((d) => d.action)));
+    say(`IAM gate: ${requests.length - refused.length} requests authorised as ${backend} (${actions.size} actions), ${refused.length} refused`);
+    if (!requests.length) say("  (no request of the services demo reached the gate)");
+    for (const r of refused) {
+      const denied = r.find((d) => !d.allowed);
+      say(`  refused: ${denied?.operation}: ${denied?.action} on ${denied?.resource} (the demo needed a permission the application policy lacks)`);
+    }
+    let code: ExitCode = refused.length || !requests.length ? EXIT.failures : EXIT.ok;
+
+    // Live: the backend writes to the application's own prefix, which the application policy does not grant.
+    const bucket = context.applied.outputs.appBucketName;
+    const before = context.gate.decisions.length;
+    let outcome: string;
+    try {
+      await context.backendClients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: GATE_CHECK_KEY, Body: "must not be written\n" }));
+      outcome = "accepted";
+    } catch (err) {
+      outcome = (err as Error).name;
+    }
+    const denied = context.gate.decisions.slice(before).find((d) => !d.allowed);
+    // Asked of moto directly, as its administrator: whether the write got past the gate.
+    const written = await context.admin.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: GATE_CHECK_KEY })).then(
+      () => true,
+      (err: Error) => {
+        if (err.name === "NotFound") return false;
+        throw err;
+      },
+    );
+    if (outcome === "AccessDenied" && denied && !written) {
+      say(`refused as expected: ${denied.action} on ${GATE_CHECK_KEY} (${outcome}); nothing reached the emulator`);
+    } else {
+      say(
+        `NOT refused as it must be: s3:PutObject on ${GATE_CHECK_KEY} as ${backend} ended ${outcome}` +
+          `${written ? ", and the object was written" : ""}: the gate did not hold the backend to the application policy`,
+      );
+      code = EXIT.failures;
+    }
+    return code;
+  },
+};
+
+export const LOCAL_STEPS: LocalStep[] = [verifyStep, personalizeDemoStep, sagemakerDemoStep, comprehendDemoStep, iamGateStep];

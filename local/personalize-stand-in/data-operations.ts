@@ -5,7 +5,7 @@
  * once no dataset uses it.
  */
 import { hexId, trackingId } from "./arns";
-import { alreadyExists, inUse, invalidInput, limitExceeded } from "./errors";
+import { alreadyExists, inUse, invalidInput, limitExceeded, notFound } from "./errors";
 import { MAX_IMPORT_BYTES } from "./import-job";
 import {
   creating,
@@ -258,8 +258,9 @@ const CreateEventTracker: Handler = (input, ctx) => {
   requireActive(group, "dataset group", ctx.now);
   const existing = [...ctx.state.eventTrackers.values()].find((t) => t.datasetGroupArn === datasetGroupArn);
   if (existing) throw limitExceeded(`Only one event tracker can be associated with a dataset group: ${datasetGroupArn} has ${existing.arn}.`);
+  const tags = (input.list("tags", { min: 0, max: 200 }) ?? []).map((t) => ({ tagKey: t.string("tagKey"), tagValue: t.string("tagValue") }));
   const arn = ctx.arns.of("event-tracker", hexId());
-  const tracker = { arn, name, datasetGroupArn, trackingId: trackingId(), lifecycle: startLifecycle(ctx, "eventTracker") };
+  const tracker = { arn, name, datasetGroupArn, trackingId: trackingId(), tags, lifecycle: startLifecycle(ctx, "eventTracker") };
   ctx.state.eventTrackers.set(arn, tracker);
   return { eventTrackerArn: arn, trackingId: tracker.trackingId };
 };
@@ -294,6 +295,16 @@ const DeleteEventTracker: Handler = (input, ctx) => {
   return {};
 };
 
+/** Only event trackers keep their tags (what the application policy scopes by tag); any other resource has none. */
+const ListTagsForResource: Handler = (input, ctx) => {
+  const arn = input.arn("resourceArn");
+  const tracker = ctx.state.eventTrackers.get(arn);
+  if (tracker) return { tags: tracker.tags };
+  const { schemas, datasetGroups, datasets, importJobs, solutions, solutionVersions, campaigns } = ctx.state;
+  if (![schemas, datasetGroups, datasets, importJobs, solutions, solutionVersions, campaigns].some((m) => m.has(arn))) throw notFound(arn);
+  return { tags: [] };
+};
+
 export const DATA_OPERATIONS: Readonly<Record<string, Handler>> = {
   CreateSchema,
   DescribeSchema,
@@ -314,4 +325,5 @@ export const DATA_OPERATIONS: Readonly<Record<string, Handler>> = {
   DescribeEventTracker,
   ListEventTrackers,
   DeleteEventTracker,
+  ListTagsForResource,
 };

@@ -98,6 +98,8 @@ export interface EventTrackerRecord {
   name: string;
   datasetGroupArn: string;
   trackingId: string;
+  /** The tags given at creation: ListTagsForResource answers them (the IAM gate reads them for aws:ResourceTag). */
+  tags: { tagKey: string; tagValue: string }[];
   lifecycle: Lifecycle;
 }
 

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -15,6 +16,38 @@ function emulatorPid(lines: string[]): number {
   const match = lines.join("\n").match(/emulator up: moto [\d.]+ at http:\/\/127\.0\.0\.1:\d+ \(pid (\d+)\)/);
   if (!match) throw new Error(`no emulator pid in:\n${lines.join("\n")}`);
   return Number(match[1]);
+}
+
+/** The IAM gate's and the Personalize stand-in's URLs, from the line saying the demo runs through them. */
+function standInUrls(text: string): { gate: string; personalize: string } {
+  const match =
+    /the services demo runs through the IAM gate \(local\/iam-gate\) at (http:\/\/127\.0\.0\.1:\d+) as the backend user roadmapx-backend, holding only the application policy; Personalize is the local stand-in \(local\/personalize-stand-in\) at (http:\/\/127\.0\.0\.1:\d+)/.exec(
+      text,
+    );
+  if (!match) throw new Error(`no IAM gate / stand-in line in:\n${text}`);
+  return { gate: match[1] as string, personalize: match[2] as string };
+}
+
+/** Whether anything accepts a TCP connection at the URL's port. */
+async function listening(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** Neither the gate nor the stand-in (nor, unless `--keep`, moto) accepts connections any more. */
+async function nothingListening(text: string, options: { motoKept?: boolean } = {}): Promise<void> {
+  const urls = standInUrls(text);
+  const moto = /emulator up: moto [\d.]+ at (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1] ?? "";
+  expect(await listening(moto), `moto ${moto}`).to.equal(options.motoKept === true);
+  expect(await listening(urls.gate), `IAM gate ${urls.gate}`).to.equal(false);
+  expect(await listening(urls.personalize), `Personalize stand-in ${urls.personalize}`).to.equal(false);
 }
 
 describe("roadmapx-ai local (npm start)", function () {
@@ -34,10 +67,33 @@ describe("roadmapx-ai local (npm start)", function () {
     );
     expect(text).to.match(/Ready: 20 pass, 0 fail, 1 warn, \d+ skip, 0 error/);
     expect(text).to.include("validate: 1200 generated interactions -> valid, ready to train");
-    expect(text).to.include("upload: s3://roadmapx-files/personalize/demo/interactions.csv");
-    expect(text).to.match(/bad CSV: importDataset refused it at line 1202 \(timestamp-milliseconds\); nothing was uploaded, no import job started/);
+    // Personalize, on the stand-in through the gate: the whole lifecycle, with the statuses each wait saw.
     expect(text).to.include("schema: arn:aws:personalize:us-east-1:123456789012:schema/roadmapx-demo-interactions (created)");
-    expect(text).to.include("needs real AWS (moto emulates no more of Personalize)");
+    const waited = (what: string) => new RegExp(`${what}: (CREATE PENDING -> )?(CREATE IN_PROGRESS -> )?ACTIVE \\([\\d.]+ s\\)`);
+    expect(text).to.match(waited("dataset group dataset-group/roadmapx-demo"));
+    expect(text).to.match(waited("dataset dataset/roadmapx-demo/INTERACTIONS"));
+    expect(text).to.match(/bad CSV: importDataset refused it at line 1202 \(timestamp-milliseconds\); nothing was uploaded, no import job started/);
+    expect(text).to.match(/upload: s3:\/\/roadmapx-files\/personalize\/demo\/interactions\.csv \([\d.]+ KiB, validated while it streamed\)/);
+    expect(text).to.match(/import job dataset-import-job\/roadmapx-interactions-\d+: .*ACTIVE \([\d.]+ s\); 1200 interactions in the dataset/);
+    expect(text).to.match(waited("solution solution/roadmapx-demo-recs \\(user personalization\\)"));
+    expect(text).to.match(/training: solution version solution\/roadmapx-demo-recs\/[0-9a-f]{8}: .*ACTIVE \([\d.]+ s\); precision_at_25 [\d.]+/);
+    expect(text).to.match(waited("campaign campaign/roadmapx-demo-live \\(minProvisionedTPS 1\\)"));
+    const recommended = /recommendations for user-3: (roadmap-item-\d+(?:, roadmap-item-\d+)*)\n/.exec(text)?.[1]?.split(", ") ?? [];
+    expect(recommended, text).to.have.length(5);
+    // interactionsCsv: user-3 interacted with items (3 + 40k) * 7 % 97; none of them is recommended.
+    const seen = new Set(Array.from({ length: 30 }, (_, k) => `roadmap-item-${((3 + 40 * k) * 7) % 97}`));
+    expect(recommended.filter((item) => seen.has(item))).to.deep.equal([]);
+    expect(text).to.match(
+      new RegExp(
+        `events: tracker event-tracker/[0-9a-f]{8}: .*ACTIVE \\([\\d.]+ s\\); putEvents sent 2 views \\(${recommended.slice(0, 2).join(", ")}\\) in 1 call; ` +
+          `user-3 is now recommended ${recommended.slice(2).join(", ")}, `,
+      ),
+    );
+    expect(text).to.match(
+      /cleanup: deleted campaign\/roadmapx-demo-live, solution\/roadmapx-demo-recs, event-tracker\/[0-9a-f]{8}, dataset\/roadmapx-demo\/INTERACTIONS, dataset-group\/roadmapx-demo, schema\/roadmapx-demo-interactions \(/,
+    );
+    expect(text).to.include("(the stand-in trains no model: recommendations are the most-interacted items the user has not interacted with");
+    expect(text).not.to.include("needs real AWS (moto emulates no more of Personalize)");
     // SageMaker: a training job writing to models/, an endpoint answering; Comprehend: a call per document.
     expect(text).to.include("training data: s3://roadmapx-files/sagemaker/training/demo-churn/train.csv");
     expect(text).to.match(/training job roadmapx-demo-churn-\d{8}-\d{6}-[a-z0-9]{4}: Completed/);
@@ -48,10 +104,15 @@ describe("roadmapx-ai local (npm start)", function () {
     );
     expect(text).to.include("note-1: sentiment NEUTRAL, 3 key phrases, 3 PII entities");
     expect(text).to.include("note-3: refused (sentiment: EmptyDocument, key-phrases: EmptyDocument, pii: EmptyDocument)");
+    // The IAM gate: every call of the demo authorised, none refused; one call outside the policy refused live.
+    expect(text).to.match(/IAM gate: [1-9]\d* requests authorised as roadmapx-backend \([1-9]\d* actions\), 0 refused/);
+    expect(text).to.include("refused as expected: s3:PutObject on user-uploads/roadmapx-gate-check.txt (AccessDenied); nothing reached the emulator");
     expect(text).to.match(/Summary: stack "dev" applied to the emulator in [\d.]+ s; 5 resources; AI bucket roadmapx-files \(the app bucket, reused\)/);
     const outputs = JSON.parse(readFileSync(join(stateDir, "stack-outputs.json"), "utf8")) as Record<string, unknown>;
     expect(outputs).to.include({ artifactsBucketName: "roadmapx-files", artifactsBucketCreated: false, region: "us-east-1" });
+    expect(text).to.include("stopped the IAM gate and the Personalize stand-in");
     expect(alive(emulatorPid(lines))).to.equal(false);
+    await nothingListening(text);
   });
 
   it("applies the created-bucket and merge variants when asked", async () => {
@@ -101,6 +162,10 @@ describe("roadmapx-ai local (npm start)", function () {
       const res = await fetch(`${exports["AWS_ENDPOINT_URL"]}/moto-api/data.json`);
       expect(res.status).to.equal(200);
       expect(lines).to.include(`Stop it with: kill ${pid}`);
+      // The gate and the stand-in live in the command's process: not kept, and the exports say where they lead.
+      expect(exports["AWS_ENDPOINT_URL"]).to.equal(/emulator up: moto [\d.]+ at (\S+)/.exec(lines.join("\n"))?.[1]);
+      expect(lines.join("\n")).to.include("The IAM gate and the Personalize stand-in ran inside this command and stopped with it");
+      await nothingListening(lines.join("\n"), { motoKept: true });
     } finally {
       process.kill(pid, "SIGTERM");
     }
@@ -110,7 +175,10 @@ describe("roadmapx-ai local (npm start)", function () {
     const cli = join(ROOT, "bin", "roadmapx-ai.js");
     const { stdout } = await execFileAsync(process.execPath, [cli, "local"], { cwd: ROOT });
     expect(stdout).to.match(/Summary: stack "dev" applied/);
+    expect(stdout).to.match(/IAM gate: [1-9]\d* requests authorised as roadmapx-backend \([1-9]\d* actions\), 0 refused/);
+    expect(stdout).to.include("refused as expected: s3:PutObject on user-uploads/roadmapx-gate-check.txt (AccessDenied)");
     expect(alive(Number(/\(pid (\d+)\)/.exec(stdout)?.[1]))).to.equal(false);
+    await nothingListening(stdout);
 
     for (const [args, message] of [
       [["local", "--port", "http"], /"http" is not a TCP port/],
