@@ -2,11 +2,12 @@
  * `roadmapx-ai personalize ...`: validate and import datasets (docs/DESIGN.md), and the rest of the
  * lifecycle. Progress and costs go to stderr; results (reports, ARNs, recommendations) to stdout.
  */
-import { createReadStream, readFileSync } from "node:fs";
+import { createReadStream, readFileSync, statSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { ServiceContext } from "@roadmapx-ai/services";
 import { CliError, EXIT } from "../exit-codes";
 import { commandContext, elapsed, guarded, positiveInt, requireFile, stderrLine } from "../action";
+import { createTransferProgress, loggerAround } from "../progress";
 
 // Loaded on first use, so that other commands start fast.
 type PersonalizeModule = typeof import("@roadmapx-ai/services");
@@ -86,6 +87,7 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
     .option("--schema <file>", "a custom Avro schema (JSON)")
     .option("--no-wait", "return once the import job has started")
     .option("--upload-concurrency <n>", "8 MiB parts uploaded at once (default 2; more for high-latency links, 8 MiB of memory each)", positiveInt)
+    .option("--quiet", "no upload progress (bytes sent, rate, time left) on stderr; the job's status, warnings and errors still go there")
     .action(
       (o: {
         datasetArn: string;
@@ -96,25 +98,50 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
         schema?: string;
         wait: boolean;
         uploadConcurrency?: number;
+        quiet?: boolean;
       }) =>
         guarded("personalize", setExitCode, async () => {
           requireFile(o.file);
           const schema = readSchema(o.type, o.schema);
-          const { service } = services();
+          const { ctx, service } = services();
+          const size = statSync(o.file).size;
+          const progress = createTransferProgress({ label: o.file, total: size, quiet: o.quiet });
+          // The upload has no "finished" event: it is over once every byte is sent and the import
+          // says anything more (a warning, a job status), or returns.
+          let sent = 0;
+          const logger = loggerAround(ctx.logger, progress);
+          const afterUpload = (log: (m: string) => void) => (m: string) => {
+            if (sent > 0 && sent >= size) progress.done();
+            log(m);
+          };
+          ctx.logger = { info: afterUpload(logger.info), warn: afterUpload(logger.warn) };
           let lastBeat = -Infinity;
-          const result = await service.importDataset(o.datasetArn, { path: o.file }, o.key, {
-            schema,
-            mode: o.mode,
-            wait: o.wait,
-            ...(o.uploadConcurrency ? { uploadConcurrency: o.uploadConcurrency } : {}),
-            onProgress: (p) => {
-              // A line per status change, and a heartbeat every minute of a long wait.
-              if (p.phase === "import" && p.elapsedMs - lastBeat >= 60_000) {
-                lastBeat = p.elapsedMs;
-                stderrLine(`[${elapsed(p.elapsedMs).padStart(6)}] import job: ${p.status}`);
-              }
-            },
-          });
+          let result: Awaited<ReturnType<typeof service.importDataset>>;
+          try {
+            result = await service.importDataset(o.datasetArn, { path: o.file }, o.key, {
+              schema,
+              mode: o.mode,
+              wait: o.wait,
+              ...(o.uploadConcurrency ? { uploadConcurrency: o.uploadConcurrency } : {}),
+              onProgress: (p) => {
+                if (p.phase === "upload") {
+                  sent = p.bytes ?? sent;
+                  progress.update(sent);
+                  return;
+                }
+                progress.done();
+                // A line per status change, and a heartbeat every minute of a long wait.
+                if (p.phase === "import" && p.elapsedMs - lastBeat >= 60_000) {
+                  lastBeat = p.elapsedMs;
+                  stderrLine(`[${elapsed(p.elapsedMs).padStart(6)}] import job: ${p.status}`);
+                }
+              },
+            });
+          } catch (err) {
+            progress.fail();
+            throw err;
+          }
+          progress.done();
           console.log(
             JSON.stringify(
               { jobArn: result.jobArn, status: result.status, uri: result.uri, rows: result.report.rows, warnings: result.report.warnings },

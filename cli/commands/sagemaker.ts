@@ -2,11 +2,12 @@
  * `roadmapx-ai sagemaker ...`: upload training data, train, stop, deploy, invoke, clean up.
  * Progress and costs go to stderr; results (job names, artifact URIs, answers) to stdout as JSON.
  */
-import { createReadStream, readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { commandContext, elapsed, guarded, positiveInt, requireFile, stderrLine } from "../action";
 import { CliError, EXIT } from "../exit-codes";
+import { createTransferProgress, loggerAround } from "../progress";
 
 type SageMakerModule = typeof import("@roadmapx-ai/services");
 const sagemakerModule = () => require("@roadmapx-ai/services") as SageMakerModule;
@@ -43,15 +44,30 @@ export function registerSageMaker(program: Command, setExitCode: (code: number) 
     .requiredOption("--dataset <name>", "dataset folder, e.g. churn-2026")
     .requiredOption("--file <path>", "the file to upload")
     .option("--name <file>", "object name in the folder (default: the file's name)")
-    .action((o: { dataset: string; file: string; name?: string }) =>
+    .option("--quiet", "no upload progress (bytes sent, rate, time left) on stderr; errors still go there")
+    .action((o: { dataset: string; file: string; name?: string; quiet?: boolean }) =>
       guarded("sagemaker upload", setExitCode, async () => {
         requireFile(o.file);
-        const { BATCH_COLLECT_EVERY_MIB } = require("@roadmapx-ai/services") as typeof import("@roadmapx-ai/services");
-        // A batch process: keep lib-storage's per-part buffers from piling up (services/memory.ts).
-        const uri = await service().uploadTrainingData(o.dataset, o.name ?? basename(o.file), createReadStream(o.file, { highWaterMark: 1024 * 1024 }), {
-          collectGarbageEveryBytes: BATCH_COLLECT_EVERY_MIB * 1024 * 1024,
-        });
-        console.log(JSON.stringify({ uri }, null, 2));
+        const progress = createTransferProgress({ label: o.file, total: statSync(o.file).size, quiet: o.quiet });
+        const ctx = commandContext();
+        ctx.logger = loggerAround(ctx.logger, progress);
+        const { SageMakerService } = sagemakerModule();
+        try {
+          // `{ path }`: sent from the file region by region (services/file-parts.ts), not through memory.
+          const uri = await new SageMakerService(ctx).uploadTrainingData(
+            o.dataset,
+            o.name ?? basename(o.file),
+            { path: o.file },
+            {
+              onProgress: (p) => progress.update(p.loaded),
+            },
+          );
+          progress.done();
+          console.log(JSON.stringify({ uri }, null, 2));
+        } catch (err) {
+          progress.fail();
+          throw err;
+        }
       }),
     );
 
