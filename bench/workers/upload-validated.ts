@@ -1,6 +1,7 @@
 /**
  * Child process of bench/personalize-upload.bench.ts: validate-and-upload one CSV file with the
- * services code, then report time and this process's peak memory as JSON on stdout.
+ * services code (BENCH_KIND=import, the default), or upload it as it is (BENCH_KIND=plain,
+ * AiStorage.upload of `{ path }`), then report time and this process's peak memory as JSON on stdout.
  * argv: endpoint bucket key file
  */
 import { DUMMY_CREDENTIALS } from "../../local/emulator";
@@ -18,10 +19,11 @@ async function main(): Promise<void> {
   const started = performance.now();
   const partSize = Number(process.env["BENCH_PART_MIB"] ?? 0) * 1024 * 1024 || undefined;
   const queueSize = Number(process.env["BENCH_QUEUE"] ?? 0) || undefined;
-  const { report } = await uploadValidated(ctx, key, { path: file }, builtinSchema("interactions"), {
-    ...(partSize ? { partSize } : {}),
-    ...(queueSize ? { queueSize } : {}),
-  });
+  const options = { ...(partSize ? { partSize } : {}), ...(queueSize ? { queueSize } : {}) };
+  const report =
+    process.env["BENCH_KIND"] === "plain"
+      ? (await ctx.storage.upload(key, { path: file }, options), { rows: 0, valid: true })
+      : (await uploadValidated(ctx, key, { path: file }, builtinSchema("interactions"), options)).report;
   const seconds = (performance.now() - started) / 1000;
   clients.destroy();
   // maxRSS is in KiB: the most memory this process ever held, SDK and all.
