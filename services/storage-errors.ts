@@ -46,7 +46,7 @@ export class SourceChangedError extends Error {
   constructor(
     readonly path: string,
     detail: string,
-    options?: ErrorOptions,
+    options?: { cause?: unknown },
   ) {
     super(`${path} changed while it was being uploaded (${detail}); nothing was left in the bucket: upload it again once it is complete`, options);
     this.name = "SourceChangedError";
