@@ -27,9 +27,17 @@ const GROUPS = {
   verify: { mutate: ["verify/**/*.ts"], tests: ["test/verify/*.unit.test.ts", "test/core/clients.unit.test.ts"] },
   // CSV validation.
   csv: { mutate: ["services/personalize/csv*.ts"], tests: ["test/services/csv*.unit.test.ts"] },
-  // The upload paths: validate-while-uploading, the part uploader, the import.
+  // The upload paths: validate-while-uploading and the import, and the upload engine they run on
+  // (part-upload.ts, with file-parts.ts, chunk-reader.ts and crc32.ts since it sends file regions).
   upload: {
-    mutate: ["services/part-upload.ts", "services/personalize/upload.ts", "services/personalize/import.ts"],
+    mutate: [
+      "services/part-upload.ts",
+      "services/file-parts.ts",
+      "services/chunk-reader.ts",
+      "services/crc32.ts",
+      "services/personalize/upload.ts",
+      "services/personalize/import.ts",
+    ],
     tests: ["test/services/part-upload*.unit.test.ts", "test/services/personalize-import*.unit.test.ts"],
   },
   // Comprehend's limits (text.ts, checks.ts) and scheduling (pipeline.ts, rate-limit.ts).
@@ -43,6 +51,12 @@ const GROUPS = {
       "services/rate-limit.ts",
     ],
     tests: ["test/services/comprehend*.unit.test.ts", "test/services/rate-limit.unit.test.ts"],
+  },
+  // The requirements model and the policies built from it, with the tests that read them.
+  policies: {
+    mutate: ["core/policies.ts", "core/requirements.ts"],
+    // The infra tests read these too, but each runs the program under Pulumi mocks: too slow per mutant here.
+    tests: ["test/core/policies.unit.test.ts", "test/core/grants.unit.test.ts", "test/core/resource-names.unit.test.ts", "test/infra/policy-lint.unit.test.ts"],
   },
   // Polling and retry.
   poll: {
@@ -58,7 +72,10 @@ const name = group ?? "all";
 
 // Stryker's test runners and checker are child processes that inherit this environment.
 // The unit tests only: an emulator test that slips into the spec list fails loudly (test/helpers/emulator.ts).
-process.env["ROADMAPX_UNIT_ONLY"] = "1";
+// MUTATE_EMULATOR=1 allows them, for `--testFiles` runs over integration tests: the shared emulator then
+// starts for each mutant run that needs it (test/setup.ts stops it after every run) and dies with the
+// test runner if Stryker kills that (local/emulator.ts watches its parent), which makes such runs slow.
+if (process.env["MUTATE_EMULATOR"] !== "1") process.env["ROADMAPX_UNIT_ONLY"] = "1";
 // tsx maps "@roadmapx-ai/*" to the sandbox's own sources (see stryker.tsconfig.json), relative to
 // the runner's working directory, the sandbox.
 process.env["TSX_TSCONFIG_PATH"] = "stryker.tsconfig.json";

@@ -3,7 +3,14 @@
  * integration tests all set maxAttempts: 1, so nothing else would notice if these changed).
  */
 import { expect } from "chai";
-import { DEFAULT_MAX_ATTEMPTS, DEFAULT_RETRY_MODE } from "../../core/clients";
+import {
+  type AwsClientOptions,
+  type AwsCredentialsProvider,
+  ClientFactory,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_RETRY_MODE,
+  lazyCredentials,
+} from "../../core/clients";
 import { AwsClients } from "../../services/aws/clients";
 import { AccountClients } from "../../verify/clients";
 
@@ -78,5 +85,126 @@ describe("AWS client defaults (the one factory)", () => {
     void clients.comprehend;
     expect(seen).to.deep.equal([clients.s3, clients.comprehend]);
     clients.destroy();
+  });
+});
+
+/** A package's factory as the packages write one: getters over `shared`, settings from `common`. */
+class FakeClient {
+  destroyed = 0;
+  constructor(readonly config: unknown) {}
+  destroy(): void {
+    this.destroyed++;
+  }
+}
+class Factory extends ClientFactory {
+  defaults: AwsCredentialsProvider | undefined;
+  defaultsAsked = 0;
+  protected override defaultCredentials(): AwsCredentialsProvider | undefined {
+    this.defaultsAsked++;
+    return this.defaults;
+  }
+  get a(): FakeClient {
+    return this.shared("a", () => new FakeClient(this.common()));
+  }
+  get b(): FakeClient {
+    return this.shared("b", () => new FakeClient(this.s3Common()));
+  }
+  settings(region?: string) {
+    return this.common(region);
+  }
+  s3Settings() {
+    return this.s3Common();
+  }
+}
+const factory = (options: Partial<AwsClientOptions> = {}) => new Factory({ region: "eu-west-1", ...options });
+
+describe("ClientFactory (core: what every package's clients share)", () => {
+  it("the common settings: region, defaults for attempts, retry mode and time-outs, and no endpoint or credentials unless given", () => {
+    expect(factory().settings()).to.deep.equal({
+      region: "eu-west-1",
+      maxAttempts: 5,
+      retryMode: "adaptive",
+      requestHandler: { connectionTimeout: 5000, socketTimeout: 120_000 },
+    });
+    const given = factory({
+      credentials: CREDENTIALS,
+      endpoint: "http://127.0.0.1:5000",
+      maxAttempts: 1,
+      retryMode: "standard",
+      connectionTimeoutMs: 10,
+      socketTimeoutMs: 20,
+    });
+    expect(given.settings("us-west-2")).to.deep.equal({
+      region: "us-west-2",
+      credentials: CREDENTIALS,
+      maxAttempts: 1,
+      retryMode: "standard",
+      endpoint: "http://127.0.0.1:5000",
+      requestHandler: { connectionTimeout: 10, socketTimeout: 20 },
+    });
+    expect(factory({ endpoint: "" }).settings()).to.not.have.property("endpoint");
+  });
+
+  it("S3 uses the bucket's region when it differs, and path-style addressing only with an endpoint", () => {
+    expect(factory({ s3Region: "ap-south-1" }).s3Settings()).to.include({ region: "ap-south-1" });
+    const plain = factory().s3Settings();
+    expect(plain).to.include({ region: "eu-west-1" });
+    // (AWS_ENDPOINT_URL in the environment also counts: see hasEndpointOverride.)
+    expect(plain.forcePathStyle).to.equal(factory().hasEndpointOverride());
+    expect(factory({ endpoint: "http://127.0.0.1:5000" }).s3Settings()).to.include({ forcePathStyle: true });
+  });
+
+  it("an endpoint override is the option, else AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL", () => {
+    expect(factory().hasEndpointOverride({})).to.equal(false);
+    expect(factory().hasEndpointOverride({ AWS_ENDPOINT_URL_S3: "http://127.0.0.1:1" })).to.equal(true);
+    expect(factory().hasEndpointOverride({ AWS_ENDPOINT_URL: "http://127.0.0.1:1" })).to.equal(true);
+    expect(factory({ endpoint: "http://127.0.0.1:1" }).hasEndpointOverride({})).to.equal(true);
+  });
+
+  it("without credentials, every client shares the subclass's default chain, asked for once", () => {
+    const f = factory();
+    const chain: AwsCredentialsProvider = async () => CREDENTIALS;
+    f.defaults = chain;
+    expect(f.settings()).to.have.property("credentials", chain);
+    expect(f.settings("us-east-1")).to.have.property("credentials", chain);
+    expect(f.defaultsAsked).to.equal(1);
+    const given = factory({ credentials: CREDENTIALS });
+    given.settings();
+    expect(given.defaultsAsked).to.equal(0);
+  });
+
+  it("makes each client once, decorates it once, and destroy() closes each and starts afresh", () => {
+    const decorated: unknown[] = [];
+    const f = factory({ decorate: (c) => decorated.push(c) });
+    const a = f.a;
+    expect(f.a).to.equal(a);
+    const b = f.b;
+    expect(b).to.not.equal(a);
+    expect(decorated).to.deep.equal([a, b]);
+    f.destroy();
+    expect([a.destroyed, b.destroyed]).to.deep.equal([1, 1]);
+    f.destroy();
+    expect([a.destroyed, b.destroyed]).to.deep.equal([1, 1]);
+    const again = f.a;
+    expect(again).to.not.equal(a);
+  });
+});
+
+describe("lazyCredentials", () => {
+  it("makes the provider on its first call only, and passes every call's properties through", async () => {
+    let made = 0;
+    const seen: unknown[] = [];
+    const provider = lazyCredentials(() => {
+      made++;
+      return async (props) => {
+        seen.push(props);
+        return CREDENTIALS;
+      };
+    });
+    expect(made).to.equal(0);
+    expect(await provider({ a: 1 })).to.equal(CREDENTIALS);
+    expect(await provider({ b: 2 })).to.equal(CREDENTIALS);
+    expect(made).to.equal(1);
+    expect(seen).to.deep.equal([{ a: 1 }, { b: 2 }]);
   });
 });

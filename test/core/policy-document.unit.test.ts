@@ -61,6 +61,9 @@ describe("core/policy-document", () => {
 
     it("shortens long text in the error", () => {
       expect(() => decodePolicyDocument("x".repeat(500))).to.throw(PolicyDocumentError, /"x{37}\.\.\." is neither/);
+      // 40 characters are shown whole, 41 are not.
+      expect(() => decodePolicyDocument("y".repeat(40))).to.throw(PolicyDocumentError, /"y{40}" is neither/);
+      expect(() => decodePolicyDocument("z".repeat(41))).to.throw(PolicyDocumentError, /"z{37}\.\.\." is neither/);
     });
   });
 

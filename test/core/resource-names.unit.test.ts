@@ -32,6 +32,11 @@ describe("this project's resource names (core/resource-names.ts)", () => {
     expect(ownedArnProblem("arn:aws:personalize:us-east-1:12345:dataset-group/roadmapx-recs", "roadmapx")).to.include("is not a resource ARN");
   });
 
+  it("an ARN must start the text, and an empty name still gets an example", () => {
+    expect(ownedArnProblem("see arn:aws:personalize:us-east-1:123456789012:dataset-group/roadmapx-recs", "roadmapx")).to.include("is not a resource ARN");
+    expect(ownedNameProblem("", "rx")).to.match(/; for example "rx-demo"$/);
+  });
+
   it("the policy pattern is the type, the prefix and a hyphen", () => {
     expect(ownedResourcePattern("endpoint", "rx-prod")).to.equal("endpoint/rx-prod-*");
   });

@@ -3,7 +3,7 @@ import { bucketNameProblem, parseKmsKeyArn, parseRoleArn, regionProblem } from "
 
 describe("core/validation", () => {
   describe("bucketNameProblem", () => {
-    for (const good of ["roadmapx-files", "abc", "a.b-c1", "x".repeat(63), "my.bucket.2024"]) {
+    for (const good of ["roadmapx-files", "abc", "a.b-c1", "x".repeat(63), "my.bucket.2024", "bucket.1.2.3.4", "1.2.3.4.5", "1.2.3.4567"]) {
       it(`accepts "${good.length > 20 ? `${good.slice(0, 8)}…(${good.length})` : good}"`, () => {
         expect(bucketNameProblem(good)).to.equal(undefined);
       });

@@ -1,6 +1,6 @@
 /** pollUntil, on a controllable clock: no test here waits in real time. */
 import { expect } from "chai";
-import { WaitFailedError, WaitTimeoutError, pollUntil } from "../../services/poll";
+import { WaitFailedError, WaitTimeoutError, formatDuration, pollUntil } from "../../services/poll";
 
 /** A clock that only moves when the code under test sleeps. */
 function fakeClock() {
@@ -96,5 +96,153 @@ describe("pollUntil (fake clock)", () => {
     }
     expect(timeout).to.be.instanceOf(WaitTimeoutError);
     expect(String(timeout)).to.include("CREATE IN_PROGRESS");
+  });
+});
+
+describe("pollUntil: defaults, callbacks and limits (fake clock)", () => {
+  const catching = async (p: Promise<unknown>) => {
+    try {
+      await p;
+    } catch (err) {
+      return err;
+    }
+    throw new Error("expected a rejection");
+  };
+
+  it("waits 5 s, then 1.5x more each time up to 60 s, when no interval is given", async () => {
+    const clock = fakeClock();
+    const steps = Array.from({ length: 12 }, () => "CREATE IN_PROGRESS");
+    const { what, statusOf, done, failed } = base;
+    await pollUntil({ what, statusOf, done, failed, describe: scripted([...steps, "ACTIVE"]), ...clock });
+    expect(clock.sleeps).to.deep.equal([5000, 7500, 11250, 16875, 25313, 37970, 56955, 60000, 60000, 60000, 60000, 60000]);
+  });
+
+  it("gives up after 6 hours by default, saying how long it waited and that nothing was cancelled", async () => {
+    const clock = fakeClock();
+    const { what, statusOf, done, failed } = base;
+    const err = await catching(pollUntil({ what, statusOf, done, failed, describe: scripted(["CREATE IN_PROGRESS"]), ...clock }));
+    expect(err).to.be.instanceOf(WaitTimeoutError);
+    const timeout = err as WaitTimeoutError;
+    // The next 60 s pause would pass 6 h: it stops before it.
+    expect(timeout.elapsedMs)
+      .to.be.above(6 * 3600_000 - 60_000)
+      .and.at.most(6 * 3600_000);
+    expect(timeout).to.include({ name: "WaitTimeoutError", what: "job j1", status: "CREATE IN_PROGRESS" });
+    expect(timeout.message).to.match(/^job j1 is still CREATE IN_PROGRESS after 5h\d\dm; it goes on in AWS \(nothing was cancelled\): check it again later$/);
+  });
+
+  it("polls once more when the next pause ends exactly at the time-out, not when it would pass it", async () => {
+    const exact = fakeClock();
+    const done = await pollUntil({ ...base, describe: scripted(["CREATE IN_PROGRESS", "ACTIVE"]), timeoutMs: 1000, ...exact });
+    expect(done).to.equal("ACTIVE");
+    expect(exact.sleeps).to.deep.equal([1000]);
+    const over = fakeClock();
+    const err = await catching(pollUntil({ ...base, describe: scripted(["CREATE IN_PROGRESS", "ACTIVE"]), timeoutMs: 999, ...over }));
+    expect(err).to.be.instanceOf(WaitTimeoutError);
+    expect(over.sleeps).to.deep.equal([]);
+  });
+
+  it("calls onPoll on every poll and onStatus only on changes, with the elapsed time", async () => {
+    const clock = fakeClock();
+    const polls: string[] = [];
+    const statuses: string[] = [];
+    await pollUntil({
+      ...base,
+      describe: scripted(["CREATE PENDING", "CREATE PENDING", "ACTIVE"]),
+      onPoll: (s) => polls.push(`${s.status}@${s.elapsedMs}`),
+      onStatus: (s) => statuses.push(`${s.status}@${s.elapsedMs}`),
+      ...clock,
+    });
+    expect(polls).to.deep.equal(["CREATE PENDING@0", "CREATE PENDING@1000", "ACTIVE@2500"]);
+    expect(statuses).to.deep.equal(["CREATE PENDING@0", "ACTIVE@2500"]);
+  });
+
+  it("returns the final state itself, not its status", async () => {
+    const state = { status: "ACTIVE", arn: "arn:j1" };
+    const result = await pollUntil({ ...base, describe: async () => state, statusOf: (s: typeof state) => s.status, ...fakeClock() });
+    expect(result).to.equal(state);
+  });
+
+  it("a failed status without a reason says only the status", async () => {
+    const err = await catching(pollUntil({ ...base, describe: scripted(["CREATE FAILED"]), ...fakeClock() }));
+    expect(err).to.be.instanceOf(WaitFailedError);
+    expect(err).to.include({ name: "WaitFailedError", what: "job j1", status: "CREATE FAILED", reason: undefined, message: "job j1 ended in CREATE FAILED" });
+    const withReason = await catching(pollUntil({ ...base, describe: scripted(["CREATE FAILED"]), reasonOf: () => "bad CSV", ...fakeClock() }));
+    expect((withReason as Error).message).to.equal("job j1 ended in CREATE FAILED: bad CSV");
+  });
+
+  it("maxTransientErrors sets how many errors in a row it tolerates", async () => {
+    const throttled = error("ThrottlingException", 400);
+    const twice = fakeClock();
+    expect(await pollUntil({ ...base, describe: scripted([throttled, throttled, "ACTIVE"]), maxTransientErrors: 2, ...twice })).to.equal("ACTIVE");
+    expect(twice.sleeps).to.deep.equal([1000, 1500]);
+    const thrice = fakeClock();
+    expect(await catching(pollUntil({ ...base, describe: scripted([throttled, throttled, throttled, "ACTIVE"]), maxTransientErrors: 2, ...thrice }))).to.equal(
+      throttled,
+    );
+    expect(thrice.sleeps).to.deep.equal([1000, 1500]);
+    const none = fakeClock();
+    expect(await catching(pollUntil({ ...base, describe: scripted([throttled, "ACTIVE"]), maxTransientErrors: 0, ...none }))).to.equal(throttled);
+  });
+
+  it("transient errors until the time-out end in WaitTimeoutError with the last status seen (UNKNOWN before any)", async () => {
+    const unavailable = error("ServiceUnavailable", 503);
+    const never = await catching(pollUntil({ ...base, describe: scripted([unavailable]), timeoutMs: 2000, maxTransientErrors: 100, ...fakeClock() }));
+    expect(never).to.be.instanceOf(WaitTimeoutError);
+    expect(never).to.include({ status: "UNKNOWN", elapsedMs: 1000 });
+    const seen = await catching(
+      pollUntil({ ...base, describe: scripted(["CREATE PENDING", unavailable]), timeoutMs: 5000, maxTransientErrors: 100, ...fakeClock() }),
+    );
+    expect(seen).to.include({ status: "CREATE PENDING", elapsedMs: 4750 });
+  });
+
+  it("measures the time-out from the first reading of the clock, through transient errors too", async () => {
+    const unavailable = error("ServiceUnavailable", 503);
+    let t = 1_000_000;
+    const sleeps: number[] = [];
+    const clock = {
+      now: () => t,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        t += ms;
+      },
+    };
+    // Errors only, on a clock that does not start at 0: 1000 + 1500 fit in 2500 exactly, 2250 more do not.
+    const err = await catching(pollUntil({ ...base, describe: scripted([unavailable]), timeoutMs: 2500, maxTransientErrors: 100, ...clock }));
+    expect(err).to.be.instanceOf(WaitTimeoutError);
+    expect(err).to.include({ status: "UNKNOWN", elapsedMs: 2500 });
+    expect(sleeps).to.deep.equal([1000, 1500]);
+  });
+
+  it("reads the clock through `now`: the elapsed time is measured from the first reading", async () => {
+    let t = 1_000_000;
+    const sleeps: number[] = [];
+    const statuses: number[] = [];
+    await pollUntil({
+      ...base,
+      describe: scripted(["CREATE PENDING", "ACTIVE"]),
+      now: () => t,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        t += ms + 7;
+      },
+      onPoll: (s) => statuses.push(s.elapsedMs),
+    });
+    expect(statuses).to.deep.equal([0, 1007]);
+  });
+});
+
+describe("formatDuration", () => {
+  it("seconds under a minute, minutes and seconds under an hour, then hours and minutes", () => {
+    expect(formatDuration(0)).to.equal("0s");
+    expect(formatDuration(1499)).to.equal("1s");
+    expect(formatDuration(1500)).to.equal("2s");
+    expect(formatDuration(59_499)).to.equal("59s");
+    expect(formatDuration(59_500)).to.equal("1m00s");
+    expect(formatDuration(61_000)).to.equal("1m01s");
+    expect(formatDuration(3599_000)).to.equal("59m59s");
+    expect(formatDuration(3600_000)).to.equal("1h00m");
+    expect(formatDuration(3600_000 + 65_000)).to.equal("1h01m");
+    expect(formatDuration(26 * 3600_000 + 30 * 60_000)).to.equal("26h30m");
   });
 });

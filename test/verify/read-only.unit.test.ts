@@ -53,6 +53,49 @@ describe("the verifier's clients only read (enforced, not only recorded)", () =>
     clients.destroy();
   });
 
+  it("lets every read the verifier makes through, on the client that makes it", async () => {
+    const clients = new AccountClients({ ...options, readOnly: true });
+    const reads: Record<"s3" | "iam" | "kms" | "sts", string[]> = {
+      sts: ["GetCallerIdentity"],
+      s3: ["HeadBucket", "GetBucketLocation", "GetPublicAccessBlock", "GetBucketEncryption", "GetBucketVersioning", "GetBucketPolicy"],
+      iam: [
+        "GetRole",
+        "GetRolePolicy",
+        "ListRolePolicies",
+        "ListAttachedRolePolicies",
+        "GetUser",
+        "GetUserPolicy",
+        "ListUserPolicies",
+        "ListAttachedUserPolicies",
+        "ListGroupsForUser",
+        "GetGroupPolicy",
+        "ListGroupPolicies",
+        "ListAttachedGroupPolicies",
+        "GetPolicy",
+        "GetPolicyVersion",
+        "SimulatePrincipalPolicy",
+      ],
+      kms: ["DescribeKey", "GetKeyPolicy"],
+    };
+    const sdk = {
+      s3: require("@aws-sdk/client-s3") as Record<string, new (input: object) => never>,
+      iam: require("@aws-sdk/client-iam") as Record<string, new (input: object) => never>,
+      kms: require("@aws-sdk/client-kms") as Record<string, new (input: object) => never>,
+      sts: require("@aws-sdk/client-sts") as Record<string, new (input: object) => never>,
+    };
+    for (const service of ["s3", "iam", "kms", "sts"] as const) {
+      for (const read of reads[service]) {
+        const Command = sdk[service][`${read}Command`];
+        if (!Command) throw new Error(`no ${read}Command in the ${service} SDK`);
+        const client = clients[service] as unknown as { send(command: never): Promise<unknown> };
+        const result = await outcome(() => client.send(new Command({ Bucket: "b", RoleName: "r", KeyId: "k", PolicyArn: "arn:aws:iam::1:policy/p" })));
+        expect(result, read).not.to.be.instanceOf(NotAReadError);
+      }
+    }
+    expect(VERIFY_READS.size).to.equal(Object.values(reads).flat().length);
+    clients.destroy();
+  });
+
   it("the allow-list holds reads only, and the harness's clients (which set accounts up) are not guarded", async () => {
     for (const command of VERIFY_READS) expect(command, command).to.match(/^(Get|List|Head|Describe|Simulate)[A-Za-z]+Command$/);
     const harness = new AccountClients(options);
