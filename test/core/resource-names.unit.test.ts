@@ -29,6 +29,8 @@ describe("this project's resource names (core/resource-names.ts)", () => {
     expect(ownedArnProblem(arn("solution/roadmapx-recs/1a2b3c4d"), "roadmapx")).to.equal(undefined);
     expect(ownedArnProblem(arn("dataset/movies/INTERACTIONS"), "roadmapx")).to.match(/^names dataset "movies", whose name must start with "roadmapx-"/);
     expect(ownedArnProblem("roadmapx-recs", "roadmapx")).to.include("is not a resource ARN");
+    expect(ownedArnProblem(`x${arn("dataset-group/roadmapx-recs")}`, "roadmapx"), "text before arn:").to.include("is not a resource ARN");
+    expect(ownedNameProblem("", "rx"), "an empty name gets a usable example").to.include('for example "rx-demo"');
     expect(ownedArnProblem("arn:aws:personalize:us-east-1:12345:dataset-group/roadmapx-recs", "roadmapx")).to.include("is not a resource ARN");
   });
 
