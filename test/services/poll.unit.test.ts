@@ -3,8 +3,8 @@ import { expect } from "chai";
 import { WaitFailedError, WaitTimeoutError, formatDuration, pollUntil } from "../../services/poll";
 
 /** A clock that only moves when the code under test sleeps. */
-function fakeClock() {
-  let t = 0;
+function fakeClock(start = 0) {
+  let t = start;
   const sleeps: number[] = [];
   return {
     now: () => t,
@@ -140,6 +140,25 @@ describe("pollUntil: defaults, callbacks and limits (fake clock)", () => {
     const err = await catching(pollUntil({ ...base, describe: scripted(["CREATE IN_PROGRESS", "ACTIVE"]), timeoutMs: 999, ...over }));
     expect(err).to.be.instanceOf(WaitTimeoutError);
     expect(over.sleeps).to.deep.equal([]);
+  });
+
+  it("measures the time-out from the first poll, not from the clock's zero (a clock far from 0), transient errors included", async () => {
+    // A clock that reads like Date.now(): elapsed time is now() - started, whatever now() is.
+    const late = fakeClock(1_764_000_000_000);
+    const done = await pollUntil({
+      ...base,
+      describe: scripted([error("ServiceUnavailable", 503), "CREATE IN_PROGRESS", "ACTIVE"]),
+      timeoutMs: 10_000,
+      ...late,
+    });
+    expect(done).to.equal("ACTIVE");
+    expect(late.sleeps).to.deep.equal([1000, 1500]);
+    // At the exact time-out a transient error still gets its poll; past it, not.
+    const edge = fakeClock(1_764_000_000_000);
+    expect(await pollUntil({ ...base, describe: scripted([error("ServiceUnavailable", 503), "ACTIVE"]), timeoutMs: 1000, ...edge })).to.equal("ACTIVE");
+    const past = fakeClock(1_764_000_000_000);
+    const err = await catching(pollUntil({ ...base, describe: scripted([error("ServiceUnavailable", 503), "ACTIVE"]), timeoutMs: 999, ...past }));
+    expect(err).to.be.instanceOf(WaitTimeoutError);
   });
 
   it("calls onPoll on every poll and onStatus only on changes, with the elapsed time", async () => {
