@@ -52,11 +52,14 @@ export interface Piece {
   begin: number;
 }
 
+/** Code points as string iteration counts them: a surrogate pair once, a lone surrogate (high or low) once. */
 function codePoints(text: string): number {
   let n = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c < 0xd800 || c > 0xdbff) n++;
+    // The low half of a pair was counted with its high half.
+    const lowAfterHigh = c >= 0xdc00 && c <= 0xdfff && i > 0 && text.charCodeAt(i - 1) >= 0xd800 && text.charCodeAt(i - 1) <= 0xdbff;
+    if (!lowAfterHigh) n++;
   }
   return n;
 }

@@ -17,6 +17,7 @@ import {
   SINGLE_LIMIT_BYTES,
   splitText,
 } from "../../services/comprehend";
+import { batch } from "../../services/comprehend/api";
 import { API_NAME, checkDocument, codePointLength } from "../../services/comprehend/checks";
 
 function refusal(run: () => void): { field: string; message: string } {
@@ -58,6 +59,57 @@ describe("Comprehend limits and languages (text.ts)", () => {
       [2500, 0],
       [100, 2500],
     ]);
+  });
+
+  it("counts each character's UTF-8 bytes at every boundary: 1, 2, 3 and 4 bytes, and lone surrogates as 3", () => {
+    // Each character X closes a text of exactly the limit: the text and one more byte split right after X.
+    const cases: [string, string, number][] = [
+      ["U+007F", "\u007f", 1],
+      ["U+0080", "\u0080", 2],
+      ["U+07FF", "\u07ff", 2],
+      ["U+0800", "\u0800", 3],
+      ["U+D7FF", "\ud7ff", 3],
+      ["U+E000", "\ue000", 3],
+      ["U+10000 (D800 DC00)", "\ud800\udc00", 4],
+      ["U+10FFFF (DBFF DFFF)", "\udbff\udfff", 4],
+      ["a lone low surrogate DC00", "\udc00", 3],
+      ["a lone low surrogate DFFF", "\udfff", 3],
+      ["a high surrogate before a non-surrogate", "\udbff\ue000", 6],
+      ["a high surrogate before a high one", "\ud800\udbff", 6],
+      ["a 2-byte character before a lone low surrogate", "\u00e9\udc00", 5],
+    ];
+    const limit = 100;
+    for (const [what, x, bytes] of cases) {
+      expect(Buffer.byteLength(x), what).to.equal(bytes);
+      const head = "a".repeat(limit - bytes) + x;
+      const pieces = splitText(`${head}b`, limit);
+      expect(
+        pieces.map((p) => p.text),
+        what,
+      ).to.deep.equal([head, "b"]);
+      expect(pieces[1]?.begin, what).to.equal(Array.from(head).length);
+    }
+    // A high surrogate that ends the text counts 3 bytes too.
+    expect(splitText(`${"a".repeat(97)}\udbff`, 100)).to.have.length(1);
+    expect(splitText(`${"a".repeat(98)}\udbff`, 100).map((p) => p.text.length)).to.deep.equal([98, 1]);
+  });
+
+  it("piece offsets count code points: a pair once, a lone surrogate once", () => {
+    for (const x of ["\ud800\udc00", "\udbff\udfff", "\udc00", "\ud800", "\udbffa", "\ud7ff", "\ue000"]) {
+      const text = `${x.repeat(30)}${"b".repeat(100)}`;
+      const pieces = splitText(text, 100);
+      let begin = 0;
+      const begins = pieces.map((p) => {
+        const at = begin;
+        begin += Array.from(p.text).length;
+        return at;
+      });
+      expect(pieces.length, JSON.stringify(x)).to.be.greaterThan(1);
+      expect(
+        pieces.map((p) => p.begin),
+        JSON.stringify(x),
+      ).to.deep.equal(begins);
+    }
   });
 
   it("a lone surrogate counts 3 bytes, as Buffer.byteLength does", () => {
@@ -105,12 +157,34 @@ describe("Comprehend limits and languages (text.ts)", () => {
     ).to.equal("NEGATIVE");
     // The label follows the highest combined score, mixed included.
     expect(combineSentiment([{ result: at("NEUTRAL", { mixed: 0.6, neutral: 0.4 }), bytes: 10 }]).sentiment).to.equal("MIXED");
+    // A quarter on the positive side is enough too.
+    expect(
+      combineSentiment([
+        { result: at("POSITIVE", { positive: 1 }), bytes: 100 },
+        { result: at("NEGATIVE", { negative: 1 }), bytes: 300 },
+      ]).sentiment,
+    ).to.equal("MIXED");
     // No bytes at all: nothing is divided by zero.
     expect(combineSentiment([{ result: at("NEUTRAL", { neutral: 1 }), bytes: 0 }])).to.deep.equal({
       sentiment: "POSITIVE",
       scores: { positive: 0, negative: 0, neutral: 0, mixed: 0 },
     });
     expect(combineSentiment([]).sentiment).to.equal("POSITIVE");
+  });
+});
+
+describe("the API by operation (api.ts)", () => {
+  it("has no batch form for PII: asking for one fails without a call", async () => {
+    let sent = 0;
+    const client = { send: async () => sent++ } as never;
+    let error: unknown;
+    try {
+      await batch(client, "pii", ["Alice"], "en");
+    } catch (err) {
+      error = err;
+    }
+    expect(error).to.have.property("message", "DetectPiiEntities has no batch form");
+    expect(sent).to.equal(0);
   });
 });
 
@@ -185,6 +259,8 @@ describe("Comprehend input checks (checks.ts)", () => {
     expect(codePointLength("\udbff\udfff")).to.equal(1);
     expect(codePointLength("\ud7ff\ue000")).to.equal(2);
     expect(codePointLength("\udc00")).to.equal(1);
+    expect(codePointLength("\ud800\udc00")).to.equal(1);
+    expect(codePointLength("\udbff\udc00")).to.equal(1);
   });
 
   describe("checkDocument", () => {

@@ -141,6 +141,38 @@ function counted(count: number, text: (i: number) => string = (i) => `Review ${i
   return { seen, source: source() };
 }
 
+/**
+ * A source that yields `items` in order and, before the item at each index in `waits`, waits for
+ * the test to call `open(index)`; counts what it read and whether it was closed.
+ */
+function gated<T>(items: T[], waits: number[]) {
+  const gates = new Map(
+    waits.map((i) => {
+      let open: () => void = () => undefined;
+      const opened = new Promise<void>((r) => (open = r));
+      return [i, { opened, open }] as const;
+    }),
+  );
+  const seen = { read: 0, closed: false, waiting: -1 };
+  async function* source() {
+    try {
+      for (const [i, item] of items.entries()) {
+        const gate = gates.get(i);
+        if (gate) {
+          seen.waiting = i;
+          await gate.opened;
+          seen.waiting = -1;
+        }
+        seen.read++;
+        yield item;
+      }
+    } finally {
+      seen.closed = true;
+    }
+  }
+  return { seen, source: source(), open: (i: number) => gates.get(i)?.open() };
+}
+
 const awsError = (name: string, status: number, message = name) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
 
 describe("Comprehend analyzeMany pipeline (fake client)", () => {
@@ -322,6 +354,51 @@ describe("Comprehend analyzeMany pipeline (fake client)", () => {
       const fake = new FakeComprehend(() => ({ ResultList: [{ Sentiment: "POSITIVE" }], ErrorList: [{ ErrorCode: "InvalidRequestException" }] }));
       const out = await collect(service(fake).analyzeMany(["a"], { operations: ["sentiment"], ...unpaced }));
       expect(out[0]?.errors.sentiment?.code).to.equal("MissingResult");
+      // Nor the second document of the batch: an answer without an index is no one's.
+      for (const op of ["sentiment", "entities", "key-phrases", "language"] as const) {
+        const noIndex = new FakeComprehend(() => ({
+          ResultList: [
+            { Index: 0, Languages: [], Entities: [], KeyPhrases: [], Sentiment: "POSITIVE" },
+            { Languages: [], Entities: [], KeyPhrases: [], Sentiment: "NEGATIVE" },
+          ],
+          ErrorList: [{ ErrorCode: "InvalidRequestException", ErrorMessage: "whose?" }],
+        }));
+        const two = await collect(
+          service(noIndex).analyzeMany(["a text long enough to be detected", "another text long enough to be detected"], { operations: [op], ...unpaced }),
+        );
+        expect(two[0]?.errors, op).to.deep.equal({});
+        expect(two[1]?.errors[op]?.code, op).to.equal("MissingResult");
+      }
+    });
+
+    it("a single call that fails fails its document's operation, and a retryable one is sent once more", async () => {
+      let calls = 0;
+      const fake = new FakeComprehend((api, input) => {
+        calls++;
+        if (input.Text === "bad") throw awsError("ValidationException", 400, "bad text");
+        if (input.Text === "busy" && calls < 4) throw awsError("ThrottlingException", 400, "Rate exceeded");
+        return fromText(api, input);
+      });
+      const out = await collect(service(fake).analyzeMany(["bad", "busy", "Alice"], { operations: ["pii"], ...unpaced, concurrency: 1 }));
+      expect(out[0]?.errors.pii).to.deep.equal({ code: "ValidationException", message: "bad text" });
+      expect(out[1]?.errors).to.deep.equal({});
+      expect(out[2]?.results.pii).to.have.length(1);
+      expect(fake.calls.filter((c) => c.input.Text === "busy")).to.have.length(2);
+    });
+
+    it("a fatal error drops the calls queued behind the concurrency limit: they are never sent", async () => {
+      const fake = new FakeComprehend();
+      fake.hold = true;
+      const texts = Array.from({ length: 50 }, (_, i) => `doc ${i}`);
+      const collecting = failure(() => collect(service(fake).analyzeMany(texts, { operations: ["sentiment"], ...unpaced, concurrency: 1 })));
+      await fake.heldCalls(1);
+      await turns();
+      // The second batch waits for the first's slot.
+      expect(fake.calls).to.have.length(1);
+      fake.held[0]?.fail(awsError("AccessDeniedException", 400));
+      expect(await collecting).to.have.property("name", "AccessDeniedException");
+      await turns();
+      expect(fake.calls).to.have.length(1);
     });
 
     it("a failed call fails its items: retryable errors are sent once more, others reported with the error's name and first line", async () => {
@@ -412,6 +489,18 @@ describe("Comprehend analyzeMany pipeline (fake client)", () => {
       expect(out[0]?.results.sentiment?.sentiment).to.equal("POSITIVE");
       expect(out[1]?.errors.sentiment?.code).to.equal("EmptyDocument");
       expect(out[2]?.errors.sentiment).to.deep.equal({ code: "InvalidInput", message: "no body" });
+    });
+
+    it("yields a refused document as soon as it arrives, while the input is still paused", async () => {
+      const fake = new FakeComprehend();
+      const { source, open } = gated(["", "", "a great one"], [1, 2]);
+      const got: string[] = [];
+      for await (const doc of service(fake).analyzeMany(source, { operations: ["sentiment"], ...unpaced })) {
+        got.push(doc.errors.sentiment?.code ?? doc.results.sentiment?.sentiment ?? "?");
+        // The input goes on only once this document is out: were it held, this would never end.
+        open(doc.index + 1);
+      }
+      expect(got).to.deep.equal(["EmptyDocument", "EmptyDocument", "POSITIVE"]);
     });
 
     it("yields a refused document as soon as it is next, before the batch it would have waited for", async () => {
@@ -534,6 +623,7 @@ describe("Comprehend analyzeMany pipeline (fake client)", () => {
         code: "UnsupportedLanguage",
         message: 'DetectSentiment does not support language "sv" (it supports en, es, fr, de, it, pt, ar, hi, ja, ko, zh, zh-TW)',
       });
+      expect(out[4]?.errors).to.have.keys(["sentiment"]);
       expect(out[4]?.errors.sentiment).to.deep.equal({
         code: "LanguageUnknown",
         message:
@@ -627,6 +717,86 @@ describe("Comprehend analyzeMany pipeline (fake client)", () => {
       expect(seen.closed).to.equal(true);
       expect(seen.read).to.be.at.most(101);
       expect(fake.calls.length).to.be.at.most(2);
+    });
+
+    it("a consumer that stops while the window is full ends the reading at once, and closes the source", async () => {
+      const fake = new FakeComprehend();
+      fake.hold = true;
+      const { seen, source } = counted(1000, (i) => (i === 0 ? "" : `doc ${i}`));
+      const run = service(fake).analyzeMany(source, { operations: ["sentiment"], ...unpaced, maxInFlight: 25 });
+      // The empty first document is out at once; meanwhile the reader fills the window and waits.
+      expect((await run.next()).value?.index).to.equal(0);
+      await fake.heldCalls(1);
+      await turns();
+      expect(seen.read).to.equal(26);
+      await run.return(undefined);
+      expect(seen.closed).to.equal(true);
+      expect(seen.read).to.equal(26);
+      fake.held.forEach((c) => c.answer());
+    });
+
+    it("a consumer that stops while the source is slow to answer admits nothing the source gives afterwards", async () => {
+      const fake = new FakeComprehend();
+      const stats = emptyStats();
+      const { seen, source, open } = gated(["", "late one", "later"], [1]);
+      const run = service(fake).analyzeMany(source, { operations: ["sentiment"], ...unpaced, stats });
+      expect((await run.next()).value?.index).to.equal(0);
+      await turns();
+      expect(seen.waiting).to.equal(1);
+      await run.return(undefined);
+      open(1);
+      await turns();
+      expect(seen.closed).to.equal(true);
+      expect(stats.documents).to.equal(1);
+      expect(fake.calls).to.deep.equal([]);
+    });
+
+    it("while the input is paused, a partial batch waits for it (maxBatchWaitMs not yet over) even when no call is out", async () => {
+      const fake = new FakeComprehend();
+      fake.hold = true;
+      const texts = Array.from({ length: 50 }, (_, i) => `doc ${i}`);
+      const { source, open } = gated(texts, [30]);
+      const collecting = collect(service(fake).analyzeMany(source, { operations: ["sentiment"], ...unpaced, maxBatchWaitMs: 60_000 }));
+      await fake.heldCalls(1);
+      fake.hold = false;
+      fake.held[0]?.answer();
+      await turns();
+      // Five documents wait in a partial batch; the input is quiet for far less than a minute.
+      expect(fake.batches().map((b) => b.length)).to.deep.equal([25]);
+      open(30);
+      await collecting;
+      expect(fake.batches().map((b) => b.length)).to.deep.equal([25, 25]);
+    });
+
+    it("a full window with only partial batches left sends them (with language auto, each language's batch is partial)", async () => {
+      const fake = new FakeComprehend();
+      const texts = Array.from({ length: 60 }, (_, i) => (i % 2 ? `La hoja de ruta ${i} es muy buena` : `The roadmap number ${i} looks great`));
+      const out = await collect(
+        service(fake).analyzeMany(texts, { operations: ["sentiment"], language: "auto", ...unpaced, maxInFlight: 25, maxBatchWaitMs: 60_000 }),
+      );
+      expect(out.map((d) => d.languageCode)).to.deep.equal(texts.map((_, i) => (i % 2 ? "es" : "en")));
+      expect(out.every((d) => d.results.sentiment !== undefined)).to.equal(true);
+      // Each window of 25 documents is detected in one call, then sent as two partial batches.
+      expect(fake.batches("BatchDetectDominantLanguage").map((b) => b.length)).to.deep.equal([25, 25, 10]);
+      expect(fake.batches().map((b) => b.length)).to.deep.equal([13, 12, 12, 13, 5, 5]);
+    });
+
+    it("with language auto, the batches that follow detection go once the input is quiet, not when it resumes", async () => {
+      const fake = new FakeComprehend();
+      const texts = [
+        "Review 0: the release went out on time",
+        "Review 1: the team is happy with it",
+        "Review 2: the plan for next year",
+        "Review 3: after a long pause",
+      ];
+      const { source, open } = gated(texts, [3]);
+      const got: number[] = [];
+      for await (const doc of service(fake).analyzeMany(source, { operations: ["sentiment"], language: "auto", ...unpaced, maxBatchWaitMs: 0 })) {
+        got.push(doc.index);
+        if (got.length === 3) open(3);
+      }
+      expect(got).to.deep.equal([0, 1, 2, 3]);
+      expect(fake.batches().map((b) => b.length)).to.deep.equal([3, 1]);
     });
 
     it("ends the stream with what the source throws, and with what opening it throws", async () => {
