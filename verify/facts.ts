@@ -39,6 +39,7 @@ import {
   bucketEncryptionOf,
   type CallerIdentity,
   parseCaller,
+  parsePrincipal,
   policyDocumentOf,
   reachabilityFromHeadError,
   regionOfLocation,
@@ -75,6 +76,8 @@ export class Facts {
     readonly config: RuntimeConfig,
     /** The environment the configuration came from (outputs.consistent compares it with the outputs). */
     readonly env: NodeJS.ProcessEnv = process.env,
+    /** `--principal`: the identity the backend runs as, when it is not the caller (checked by runVerify). */
+    readonly principalArn?: string | undefined,
   ) {}
 
   private once<T>(key: string, read: () => Promise<T>): Promise<T> {
@@ -103,6 +106,19 @@ export class Facts {
       const arn = r.value?.Arn ?? "";
       return { ok: true as const, value: parseCaller(arn, r.value?.Account ?? "") };
     });
+  }
+
+  /**
+   * The identity the backend runs as: `--principal` when given, else the caller. The app.* and
+   * caller.pass-role.* checks evaluate its policies.
+   */
+  async principal(): Promise<Read<CallerIdentity>> {
+    if (this.principalArn === undefined) return this.caller();
+    const parsed = parsePrincipal(this.principalArn);
+    if (!parsed) {
+      return { ok: false, problem: { kind: "failed", permission: "iam:GetRole", resource: this.principalArn, detail: "not an IAM role or user ARN" } };
+    }
+    return { ok: true, value: parsed };
   }
 
   bucketReachability(bucket: string): Promise<Read<BucketReachability>> {

@@ -8,11 +8,26 @@ import type { Facts } from "./facts";
 export type Severity = "error" | "warn" | "info";
 export type Status = "pass" | "fail" | "warn" | "skip" | "error";
 
+/** A failing check's remediation, in a form that applies as printed (docs/DESIGN.md, "verify report"). */
+export interface Fix {
+  /** One sentence: what the commands change. */
+  summary: string;
+  /**
+   * AWS CLI commands that, run in order as printed, make the check pass: complete policy documents
+   * (with Version), a bucket policy merged with the statements it already has.
+   */
+  commands: string[];
+  /** What to change in the Pulumi stack instead, where the stack would do it. */
+  pulumi?: string | undefined;
+}
+
 export interface CheckResult {
   id: string;
   title: string;
   severity: Severity;
   status: Status;
+  /** What goes wrong in production when this check fails. */
+  risk: string;
   /** The ARN or name the sentence is about. */
   resource?: string;
   /** One specific sentence: what holds, or what does not and why. */
@@ -21,6 +36,8 @@ export interface CheckResult {
   remediation?: string;
   /** The evidence: which statement allowed or denied what, near misses, read problems. */
   explain?: string[];
+  /** For a failing check: the commands that fix it. */
+  fix?: Fix;
 }
 
 /** What an evaluation returns; the runner adds id, title and severity. */
@@ -31,6 +48,7 @@ export interface Outcome {
   message: string;
   remediation?: string | undefined;
   explain?: string[] | undefined;
+  fix?: Fix | undefined;
 }
 
 export interface CheckDefinition {
@@ -39,6 +57,11 @@ export interface CheckDefinition {
   severity: Severity;
   /** What goes wrong in production when this check fails. */
   risk: string;
+  /**
+   * Checks that must pass first (ids from CHECK_IDS): when one does not, this check is skipped and
+   * says which, instead of re-deriving the prerequisite. They run even when `--only` leaves them out.
+   */
+  requires?: readonly string[];
   evaluate(facts: Facts): Promise<Outcome>;
 }
 

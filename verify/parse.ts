@@ -46,6 +46,23 @@ export function parseCaller(arn: string, accountId: string): CallerIdentity {
   return { accountId, arn, partition, kind: "other", principalArn: arn };
 }
 
+/**
+ * `--principal`: the role or user the backend runs as (an IAM role or user ARN, or a role session's
+ * STS ARN), as the identity whose policies decide; undefined when the text is none of those.
+ */
+export function parsePrincipal(arn: string): CallerIdentity | undefined {
+  const match = /^arn:(aws[a-z-]*):(iam|sts)::(\d{12}):((role|user|assumed-role)\/.+)$/.exec(arn);
+  if (!match) return undefined;
+  const [, partition = "aws", service, accountId = "", resource = "", type] = match;
+  if (service === "sts" && type === "assumed-role") return parseCaller(arn, accountId);
+  if (service !== "iam" || type === "assumed-role") return undefined;
+  const name = resource.split("/").pop();
+  if (!name) return undefined;
+  if (type === "user") return { accountId, arn, partition, kind: "user", name, principalArn: arn };
+  // A role's policies decide for every session of it: the same facts as an assumed-role caller.
+  return { accountId, arn, partition, kind: "assumed-role", name, principalArn: arn };
+}
+
 export type BucketReachability =
   { state: "exists" } | { state: "missing" } | { state: "forbidden" } | { state: "wrong-region"; actualRegion?: string | undefined };
 

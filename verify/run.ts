@@ -5,9 +5,10 @@
 import { EXIT, type ExitCode } from "../cli/exit-codes";
 import { type AwsClientOptions, ConfigError, type RuntimeConfig, type SdkClient, resolveRuntimeConfig } from "@roadmapx-ai/core";
 import { AccountClients } from "./clients";
-import { CHECK_IDS, selectChecks } from "./checks";
+import { CHECK_IDS, CHECKS, selectChecks } from "./checks";
 import { Facts } from "./facts";
-import { type CheckResult, type Outcome, type Report, statusOf } from "./model";
+import { parsePrincipal } from "./parse";
+import { type CheckDefinition, type CheckResult, type Outcome, type Report, statusOf } from "./model";
 
 export type FailOn = "error" | "warn" | "never";
 
@@ -17,6 +18,11 @@ export interface VerifyOptions {
   only?: string[] | undefined;
   failOn?: FailOn;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The principal the backend runs as (`--principal`, a role or user ARN), for the app.* and
+   * caller.pass-role.* checks; the caller when absent.
+   */
+  principal?: string | undefined;
   /** Overrides for the AWS clients (tests: endpoint, credentials, decorators). */
   clientOptions?: Partial<AwsClientOptions>;
 }
@@ -45,6 +51,13 @@ function recordCommands(commands: string[], next?: (client: SdkClient) => void) 
   };
 }
 
+/** A declared prerequisite that is not a check is a bug in the checklist, not a skip. */
+function requiredCheck(byId: ReadonlyMap<string, CheckDefinition>, by: string, id: string): CheckDefinition {
+  const check = byId.get(id);
+  if (!check) throw new Error(`check ${by} requires ${id}, which is not a check`);
+  return check;
+}
+
 export function exitCodeFor(report: Report, failOn: FailOn, credentialsFailed: boolean): ExitCode {
   if (credentialsFailed || report.checks.some((c) => c.status === "error")) return EXIT.aws;
   if (failOn === "never") return EXIT.ok;
@@ -62,6 +75,12 @@ export async function runVerify(options: VerifyOptions = {}): Promise<VerifyRun>
   if (unknown.length) {
     throw new ConfigError([`--only: unknown check id ${unknown.map((u) => `"${u}"`).join(", ")}; known ids: ${CHECK_IDS.join(", ")}`]);
   }
+  if (options.principal !== undefined && !parsePrincipal(options.principal)) {
+    throw new ConfigError([
+      `--principal: "${options.principal}" is not an IAM role or user ARN; give the role or user the backend runs as, ` +
+        `such as arn:aws:iam::123456789012:role/roadmapx-backend or arn:aws:iam::123456789012:user/roadmapx-backend`,
+    ]);
+  }
   const config: RuntimeConfig = resolveRuntimeConfig({ outputsFile: options.outputsFile }, env);
   const commands: string[] = [];
   const clients = new AccountClients({
@@ -76,30 +95,50 @@ export async function runVerify(options: VerifyOptions = {}): Promise<VerifyRun>
     decorate: recordCommands(commands, options.clientOptions?.decorate),
   });
   try {
-    const facts = new Facts(clients, config, env);
+    const facts = new Facts(clients, config, env, options.principal);
     const caller = await facts.caller();
     const credentialsFailed = !caller.ok;
-    const results: CheckResult[] = await Promise.all(
-      selected.map(async (check): Promise<CheckResult> => {
-        const outcome: Outcome =
-          credentialsFailed && check.id !== "credentials"
-            ? { verdict: "skip" as const, message: "skipped: the credentials did not resolve (see credentials)" }
-            : await check.evaluate(facts).catch((err: unknown) => ({
-                verdict: "error" as const,
-                message: `the check itself failed: ${err instanceof Error ? err.message : String(err)}`,
-              }));
-        return {
-          id: check.id,
-          title: check.title,
-          severity: check.severity,
-          status: statusOf(check.severity, outcome.verdict),
-          ...(outcome.resource ? { resource: outcome.resource } : {}),
-          message: outcome.message,
-          ...(outcome.remediation ? { remediation: outcome.remediation } : {}),
-          ...(outcome.explain?.length ? { explain: outcome.explain } : {}),
-        };
-      }),
-    );
+    const byId = new Map(CHECKS.map((c) => [c.id, c]));
+    const running = new Map<string, Promise<CheckResult>>();
+    // Each check runs once, after the checks it requires (which run even when --only leaves them out).
+    const resultOf = (check: CheckDefinition): Promise<CheckResult> => {
+      let result = running.get(check.id);
+      if (!result) {
+        result = evaluate(check);
+        running.set(check.id, result);
+      }
+      return result;
+    };
+    const evaluate = async (check: CheckDefinition): Promise<CheckResult> => {
+      let outcome: Outcome | undefined;
+      if (credentialsFailed && check.id !== "credentials") {
+        outcome = { verdict: "skip", message: "skipped: the credentials did not resolve (see credentials)" };
+      } else {
+        const prerequisites = await Promise.all((check.requires ?? []).map((id) => resultOf(requiredCheck(byId, check.id, id))));
+        const unmet = prerequisites.filter((r) => r.status !== "pass");
+        if (unmet.length) {
+          outcome = { verdict: "skip", message: `skipped: requires ${unmet.map((r) => `${r.id} (${r.status})`).join(", ")}` };
+        }
+      }
+      outcome ??= await check.evaluate(facts).catch((err: unknown) => ({
+        verdict: "error" as const,
+        message: `the check itself failed: ${err instanceof Error ? err.message : String(err)}`,
+      }));
+      const status = statusOf(check.severity, outcome.verdict);
+      return {
+        id: check.id,
+        title: check.title,
+        severity: check.severity,
+        status,
+        risk: check.risk,
+        ...(outcome.resource ? { resource: outcome.resource } : {}),
+        message: outcome.message,
+        ...(outcome.remediation ? { remediation: outcome.remediation } : {}),
+        ...(outcome.explain?.length ? { explain: outcome.explain } : {}),
+        ...(outcome.fix && status !== "pass" && status !== "skip" ? { fix: outcome.fix } : {}),
+      };
+    };
+    const results: CheckResult[] = await Promise.all(selected.map(resultOf));
     const count = (status: CheckResult["status"]) => results.filter((r) => r.status === status).length;
     const report: Report = {
       schemaVersion: 1,

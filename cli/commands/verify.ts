@@ -8,6 +8,7 @@ interface VerifyFlags {
   json?: boolean;
   failOn: FailOn;
   only?: string;
+  principal?: string;
 }
 
 export function registerVerify(program: Command, setExitCode: (code: number) => void): void {
@@ -19,6 +20,7 @@ export function registerVerify(program: Command, setExitCode: (code: number) => 
     .addOption(
       new Option("--fail-on <level>", "exit 1 when checks of this severity fail: error, warn, or never").choices(["error", "warn", "never"]).default("error"),
     )
+    .option("--principal <arn>", "the role or user the backend runs as, for the app.* and caller.pass-role.* checks (default: the caller)")
     .option("--only <ids>", "comma-separated check ids to run (a trailing * matches a prefix: role.personalize.*)")
     .action(async (flags: VerifyFlags) => {
       try {
@@ -28,6 +30,7 @@ export function registerVerify(program: Command, setExitCode: (code: number) => 
         const run = await runVerify({
           outputsFile: flags.outputs,
           failOn: flags.failOn,
+          principal: flags.principal,
           only: flags.only
             ?.split(",")
             .map((s) => s.trim())

@@ -12,7 +12,15 @@ import { describeProblem } from "../../verify/problems";
 import { renderJson, renderTable } from "../../verify/render";
 import { exitCodeFor, runVerify } from "../../verify/run";
 
-const result = (over: Partial<CheckResult>): CheckResult => ({ id: "x", title: "X", severity: "error", status: "pass", message: "fine", ...over });
+const result = (over: Partial<CheckResult>): CheckResult => ({
+  id: "x",
+  title: "X",
+  severity: "error",
+  status: "pass",
+  risk: "things break",
+  message: "fine",
+  ...over,
+});
 
 function report(checks: CheckResult[], over: Partial<Report> = {}): Report {
   const count = (s: CheckResult["status"]) => checks.filter((c) => c.status === s).length;
@@ -108,6 +116,7 @@ describe("runVerify", () => {
       title: "AI bucket exists",
       severity: "error",
       status: "skip",
+      risk: "Uploads, imports and training jobs fail at once.",
       message: "skipped: the credentials did not resolve (see credentials)",
     });
     expect(r.summary).to.include({ pass: 0, fail: 0, warn: 0, skip: 2, error: 1, awsCalls: 1 });

@@ -1,4 +1,4 @@
-/** Checks on the identity running the services: may it hand each role to its service? */
+/** Checks on the identity running the services (the caller, or --principal): may it hand each role to its service? */
 import { applicationPolicy } from "@roadmapx-ai/core";
 import { type AiServiceId, SERVICES } from "@roadmapx-ai/core";
 import type { CheckDefinition } from "../model";
@@ -18,7 +18,10 @@ export function passRoleCheck(id: AiServiceId): CheckDefinition {
       if (!roleArn) return skip(`no ${name} role configured (see role.${id}.exists)`);
       const t = await target(facts);
       if (!t.ok) return unreadable(t.problem);
-      const { caller } = t.value;
+      // The backend's identity (--principal), which is the caller unless told otherwise.
+      const principal = await facts.principal();
+      if (!principal.ok) return unreadable(principal.problem);
+      const caller = principal.value;
       if (caller.kind === "root") {
         return {
           verdict: "holds",
