@@ -4,6 +4,7 @@
  * the classification of AWS errors and the SDK-free half of the client factory. No AWS SDK or
  * Pulumi import: the packages that use AWS bring their own clients.
  */
+export * from "./application-requests";
 export * from "./aws-errors";
 export * from "./clients";
 export * from "./iam";

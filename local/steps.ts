@@ -1,6 +1,6 @@
 /** What `roadmapx-ai local` runs once the stack is applied: the verifier, the services demo, the IAM gate's record. */
 import { EXIT, type ExitCode } from "../cli/exit-codes";
-import { resolveRuntimeConfig } from "@roadmapx-ai/core";
+import { applicationRequests, probeCovering, resolveRuntimeConfig } from "@roadmapx-ai/core";
 import { type ServiceContext, silentLogger } from "@roadmapx-ai/services";
 import { type ImportResult, ImportValidationError, PersonalizeService, builtinSchema } from "@roadmapx-ai/services";
 import { ComprehendService } from "@roadmapx-ai/services";
@@ -294,6 +294,22 @@ export const iamGateStep: LocalStep = {
       say(`  refused: ${denied?.operation}: ${denied?.action} on ${denied?.resource} (the demo needed a permission the application policy lacks)`);
     }
     let code: ExitCode = refused.length || !requests.length ? EXIT.failures : EXIT.ok;
+
+    // Each authorisation the demo needed must be one verify's app.* checks evaluate (PassRole is caller.pass-role.*).
+    const outputs = context.applied.outputs;
+    const probes = applicationRequests({
+      target: { partition: "aws", region: outputs.region, accountId: context.backendArn.split(":")[4] ?? "" },
+      bucket: outputs.artifactsBucketName,
+      resourceNamePrefix: outputs.resourceNamePrefix,
+      kmsKeyArn: outputs.kmsKeyArn ?? undefined,
+    });
+    const authorised = requests.flat().filter((d) => d.allowed && d.action !== "iam:PassRole");
+    const uncovered = [...new Set(authorised.filter((d) => !probeCovering(probes, d.action, d.resource)).map((d) => `${d.action} on ${d.resource}`))];
+    say(
+      `verify's app.* checks evaluate every kind of request the demo was authorised for: ${uncovered.length ? "NO" : "yes"} (${authorised.length} authorisations)`,
+    );
+    for (const u of uncovered) say(`  not evaluated by verify: ${u}`);
+    if (uncovered.length) code = EXIT.failures;
 
     // Live: the backend writes to the application's own prefix, which the application policy does not grant.
     const bucket = context.applied.outputs.appBucketName;

@@ -44,12 +44,15 @@ export interface VerifyAsOptions {
   env?: NodeJS.ProcessEnv;
   only?: string[];
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** --principal: the identity the backend runs as, when it is not the caller. */
+  principal?: string;
 }
 
 export function verifyAs(d: Deployed, options: VerifyAsOptions = {}): Promise<VerifyRun> {
   return runVerify({
     env: { ...d.env, ...options.env },
     only: options.only,
+    principal: options.principal,
     clientOptions: { credentials: options.credentials ?? d.credentials, maxAttempts: 1 },
   });
 }

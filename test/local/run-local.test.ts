@@ -106,6 +106,9 @@ describe("roadmapx-ai local (npm start)", function () {
     expect(text).to.include("note-3: refused (sentiment: EmptyDocument, key-phrases: EmptyDocument, pii: EmptyDocument)");
     // The IAM gate: every call of the demo authorised, none refused; one call outside the policy refused live.
     expect(text).to.match(/IAM gate: [1-9]\d* requests authorised as roadmapx-backend \([1-9]\d* actions\), 0 refused/);
+    // ...and each of those authorisations is a request verify's app.* checks evaluate.
+    expect(text).to.match(/verify's app\.\* checks evaluate every kind of request the demo was authorised for: yes \([1-9]\d* authorisations\)/);
+    expect(text).to.not.include("not evaluated by verify");
     expect(text).to.include("refused as expected: s3:PutObject on user-uploads/roadmapx-gate-check.txt (AccessDenied); nothing reached the emulator");
     expect(text).to.match(/Summary: stack "dev" applied to the emulator in [\d.]+ s; 5 resources; AI bucket roadmapx-files \(the app bucket, reused\)/);
     const outputs = JSON.parse(readFileSync(join(stateDir, "stack-outputs.json"), "utf8")) as Record<string, unknown>;

@@ -12,6 +12,7 @@ import {
   bucketTlsOnly,
   bucketVersioning,
 } from "./buckets";
+import { appChecks } from "./app";
 import { passRoleCheck } from "./caller";
 import { crossCheck } from "./cross-check";
 import { kmsCheck } from "./kms";
@@ -32,6 +33,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   ...roleChecks("sagemaker"),
   passRoleCheck("personalize"),
   passRoleCheck("sagemaker"),
+  ...appChecks,
   kmsCheck("personalize"),
   kmsCheck("sagemaker"),
   outputsConsistent,
