@@ -16,3 +16,4 @@ export * from "./resource-names";
 export * from "./runtime-config";
 export * from "./stack-outputs";
 export * from "./validation";
+export * from "./verifier-reads";

@@ -15,6 +15,8 @@ export interface StackOutputValues {
   prefixes: Record<PrefixName, string>;
   /** Managed policy for the application's own role. */
   appPolicyArn: string;
+  /** Read-only managed policy for whoever runs `roadmapx-ai verify` (core/verifier-reads.ts). */
+  verifierPolicyArn: string;
   /** The application's bucket (user uploads), whether or not the AI services use it. */
   appBucketName: string;
   /** How Personalize's statement reaches the app bucket's policy ("output" means: by you). */
@@ -38,6 +40,7 @@ export const STACK_OUTPUT_TYPES: Readonly<Record<keyof StackOutputValues, "strin
   region: "string",
   prefixes: "object",
   appPolicyArn: "string",
+  verifierPolicyArn: "string",
   appBucketName: "string",
   appBucketPolicyMode: "string",
   personalizeBucketPolicyStatements: "string",

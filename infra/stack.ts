@@ -37,6 +37,7 @@ export function defineStack(config: InfraConfig = loadInfraConfig()): StackOutpu
     region: config.region,
     prefixes: { ...PREFIXES },
     appPolicyArn: access.appPolicyArn,
+    verifierPolicyArn: access.verifierPolicyArn,
     appBucketName: config.appBucketName,
     appBucketPolicyMode: access.appBucketPolicyMode,
     personalizeBucketPolicyStatements: access.personalizeBucketPolicyStatements,

@@ -13,6 +13,7 @@ import { AiArtifactsBucket } from "./ai-artifacts-bucket";
 import { AppBucketPersonalizeAccess } from "./app-bucket-personalize-access";
 import { ApplicationPolicy } from "./application-policy";
 import { ServiceRole } from "./service-role";
+import { VerifierPolicy } from "./verifier-policy";
 
 /** How Personalize's statement reaches the application bucket's policy. */
 export type AppBucketPolicyMode = "output" | "merge";
@@ -67,6 +68,8 @@ export class AiServicesAccess extends pulumi.ComponentResource {
   readonly sagemakerRoleArn: pulumi.Output<string>;
   /** Managed policy to attach to the application's own role or user. */
   readonly appPolicyArn: pulumi.Output<string>;
+  /** Read-only managed policy for whoever runs `roadmapx-ai verify`. */
+  readonly verifierPolicyArn: pulumi.Output<string>;
   readonly appBucketName: pulumi.Output<string>;
   /** How Personalize's statement reaches the app bucket's policy (`output` means: by you). */
   readonly appBucketPolicyMode: AppBucketPolicyMode | "not-needed";
@@ -163,11 +166,14 @@ export class AiServicesAccess extends pulumi.ComponentResource {
       movedFromStack(),
     );
 
+    const verifier = new VerifierPolicy(`${name}-verifier`, { target, bucketNames: [bucketName, appBucketName], kmsKeyArn: args.kmsKeyArn, tags }, parent);
+
     this.artifactsBucketName = bucketName;
     this.artifactsBucketCreated = createBucket;
     this.personalizeRoleArn = personalizeRole.roleArn;
     this.sagemakerRoleArn = sagemakerRole.roleArn;
     this.appPolicyArn = appPolicy.policyArn;
+    this.verifierPolicyArn = verifier.policyArn;
     this.appBucketName = appBucketName;
     this.region = region;
     this.kmsKeyArn = pulumi.output(args.kmsKeyArn);
@@ -179,6 +185,7 @@ export class AiServicesAccess extends pulumi.ComponentResource {
       personalizeRoleArn: this.personalizeRoleArn,
       sagemakerRoleArn: this.sagemakerRoleArn,
       appPolicyArn: this.appPolicyArn,
+      verifierPolicyArn: this.verifierPolicyArn,
       personalizeBucketPolicyStatements: this.personalizeBucketPolicyStatements,
     });
   }

@@ -27,7 +27,7 @@ describe("AiServicesAccess in a user's own program (Pulumi mocks)", () => {
     const component = run.resources.find((r) => r.type === "roadmapx-ai:index:AiServicesAccess");
     expect(component?.name).to.equal("ai");
     const direct = run.resources.filter((r) => r.options.parent === "ai").map((r) => r.name);
-    expect(direct.sort()).to.deep.equal(["ai-application", "ai-personalize", "ai-sagemaker"]);
+    expect(direct.sort()).to.deep.equal(["ai-application", "ai-personalize", "ai-sagemaker", "ai-verifier"]);
     const role = run.resources.find((r) => r.type === "aws:iam/role:Role" && r.name === "ai-personalize");
     expect(role?.inputs["tags"]).to.deep.equal({ team: "web", "managed-by": "pulumi" });
     expect(run.outputs).to.include({ bucket: "shop-files", created: false, region: "us-east-1", mode: "output" });

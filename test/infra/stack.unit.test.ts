@@ -7,6 +7,13 @@ import { STACK_OUTPUT_TYPES, stackOutputTypeProblem } from "../../core/stack-out
 import { personalizeBucketPolicyStatements } from "../../core/policies";
 import { ACCOUNT, type LoadedStack, NO_SUCH_BUCKET_POLICY, loadStack, onlyResource, parsePolicy, resourcesOfType } from "../helpers/stack";
 
+/** The application's managed policy (the verifier's is the other aws:iam/policy:Policy). */
+function applicationPolicyOf(stack: LoadedStack) {
+  const found = resourcesOfType(stack, T.policy).filter((r) => r.name.endsWith("-application"));
+  if (found.length !== 1) throw new Error(`expected one application policy, found ${found.length}`);
+  return found[0] as (typeof found)[number];
+}
+
 const T = {
   bucket: "aws:s3/bucket:Bucket",
   ownership: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
@@ -49,11 +56,12 @@ describe("infra program (Pulumi mocks)", () => {
       expect(stack.invokes).not.to.include("aws:s3/getBucketPolicy:getBucketPolicy");
     });
 
-    it("declares exactly two roles, their inline policies and the application policy", () => {
+    it("declares exactly two roles, their inline policies, the application policy and the verifier's", () => {
       const custom = stack.resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`);
       expect(custom.sort()).to.deep.equal(
         [
           `${T.policy} roadmapx-ai-dev-application`,
+          `${T.policy} roadmapx-ai-dev-verifier`,
           `${T.role} roadmapx-ai-dev-personalize`,
           `${T.role} roadmapx-ai-dev-sagemaker`,
           `${T.rolePolicy} roadmapx-ai-dev-personalize-access`,
@@ -70,8 +78,10 @@ describe("infra program (Pulumi mocks)", () => {
         "roadmapx-ai:iam:ApplicationPolicy roadmapx-ai-dev-application",
         "roadmapx-ai:iam:ServiceRole roadmapx-ai-dev-personalize",
         "roadmapx-ai:iam:ServiceRole roadmapx-ai-dev-sagemaker",
+        "roadmapx-ai:iam:VerifierPolicy roadmapx-ai-dev-verifier",
       ]);
-      for (const child of children) expect(child.options.aliases, child.name).to.deep.equal([{ parent: "stack" }]);
+      // The verifier's policy is new in 0.3: it never lived at the top of the stack.
+      for (const child of children.filter((c) => !c.name.endsWith("-verifier"))) expect(child.options.aliases, child.name).to.deep.equal([{ parent: "stack" }]);
     });
 
     it("the contract's type check refuses what is not of the output's type (an array for prefixes, a number for a name)", () => {
@@ -97,6 +107,7 @@ describe("infra program (Pulumi mocks)", () => {
         sagemakerRoleArn: `arn:aws:iam::${ACCOUNT}:role/roadmapx-ai-dev-sagemaker`,
         region: "us-east-1",
         appPolicyArn: `arn:aws:iam::${ACCOUNT}:policy/roadmapx-ai-dev-application`,
+        verifierPolicyArn: `arn:aws:iam::${ACCOUNT}:policy/roadmapx-ai-dev-verifier`,
         appBucketName: "roadmapx-files",
         appBucketPolicyMode: "output",
         resourceNamePrefix: "roadmapx",
@@ -233,7 +244,7 @@ describe("infra program (Pulumi mocks)", () => {
     });
 
     it("the application policy passes each role only to its own service", () => {
-      const doc = parsePolicy(onlyResource(stack, T.policy).inputs["policy"]);
+      const doc = parsePolicy(applicationPolicyOf(stack).inputs["policy"]);
       expect(statement(doc, "PassPersonalizeRole")).to.deep.equal({
         Sid: "PassPersonalizeRole",
         Effect: "Allow",
@@ -251,7 +262,7 @@ describe("infra program (Pulumi mocks)", () => {
     });
 
     it("the application policy scopes AI calls to this account and region and S3 to the AI prefixes", () => {
-      const doc = parsePolicy(onlyResource(stack, T.policy).inputs["policy"]);
+      const doc = parsePolicy(applicationPolicyOf(stack).inputs["policy"]);
       expect(doc.Statement.map((s) => s["Sid"])).to.deep.equal([
         "PassPersonalizeRole",
         "PassSageMakerRole",
@@ -331,6 +342,7 @@ describe("infra program (Pulumi mocks)", () => {
         [`${T.role} roadmapx-ai-dev-sagemaker`]: "roadmapx-ai-dev-sagemaker",
         [`${T.rolePolicy} roadmapx-ai-dev-sagemaker-access`]: "roadmapx-ai-dev-sagemaker",
         [`${T.policy} roadmapx-ai-dev-application`]: "roadmapx-ai-dev-application",
+        [`${T.policy} roadmapx-ai-dev-verifier`]: "roadmapx-ai-dev-verifier",
       });
     });
 
@@ -454,7 +466,7 @@ describe("infra program (Pulumi mocks)", () => {
 
     it("points both roles and the application policy at the new bucket, not the app bucket", () => {
       const all = [rolePolicyOf(stack, "personalize").doc, rolePolicyOf(stack, "sagemaker").doc].map((d) => JSON.stringify(d));
-      all.push(String(onlyResource(stack, T.policy).inputs["policy"]));
+      all.push(String(applicationPolicyOf(stack).inputs["policy"]));
       for (const json of all) {
         expect(json).to.include(`arn:aws:s3:::${DERIVED_BUCKET}`);
         expect(json).not.to.include("roadmapx-files");
@@ -465,7 +477,7 @@ describe("infra program (Pulumi mocks)", () => {
   describe("resourceNamePrefix", () => {
     it("scopes every named Personalize and SageMaker resource of the application policy to the stack's own prefix, and exports it", async () => {
       const stack = await loadStack({ "roadmapx-ai:resourceNamePrefix": "rx-prod" });
-      const doc = parsePolicy(onlyResource(stack, T.policy).inputs["policy"]);
+      const doc = parsePolicy(applicationPolicyOf(stack).inputs["policy"]);
       const named = doc.Statement.flatMap((st) => [st["Resource"]].flat() as string[]).filter((r) => /:(personalize|sagemaker):/.test(r));
       expect(named.filter((r) => !r.endsWith("/rx-prod-*") && !r.endsWith(":event-tracker/*"))).to.deep.equal([]);
       expect(named.filter((r) => r.includes("roadmapx"))).to.deep.equal([]);
@@ -496,7 +508,7 @@ describe("infra program (Pulumi mocks)", () => {
         Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
         Resource: [KEY],
       });
-      const app = parsePolicy(onlyResource(stack, T.policy).inputs["policy"]);
+      const app = parsePolicy(applicationPolicyOf(stack).inputs["policy"]);
       expect(statement(app, "UseBucketKey")).to.deep.equal({
         Sid: "UseBucketKey",
         Effect: "Allow",
@@ -507,9 +519,16 @@ describe("infra program (Pulumi mocks)", () => {
       });
     });
 
-    it("grants no KMS action without a key", async () => {
+    it("grants no KMS action without a key (the verifier may still describe the account's keys: a bucket can be SSE-KMS without the stack knowing)", async () => {
       const stack = await loadStack();
       for (const r of [...resourcesOfType(stack, T.rolePolicy), ...resourcesOfType(stack, T.policy)]) {
+        if (r.name === "roadmapx-ai-dev-verifier") {
+          const verifier = parsePolicy(r.inputs["policy"]).Statement.filter((st) => JSON.stringify(st.Action).includes("kms:"));
+          expect(verifier).to.deep.equal([
+            { Sid: "VerifyKeyReads", Effect: "Allow", Action: ["kms:DescribeKey", "kms:GetKeyPolicy"], Resource: [`arn:aws:kms:us-east-1:${ACCOUNT}:key/*`] },
+          ]);
+          continue;
+        }
         expect(String(r.inputs["policy"]), r.name).not.to.include("kms:");
       }
     });
