@@ -75,6 +75,8 @@ export interface StartOptions {
   progress?: Progress;
   /** Use this interpreter instead of searching (it must have moto). */
   python?: PythonWithMoto;
+  /** More environment for the server, over this process's (tests: moto's INITIAL_NO_AUTH_ACTION_COUNT). */
+  env?: Readonly<Record<string, string>>;
 }
 
 export class Emulator {
@@ -123,7 +125,7 @@ export class Emulator {
     const child = spawn(python.python, ["-c", WRAPPER, EMULATOR_HOST, String(port), keep ? "detached" : "watch", PROCESS_MARKER], {
       stdio: [keep ? "ignore" : "pipe", keep ? "ignore" : "pipe", keep ? "ignore" : "pipe"],
       detached: keep,
-      env: { ...process.env, PYTHONUNBUFFERED: "1" },
+      env: { ...process.env, ...options.env, PYTHONUNBUFFERED: "1" },
     });
     if (child.pid === undefined) {
       throw new EmulatorError(`could not start ${python.python}`);

@@ -23,6 +23,11 @@ export interface AuthorisationRequest {
   resourceAccount?: string | undefined;
   /** The bucket whose bucket policy also decides (S3 requests). */
   bucketPolicyOf?: string | undefined;
+  /**
+   * The KMS key, as the request names it (id, key ARN, alias name or alias ARN), whose key policy also
+   * decides (KMS requests): the gate resolves it upstream to the key's ARN, which `resource` then is.
+   */
+  keyPolicyOf?: string | undefined;
 }
 
 export interface MappedRequest {
@@ -32,6 +37,11 @@ export interface MappedRequest {
   authorisations: AuthorisationRequest[];
   /** Authenticated but not authorised: a service the gate passes through (IAM, STS). */
   passThrough?: boolean;
+  /**
+   * Why the request needs no permission at all (STS GetCallerIdentity: AWS allows it even under an
+   * explicit Deny). Set only with no authorisations; the gate then records it as `always-allowed`.
+   */
+  alwaysAllowed?: string;
 }
 
 export type MapResult = { ok: true; request: MappedRequest } | { ok: false; operation: string; protocol: Protocol; reason: string };
@@ -45,6 +55,8 @@ export interface MappingInput {
   region: string;
   /** The caller's account, which owns every resource the request names by name. */
   accountId: string;
+  /** The caller's ARN: the resource of requests that act on the caller itself (IAM GetUser without UserName). */
+  callerArn?: string | undefined;
 }
 
 export function partitionOf(region: string): string {

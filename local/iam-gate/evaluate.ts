@@ -1,13 +1,14 @@
 /**
  * LOCAL HARNESS, IAM gate: decides each authorisation request with the verifier's policy engine
- * (verify/simulate.ts): the caller's identity policies and permissions boundary, and for S3 the
- * bucket policy (same account: allowed when either allows, any explicit Deny wins). The request
+ * (verify/simulate.ts): the caller's identity policies and permissions boundary, for S3 the bucket
+ * policy (same account: allowed when either allows, any explicit Deny wins), for KMS the key policy
+ * (identity policies count only where it allows the account, as KMS has it). The request
  * context gets the global keys AWS sets for a signed request by an IAM user; the simulator fills none.
  */
 import { type Answer, ask } from "../../verify/simulate";
-import type { AuthorisationRequest, RequestContext } from "./authorisation";
+import { type AuthorisationRequest, type RequestContext, accountOfArn } from "./authorisation";
 import type { DenialReason } from "./errors";
-import type { Caller, GateDirectory, NamedPolicy, PrincipalPolicies } from "./identity";
+import { type Caller, DirectoryError, type GateDirectory, type KmsKey, type NamedPolicy, type PrincipalPolicies } from "./identity";
 import { resourceTagContext, taggableService } from "./resource-tags";
 
 export interface RequestCircumstances {
@@ -20,7 +21,10 @@ export interface RequestCircumstances {
 
 export interface Verdict {
   allowed: boolean;
-  result: Answer["result"] | "Root";
+  /** `NotFound`: the KMS key the request names does not exist (KMS answers NotFoundException). */
+  result: Answer["result"] | "Root" | "NotFound";
+  /** The resource decided on, when it differs from the request's (a KMS id or alias resolved to its key's ARN). */
+  resource?: string | undefined;
   /** The full context the decision was made with. */
   context: RequestContext;
   reason?: DenialReason | undefined;
@@ -95,19 +99,41 @@ export async function evaluate(
     }
     return p;
   };
+  const kmsKey = (keyId: string): Promise<KmsKey | undefined> => {
+    if (!directory.kmsKey) return Promise.reject(new DirectoryError(`the gate's directory reads no KMS keys, so it cannot decide on ${keyId}`));
+    return directory.kmsKey(keyId, circumstances.region);
+  };
   return Promise.all(
     authorisations.map(async (a): Promise<Verdict> => {
-      const resourcePolicy = a.bucketPolicyOf !== undefined ? await bucketPolicy(a.bucketPolicyOf) : undefined;
-      const service = taggableService(a.resource);
+      let resource = a.resource;
+      let resourceAccount = a.resourceAccount;
+      let resourcePolicy = a.bucketPolicyOf !== undefined ? await bucketPolicy(a.bucketPolicyOf) : undefined;
+      if (a.keyPolicyOf !== undefined) {
+        const key = await kmsKey(a.keyPolicyOf);
+        if (!key) return { allowed: false, result: "NotFound", context: { ...base, ...a.context }, why: [`no KMS key ${a.keyPolicyOf}`] };
+        // Decided on the key itself (an alias stands for it), with its key policy as the resource policy.
+        resource = key.arn;
+        resourceAccount = accountOfArn(key.arn) ?? resourceAccount;
+        resourcePolicy = key.policy;
+      }
+      const service = taggableService(resource);
       const tags =
         service && mentionsResourceTags([...policies.identity, policies.boundary, resourcePolicy])
-          ? resourceTagContext(service, await readTags(service, a.resource))
+          ? resourceTagContext(service, await readTags(service, resource))
           : {};
       const context = { ...base, ...tags, ...a.context };
-      const question = { principal: caller.arn, action: a.action, resource: a.resource, resourceAccount: a.resourceAccount ?? caller.accountId, context };
+      const question = { principal: caller.arn, action: a.action, resource, resourceAccount: resourceAccount ?? caller.accountId, context };
       const answer = await ask(question, { identity: policies.identity, boundary: policies.boundary, resourcePolicy });
-      if (answer.allowed) return { allowed: true, result: answer.result, context, why: [] };
-      return { allowed: false, result: answer.result, context, reason: await denialReason(answer, question, policies, resourcePolicy), why: answer.why };
+      const decidedOn = resource === a.resource ? {} : { resource };
+      if (answer.allowed) return { allowed: true, result: answer.result, ...decidedOn, context, why: [] };
+      return {
+        allowed: false,
+        result: answer.result,
+        ...decidedOn,
+        context,
+        reason: await denialReason(answer, question, policies, resourcePolicy),
+        why: answer.why,
+      };
     }),
   );
 }

@@ -6,13 +6,16 @@
  *
  * IAM never returns a secret key after CreateAccessKey, so the gate only accepts keys whose secrets it
  * was given (`trust`), and checks each signature with them. The administrator's key stands for the
- * account's root user, which AWS allows everything.
+ * account's root user, which AWS allows everything. KMS key policies are read upstream too
+ * (DescribeKey resolves an id or alias to the key, GetKeyPolicy reads its policy), as the verifier does.
  */
 import { GetAccessKeyLastUsedCommand, GetUserCommand, ListAccessKeysCommand } from "@aws-sdk/client-iam";
+import { DescribeKeyCommand, GetKeyPolicyCommand, type KMSClient } from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { resolveRuntimeConfig } from "@roadmapx-ai/core";
 import { type AccountApi, AccountClients } from "../../verify/clients";
 import { Facts, type NamedPolicy, type PrincipalPolicies } from "../../verify/facts";
+import { policyDocumentOf } from "../../verify/parse";
 import { describeProblem } from "../../verify/problems";
 
 export interface AccessKey {
@@ -36,6 +39,12 @@ export interface KnownKey {
 
 export type { NamedPolicy, PrincipalPolicies };
 
+/** A KMS key as the gate decides on it: its ARN and its key policy. */
+export interface KmsKey {
+  arn: string;
+  policy?: NamedPolicy | undefined;
+}
+
 /** Where the gate learns who holds a key and what they may do. Unit tests give a fixed one. */
 export interface GateDirectory {
   accountId(): Promise<string>;
@@ -43,6 +52,11 @@ export interface GateDirectory {
   identify(accessKeyId: string): Promise<KnownKey | undefined>;
   policiesOf(caller: Caller): Promise<PrincipalPolicies>;
   bucketPolicy(bucket: string): Promise<NamedPolicy | undefined>;
+  /**
+   * The KMS key a KeyId (id, ARN, alias) names in `region` (a key or alias ARN names its own), or
+   * undefined when there is none. Without it, the gate cannot decide KMS requests and refuses them.
+   */
+  kmsKey?(keyId: string, region: string): Promise<KmsKey | undefined>;
   /** Accept requests signed with this key from now on. */
   trust(key: AccessKey): void;
   close(): void;
@@ -52,8 +66,8 @@ export interface GateDirectory {
 export class DirectoryError extends Error {}
 
 export interface IamDirectoryOptions {
-  /** Where IAM, STS and S3 (bucket policies) answer. */
-  endpoints: { iam: string; sts: string; s3: string };
+  /** Where IAM, STS, S3 (bucket policies) and KMS (key policies; IAM's when absent) answer. */
+  endpoints: { iam: string; sts: string; s3: string; kms?: string | undefined };
   adminCredentials: AccessKey;
   region: string;
   trusted?: readonly AccessKey[];
@@ -82,7 +96,7 @@ function adminClients(options: IamDirectoryOptions): AccountApi {
       return at(s3).s3;
     },
     get kms() {
-      return at(iam).kms;
+      return at(options.endpoints.kms ?? iam).kms;
     },
     destroy: () => {
       for (const clients of made.values()) clients.destroy();
@@ -92,6 +106,8 @@ function adminClients(options: IamDirectoryOptions): AccountApi {
 
 export class IamDirectory implements GateDirectory {
   private readonly clients: AccountApi;
+  /** KMS is regional: one client per region a request names a key in. */
+  private readonly kmsClients = new Map<string, AccountClients>();
   private readonly secrets = new Map<string, string>();
   private account: Promise<string> | undefined;
 
@@ -157,7 +173,40 @@ export class IamDirectory implements GateDirectory {
     return read.value ? { label: `the bucket policy of ${bucket}`, document: read.value } : undefined;
   }
 
+  private kms(region: string): KMSClient {
+    if (region === this.options.region) return this.clients.kms;
+    let clients = this.kmsClients.get(region);
+    if (!clients) {
+      const endpoint = this.options.endpoints.kms ?? this.options.endpoints.iam;
+      clients = new AccountClients({ region, endpoint, credentials: this.options.adminCredentials, maxAttempts: 2 });
+      this.kmsClients.set(region, clients);
+    }
+    return clients.kms;
+  }
+
+  async kmsKey(keyId: string, region: string): Promise<KmsKey | undefined> {
+    // A key or alias ARN names its region; an id or alias name is the request's region's.
+    const kms = this.kms(keyId.startsWith("arn:") ? (keyId.split(":")[3] ?? region) : region);
+    let arn: string | undefined;
+    try {
+      arn = (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.Arn;
+    } catch (err) {
+      if ((err as Error).name === "NotFoundException") return undefined;
+      throw new DirectoryError(`KMS DescribeKey of ${keyId} failed: ${(err as Error).message}`);
+    }
+    if (!arn) throw new DirectoryError(`KMS DescribeKey of ${keyId} returned no key ARN`);
+    let policy: string | undefined;
+    try {
+      policy = (await kms.send(new GetKeyPolicyCommand({ KeyId: arn, PolicyName: "default" }))).Policy;
+    } catch (err) {
+      throw new DirectoryError(`KMS GetKeyPolicy of ${arn} failed: ${(err as Error).message}`);
+    }
+    const document = policyDocumentOf(policy);
+    return { arn, policy: document ? { label: `the key policy of ${arn}`, document } : undefined };
+  }
+
   close(): void {
     this.clients.destroy();
+    for (const clients of this.kmsClients.values()) clients.destroy();
   }
 }

@@ -1,11 +1,13 @@
 /**
  * LOCAL HARNESS, IAM gate: from a request to the authorisation requests AWS makes for it. The signing
  * name in the credential scope says which service it is for; the protocol (X-Amz-Target for the JSON
- * APIs, method and path for the REST ones) says which operation. A request no mapper recognises is
- * refused by the gate: nothing is forwarded unchecked.
+ * APIs, method and path for the REST ones, `Action` for IAM and STS) says which operation. A request
+ * no mapper recognises is refused by the gate: nothing is forwarded unchecked.
  */
 import { type MapResult, MappingError, type MappingInput, type Protocol } from "./authorisation";
 import { mapComprehend } from "./comprehend-requests";
+import { mapIam, mapSts, queryAction } from "./iam-requests";
+import { mapKms } from "./kms-requests";
 import { mapPersonalizeControlPlane, mapPersonalizeRest } from "./personalize-requests";
 import { mapS3Request, s3NeedsBody } from "./s3-requests";
 import { mapSageMakerControlPlane, mapSageMakerRuntime } from "./sagemaker-requests";
@@ -16,6 +18,7 @@ const TARGET_PREFIXES: Record<string, string> = {
   sagemaker: "SageMaker",
   personalize: "AmazonPersonalize",
   comprehend: "Comprehend_20171127",
+  kms: "TrentService",
 };
 
 /** The query-protocol services (IAM, STS): XML errors, `Action=` in the form body or the query. */
@@ -67,15 +70,27 @@ export function mapRequest(input: MappingInput): MapResult {
         if (!op) throw new MappingError("a Comprehend request without X-Amz-Target");
         return { ok: true, request: mapComprehend(input, op) };
       }
+      case "iam":
+        return { ok: true, request: mapIam(input) };
+      case "sts":
+        return { ok: true, request: mapSts(input) };
+      case "kms": {
+        const op = targetOperation(input.head, input.service);
+        if (!op) throw new MappingError("a KMS request without X-Amz-Target");
+        return { ok: true, request: mapKms(input, op) };
+      }
       default:
         throw new MappingError(`the gate maps no request signed for ${input.service}`);
     }
   } catch (err) {
     if (!(err instanceof MappingError)) throw err;
     const target = input.head.headers["x-amz-target"];
+    const action = protocol === "query" ? queryAction(input) : undefined;
     const operation = target
       ? `${serviceLabel(input.service)}.${target.split(".")[1] ?? target}`
-      : `${serviceLabel(input.service)} ${input.head.method} ${input.head.rawPath}`;
+      : action
+        ? `${serviceLabel(input.service)}.${action}`
+        : `${serviceLabel(input.service)} ${input.head.method} ${input.head.rawPath}`;
     return { ok: false, operation, protocol, reason: err.message };
   }
 }

@@ -15,6 +15,7 @@ import type { MapResult, Protocol, RequestContext } from "./authorisation";
 import { accessDeniedMessage, errorResponse, type GateRefusal } from "./errors";
 import { evaluate, type TagReader } from "./evaluate";
 import { type AccessKey, type Caller, DirectoryError, type GateDirectory, IamDirectory } from "./identity";
+import { kmsKeyNotFound } from "./kms-requests";
 import { mapPassThrough, mapRequest, needsBody, protocolOf } from "./requests";
 import { readResourceTags } from "./resource-tags";
 import { parseAuthorization, type RequestHead, sha256Hex, signatureProblem } from "./sigv4";
@@ -38,10 +39,12 @@ export interface GateDecision {
   allowed: boolean;
   /**
    * How it was decided: `policy` (evaluated), `root` (the account's root user: everything), `pass-through`
-   * (a service the gate does not authorise), `not-mapped` (refused: no mapping), `not-authenticated`.
+   * (a service the gate does not authorise), `always-allowed` (an action that needs no permission: STS
+   * GetCallerIdentity), `not-found` (refused: the KMS key named does not exist), `not-mapped` (refused:
+   * no mapping), `not-authenticated`.
    */
-  basis: "policy" | "root" | "pass-through" | "not-mapped" | "not-authenticated";
-  /** Why it was refused, as the policy engine explains it. */
+  basis: "policy" | "root" | "pass-through" | "always-allowed" | "not-found" | "not-mapped" | "not-authenticated";
+  /** Why it was refused, as the policy engine explains it (for `always-allowed`: why no permission is needed). */
   why?: string[];
 }
 
@@ -58,7 +61,11 @@ export interface IamGateOptions {
    * modelling choice for runs that stand for TLS to AWS.
    */
   assumeSecureTransport?: boolean;
-  /** Signing names the gate authenticates and records but does not authorise (default IAM and STS). */
+  /**
+   * Signing names the gate authenticates and records but does not authorise (default IAM and STS).
+   * `[]` authorises IAM and STS too: the verifier's reads are mapped (iam-requests.ts), anything else
+   * of theirs is refused as not mapped.
+   */
   passThrough?: readonly string[];
   /** Where identities and policies come from (default: IAM upstream, read with adminCredentials). */
   directory?: GateDirectory;
@@ -104,7 +111,7 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
   const directory =
     options.directory ??
     new IamDirectory({
-      endpoints: { iam: upstreamOf("iam"), sts: upstreamOf("sts"), s3: upstreamOf("s3") },
+      endpoints: { iam: upstreamOf("iam"), sts: upstreamOf("sts"), s3: upstreamOf("s3"), kms: upstreamOf("kms") },
       adminCredentials: options.adminCredentials,
       region,
       trusted: options.trusted,
@@ -203,7 +210,7 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
       return;
     }
 
-    const input = { head, body, service: auth.service, region: auth.region, accountId: caller.accountId };
+    const input = { head, body, service: auth.service, region: auth.region, accountId: caller.accountId, callerArn: caller.arn };
     const mapped: MapResult = isPassThrough ? mapPassThrough(input) : mapRequest(input);
     if (!mapped.ok) {
       decisions.push({
@@ -242,6 +249,20 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
       forward(req, res, auth.service, protocol, head, body);
       return;
     }
+    if (request.alwaysAllowed !== undefined && request.authorisations.length === 0) {
+      decisions.push({
+        operation: request.operation,
+        principal: caller.arn,
+        action: `${auth.service}:${request.operation.split(".").pop() ?? ""}`,
+        resource: "*",
+        context: {},
+        allowed: true,
+        basis: "always-allowed",
+        why: [request.alwaysAllowed],
+      });
+      forward(req, res, auth.service, protocol, head, body);
+      return;
+    }
 
     const circumstances = {
       region: auth.region,
@@ -257,18 +278,27 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
         operation: request.operation,
         principal: caller.arn,
         action: a.action,
-        resource: a.resource,
+        resource: verdict.resource ?? a.resource,
         context: verdict.context,
         allowed: verdict.allowed,
-        basis: verdict.result === "Root" ? "root" : "policy",
+        basis: verdict.result === "Root" ? "root" : verdict.result === "NotFound" ? "not-found" : "policy",
         ...(verdict.allowed ? {} : { why: verdict.why }),
       });
     });
+    const missing = verdicts.findIndex((v) => v.result === "NotFound");
+    if (missing >= 0) {
+      // KMS says so before any permission: the key named does not exist.
+      const answer = kmsKeyNotFound(request.authorisations[missing]?.resource ?? "");
+      res.writeHead(answer.status, answer.headers);
+      res.end(answer.body);
+      return;
+    }
     // Forward only when every authorisation was allowed (and one was made): a refusal names the first denied.
     const complete = verdicts.length > 0 && verdicts.length === request.authorisations.length;
     const deniedAt = complete ? verdicts.findIndex((v) => !v.allowed) : 0;
     if (deniedAt >= 0) {
-      const { action = "", resource = "" } = request.authorisations[deniedAt] ?? {};
+      const { action = "", resource: asked = "" } = request.authorisations[deniedAt] ?? {};
+      const resource = verdicts[deniedAt]?.resource ?? asked;
       const reason = verdicts[deniedAt]?.reason ?? { explicit: false, policyType: "identity-based" };
       refuse(res, protocol, "access-denied", accessDeniedMessage(caller.arn, action, resource, reason, protocol), head);
       return;

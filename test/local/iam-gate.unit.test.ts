@@ -675,7 +675,7 @@ describe("IAM gate: requests as the SDK sends them, mapped to the authorisations
       expect(result.ok).to.equal(false);
     });
 
-    it("a request for a service no mapper knows (KMS)", () => {
+    it("a KMS operation the gate does not map (Decrypt: it maps only the verifier's reads)", () => {
       const result = mapRequest({
         head: { method: "POST", rawPath: "/", rawQuery: "", headers: { "x-amz-target": "TrentService.Decrypt" } },
         service: "kms",
