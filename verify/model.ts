@@ -19,6 +19,17 @@ export interface Fix {
   commands: string[];
   /** What to change in the Pulumi stack instead, where the stack would do it. */
   pulumi?: string | undefined;
+  /**
+   * Documents too long for a shell line, which the commands read as `file://<path>` (verify/fix.ts):
+   * the path relative to where the commands run, and the complete content. The CLI writes them.
+   */
+  files?: FixFile[] | undefined;
+}
+
+/** A document a fix command reads from a file (verify/fix.ts: writeFixFiles). */
+export interface FixFile {
+  path: string;
+  content: string;
 }
 
 export interface CheckResult {

@@ -46,6 +46,7 @@ function orList(items: string[]): string {
 interface StatementLike {
   sid(): string | undefined;
   index(): number;
+  isDeny(): boolean;
   toJSON(): { Resource?: string | string[]; Condition?: unknown; Principal?: unknown };
 }
 interface AnalysisLike {
@@ -59,6 +60,18 @@ interface AnalysisLike {
 
 function statementName(s: StatementLike): string {
   return s.sid() ? `statement "${s.sid()}"` : `statement #${s.index()}`;
+}
+
+/**
+ * A condition only on aws:SecureTransport (a TLS-only Deny): every request the verifier asks about
+ * is made over TLS, as the services' and the SDK's always are, so such a Deny never applies to them.
+ */
+function onlyTransport(condition: unknown): boolean {
+  if (typeof condition !== "object" || condition === null) return false;
+  const keys = Object.values(condition as Record<string, unknown>).flatMap((block) =>
+    typeof block === "object" && block !== null ? Object.keys(block) : ["?"],
+  );
+  return keys.length > 0 && keys.every((k) => k.toLowerCase() === "aws:securetransport");
 }
 
 function listOf(value: string | string[] | undefined): string {
@@ -143,7 +156,7 @@ export async function ask(q: Question, policies: PolicyInputs): Promise<Answer> 
         );
       }
     }
-    // Near misses: statements that name the action but not this resource, or only under conditions.
+    // Near misses: Allow statements that name the action but not this resource, or only under conditions.
     const unmatched = [
       ...((analysis.identityAnalysis?.unmatchedStatements ?? []) as unknown as AnalysisLike[]),
       ...((analysis.resourceAnalysis?.unmatchedStatements ?? []) as unknown as AnalysisLike[]),
@@ -151,6 +164,18 @@ export async function ask(q: Question, policies: PolicyInputs): Promise<Answer> 
     for (const s of unmatched) {
       if (!s.actionMatch) continue;
       const policy = labelOf.get(s.policyId) ?? resourceLabel;
+      if (s.statement.isDeny()) {
+        // A Deny is never a near miss for an Allow: it cannot grant anything. One that would apply to
+        // this request but for its condition is worth a line (it will deny once that holds), except a
+        // TLS-only Deny, which never applies to the TLS requests asked about.
+        const condition = s.statement.toJSON().Condition;
+        if (s.resourceMatch && s.principalMatch !== "NoMatch" && s.conditionMatch === "NoMatch" && !onlyTransport(condition)) {
+          why.push(
+            `${statementName(s.statement)} of ${policy} would deny ${q.action} on ${q.resource} when ${JSON.stringify(condition)} (it does not apply to this request)`,
+          );
+        }
+        continue;
+      }
       if (!s.resourceMatch) {
         why.push(`near miss: ${statementName(s.statement)} of ${policy} allows ${q.action} but on ${listOf(s.statement.toJSON().Resource)}, not ${q.resource}`);
       } else if (s.principalMatch === "NoMatch") {

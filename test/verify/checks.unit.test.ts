@@ -245,6 +245,10 @@ describe("verify checks on a fake account", () => {
       "role.sagemaker.runtime",
       "caller.pass-role.personalize",
       "caller.pass-role.sagemaker",
+      "app.s3",
+      "app.personalize",
+      "app.sagemaker",
+      "app.comprehend",
       "kms.personalize",
       "kms.sagemaker",
       "outputs.consistent",
@@ -314,6 +318,10 @@ describe("verify checks on a fake account", () => {
         resource: arn,
         message: `bucket ${BUCKET} does not exist (HeadBucket: HTTP 404)`,
         remediation: `Create it, or point S3_BUCKET_NAME / AI_ARTIFACTS_BUCKET at the bucket that holds the data; a bucket this stack creates appears after \`pulumi up\`.`,
+        fix: {
+          summary: `create the bucket ${BUCKET} in us-east-1, or point S3_BUCKET_NAME / AI_ARTIFACTS_BUCKET at the bucket that holds the data`,
+          commands: [`aws s3api create-bucket --bucket ${BUCKET} --region us-east-1`],
+        },
       });
       // Named AI_ARTIFACTS_BUCKET when that is where the name came from.
       const cfg = config({ ...ENV, AI_ARTIFACTS_BUCKET: BUCKET });
@@ -379,6 +387,11 @@ describe("verify checks on a fake account", () => {
         resource: BUCKET,
         message: `bucket ${BUCKET} is in eu-west-1, but the services run in us-east-1`,
         remediation: "Set AWS_REGION=eu-west-1 and deploy the stack there, or use a bucket in us-east-1.",
+        fix: {
+          summary:
+            "a bucket cannot move to another region, so no command fixes this: run the services and deploy the stack in eu-west-1 (AWS_REGION), or use a bucket in us-east-1",
+          commands: [],
+        },
       });
       (a.buckets.get(BUCKET) as Bucket).location = "eu-west-1";
       expect((await evaluate(a, "bucket.region", config({ ...ENV, AWS_REGION: "eu-west-1" }))).verdict).to.equal("holds");
@@ -388,6 +401,11 @@ describe("verify checks on a fake account", () => {
         resource: BUCKET,
         message: `bucket ${BUCKET} is in sa-east-1, but the services run in us-east-1`,
         remediation: "Deploy the stack and run the services in sa-east-1 (AWS_REGION), or use a bucket in us-east-1.",
+        fix: {
+          summary:
+            "a bucket cannot move to another region, so no command fixes this: run the services and deploy the stack in sa-east-1 (AWS_REGION), or use a bucket in us-east-1",
+          commands: [],
+        },
       });
       (a.buckets.get(BUCKET) as Bucket).head = awsError("PermanentRedirect", 301);
       expect((await evaluate(a, "bucket.region")).remediation).to.equal(
@@ -581,15 +599,24 @@ describe("verify checks on a fake account", () => {
         verdict: "broken",
         message: "no SageMaker role is configured",
         remediation: "Pass the stack outputs (--outputs FILE or AI_STACK_OUTPUTS) or set SAGEMAKER_ROLE_ARN.",
+        fix: {
+          summary: "no AWS command configures this: pass the stack outputs (--outputs FILE or AI_STACK_OUTPUTS) or set SAGEMAKER_ROLE_ARN to the role's ARN",
+          commands: [],
+        },
       });
       expect((await evaluate(a, "role.personalize.exists", config({ ...ENV, PERSONALIZE_ROLE_ARN: "" }))).remediation).to.include("PERSONALIZE_ROLE_ARN");
       a.roles.delete("sagemaker-role");
-      expect(await evaluate(a, "role.sagemaker.exists")).to.deep.equal({
+      expect(await evaluate(a, "role.sagemaker.exists")).to.deep.include({
         verdict: "broken",
         resource: ROLES.sagemaker,
         message: "role sagemaker-role does not exist in this account",
         remediation: "Run `pulumi up` to create it, or fix SAGEMAKER_ROLE_ARN / the stack outputs.",
       });
+      // The commands themselves: test/verify/fixes.unit.test.ts.
+      expect((await evaluate(a, "role.sagemaker.exists")).fix?.commands.map((c) => c.split(" ").slice(0, 3).join(" "))).to.deep.equal([
+        "aws iam create-role",
+        "aws iam put-role-policy",
+      ]);
       a.failures.set("GetRole", awsError("AccessDenied", 403));
       expect((await evaluate(a, "role.personalize.exists")).verdict).to.equal("error");
     });
@@ -948,6 +975,12 @@ describe("verify checks on a fake account", () => {
         resource: BUCKET,
         message: `${BUCKET} encrypts with the AWS managed key aws/s3, whose key policy cannot be changed to let personalize.amazonaws.com use it`,
         remediation: "Encrypt the bucket with a customer managed key and set roadmapx-ai:kmsKeyArn to it (`pulumi up` then grants the roles).",
+        fix: {
+          summary: `no command can change the key policy of aws/s3: encrypt ${BUCKET} with a customer managed key whose policy lets Personalize in, then run verify again`,
+          commands: [],
+          pulumi:
+            "`pulumi config set roadmapx-ai:kmsKeyArn <key ARN> && pulumi up` grants the roles a customer managed key (its key policy is the key owner's)",
+        },
       });
       (a.buckets.get(BUCKET) as Bucket).encryption = { SSEAlgorithm: "aws:kms:dsse" };
       expect((await evaluate(a, "kms.sagemaker")).verdict).to.equal("holds");
@@ -1089,6 +1122,11 @@ describe("verify checks on a fake account", () => {
           `PERSONALIZE_ROLE_ARN=arn:aws:iam::${ACCOUNT}:role/p2 but the stack outputs say ${ROLES.personalize}; ` +
           `SAGEMAKER_ROLE_ARN=arn:aws:iam::${ACCOUNT}:role/s2 but the stack outputs say ${ROLES.sagemaker}; AWS_REGION=eu-west-1 but the stack outputs say us-east-1`,
         remediation: "Unset the variables above or set them to the stack's values (`pulumi stack output --json`); the environment wins over FILE.",
+        fix: {
+          summary:
+            "unset S3_BUCKET_NAME, AI_ARTIFACTS_BUCKET, PERSONALIZE_ROLE_ARN, SAGEMAKER_ROLE_ARN, AWS_REGION in the backend's environment, or set them to the stack's values: the environment is not in AWS, so no AWS command fixes it",
+          commands: [],
+        },
       });
       // An output the stack did not write is not a disagreement.
       expect((await withOutputs({ artifactsBucketName: BUCKET }, { S3_BUCKET_NAME: "other-app" })).verdict).to.equal("holds");

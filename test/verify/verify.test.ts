@@ -2,44 +2,28 @@
  * The verifier against the emulator. Each test sets up the account through the SDK (the local
  * harness applies what the infra program declares), breaks or varies one thing through the SDK, and
  * checks that the right check says the right thing. The verifier itself only reads.
- * (Over 350 lines: the misconfiguration corpus, one self-contained case per misconfiguration.)
+ * (Over 300 lines: the misconfiguration corpus, one case per misconfiguration; what each case breaks is
+ * test/helpers/misconfigurations.ts, which test/verify/fixes.test.ts applies the printed fixes to.)
  */
 import {
-  AttachRolePolicyCommand,
-  CreatePolicyCommand,
-  DeleteRolePolicyCommand,
-  DeleteRoleCommand,
-  DetachUserPolicyCommand,
-  PutRolePermissionsBoundaryCommand,
-  PutRolePolicyCommand,
-  PutUserPolicyCommand,
-  UpdateAssumeRolePolicyCommand,
-  CreateGroupCommand,
   AddUserToGroupCommand,
   AttachGroupPolicyCommand,
+  AttachRolePolicyCommand,
+  CreateGroupCommand,
+  CreatePolicyCommand,
+  DeleteRolePolicyCommand,
+  DetachUserPolicyCommand,
+  PutRolePolicyCommand,
+  UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
-import { CreateKeyCommand } from "@aws-sdk/client-kms";
-import {
-  CreateBucketCommand,
-  DeleteBucketEncryptionCommand,
-  DeletePublicAccessBlockCommand,
-  GetBucketPolicyCommand,
-  PutBucketEncryptionCommand,
-  PutBucketPolicyCommand,
-  PutBucketVersioningCommand,
-  PutPublicAccessBlockCommand,
-} from "@aws-sdk/client-s3";
+import { DeletePublicAccessBlockCommand, PutBucketPolicyCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { personalizeBucketPolicyStatements, serviceRolePolicy, trustPolicy } from "../../core/policies";
 import { SERVICES } from "../../core/requirements";
 import type { Status } from "../../verify/model";
 import { ROLE, type Deployed, check, deploy, expectStatus, textOf, verifyAs } from "../helpers/account";
 import { useEmulator } from "../helpers/emulator";
-
-const ACCOUNT = "123456789012";
-const TARGET = { partition: "aws", region: "us-east-1", accountId: ACCOUNT };
-const BUCKET = "roadmapx-files";
-const doc = (statements: unknown[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
+import { ACCOUNT, BUCKET, TARGET, doc, misconfiguration } from "../helpers/misconfigurations";
 
 describe("verify (against the emulator)", function () {
   this.timeout(60_000);
@@ -47,13 +31,6 @@ describe("verify (against the emulator)", function () {
 
   async function setRolePolicy(role: string, statements: unknown[], name = `${role}-access`) {
     await ctx.clients.iam.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: name, PolicyDocument: doc(statements) }));
-  }
-
-  /** The inline policy the stack gives the role, with one statement changed or removed. */
-  function stackStatements(service: "personalize" | "sagemaker", change: (s: Record<string, unknown>) => Record<string, unknown> | undefined) {
-    return serviceRolePolicy(SERVICES[service], { target: TARGET, bucket: BUCKET })
-      .Statement.map((s) => change({ ...s } as Record<string, unknown>))
-      .filter((s) => s !== undefined);
   }
 
   describe("the setup the infra program declares", () => {
@@ -102,10 +79,7 @@ describe("verify (against the emulator)", function () {
     });
 
     it("1. a role without s3:ListBucket", async () => {
-      await setRolePolicy(
-        ROLE.personalize,
-        stackStatements("personalize", (s) => (s["Sid"] === "PersonalizeListBucket" ? undefined : s)),
-      );
+      await misconfiguration(1).apply(ctx, d);
       const c = expectStatus(await verifyAs(d, { only: ["role.personalize.s3"] }), "role.personalize.s3", "fail");
       expect(c.message).to.include(`may not do 1 of the 3 S3 requests Personalize needs: s3:ListBucket on arn:aws:s3:::${BUCKET} (prefix personalize/)`);
       expect(c.remediation).to.include('"Sid": "PersonalizeListBucket"');
@@ -113,10 +87,7 @@ describe("verify (against the emulator)", function () {
     });
 
     it("2. a policy that names another bucket (near miss explained)", async () => {
-      await setRolePolicy(
-        ROLE.sagemaker,
-        stackStatements("sagemaker", (s) => JSON.parse(JSON.stringify(s).replaceAll(BUCKET, "roadmapx-old-files"))),
-      );
+      await misconfiguration(2).apply(ctx, d);
       const c = expectStatus(await verifyAs(d), "role.sagemaker.s3", "fail");
       expect(c.message).to.include("may not do 5 of the 5 S3 requests SageMaker needs");
       expect(textOf(c)).to.match(
@@ -125,8 +96,7 @@ describe("verify (against the emulator)", function () {
     });
 
     it("3. a missing role", async () => {
-      await ctx.clients.iam.send(new DeleteRolePolicyCommand({ RoleName: ROLE.personalize, PolicyName: `${ROLE.personalize}-access` }));
-      await ctx.clients.iam.send(new DeleteRoleCommand({ RoleName: ROLE.personalize }));
+      await misconfiguration(3).apply(ctx, d);
       const run = await verifyAs(d);
       const c = expectStatus(run, "role.personalize.exists", "fail");
       expect(c.message).to.equal(`role ${ROLE.personalize} does not exist in this account`);
@@ -137,29 +107,14 @@ describe("verify (against the emulator)", function () {
     });
 
     it("4. a trust policy for the wrong service", async () => {
-      await ctx.clients.iam.send(
-        new UpdateAssumeRolePolicyCommand({ RoleName: ROLE.personalize, PolicyDocument: JSON.stringify(trustPolicy(SERVICES.sagemaker, TARGET)) }),
-      );
+      await misconfiguration(4).apply(ctx, d);
       const c = expectStatus(await verifyAs(d), "role.personalize.trust", "fail");
       expect(c.message).to.equal(`personalize.amazonaws.com may not assume ${ROLE.personalize}; its trust policy names sagemaker.amazonaws.com`);
       expect(c.remediation).to.include('"Service": "personalize.amazonaws.com"');
     });
 
     it("5. a bucket policy without the Personalize statement", async () => {
-      await ctx.clients.s3.send(
-        new PutBucketPolicyCommand({
-          Bucket: BUCKET,
-          Policy: doc([
-            {
-              Sid: "AppDenyUploadDeletes",
-              Effect: "Deny",
-              Principal: "*",
-              Action: "s3:DeleteObjectVersion",
-              Resource: `arn:aws:s3:::${BUCKET}/user-uploads/*`,
-            },
-          ]),
-        }),
-      );
+      await misconfiguration(5).apply(ctx, d);
       const c = expectStatus(await verifyAs(d), "bucket.personalize-policy", "fail");
       expect(c.message).to.include(`the bucket policy of ${BUCKET} does not let personalize.amazonaws.com do s3:ListBucket on arn:aws:s3:::${BUCKET}`);
       expect(c.remediation).to.include(JSON.stringify(personalizeBucketPolicyStatements("aws", BUCKET, ACCOUNT), null, 2));
@@ -167,21 +122,16 @@ describe("verify (against the emulator)", function () {
     });
 
     it("6. a permissions boundary that blocks a needed action", async () => {
-      const boundary = await ctx.clients.iam.send(
-        new CreatePolicyCommand({
-          PolicyName: "only-reads",
-          PolicyDocument: doc([{ Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket"], Resource: "*" }]),
-        }),
-      );
-      await ctx.clients.iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: ROLE.personalize, PermissionsBoundary: boundary.Policy?.Arn }));
+      const { arn: boundary } = await misconfiguration(6).apply(ctx, d);
       const c = expectStatus(await verifyAs(d), "role.personalize.s3", "fail");
       expect(c.message).to.include(`s3:PutObject on arn:aws:s3:::${BUCKET}/personalize/`);
-      expect(textOf(c)).to.include(`permissions boundary ${boundary.Policy?.Arn} does not allow s3:PutObject`);
+      expect(textOf(c)).to.include(`permissions boundary ${boundary} does not allow s3:PutObject`);
       expect(c.remediation).to.include(`Allow the same actions in the permissions boundary of ${ROLE.personalize}`);
     });
 
     it("7. a missing bucket", async () => {
-      const run = await verifyAs(d, { env: { AI_ARTIFACTS_BUCKET: "roadmapx-ai-nonexistent" } });
+      const { env } = await misconfiguration(7).apply(ctx, d);
+      const run = await verifyAs(d, { env });
       const c = expectStatus(run, "bucket.exists", "fail");
       expect(c.message).to.equal("bucket roadmapx-ai-nonexistent does not exist (HeadBucket: HTTP 404)");
       expect(c.remediation).to.include("AI_ARTIFACTS_BUCKET");
@@ -189,7 +139,7 @@ describe("verify (against the emulator)", function () {
     });
 
     it("8. a caller without PassRole (application policy not attached)", async () => {
-      await ctx.clients.iam.send(new DetachUserPolicyCommand({ UserName: "roadmapx-backend", PolicyArn: String(d.outputs["appPolicyArn"]) }));
+      await misconfiguration(8).apply(ctx, d);
       const run = await verifyAs(d);
       for (const service of ["personalize", "sagemaker"]) {
         const c = expectStatus(run, `caller.pass-role.${service}`, "fail");
@@ -200,21 +150,7 @@ describe("verify (against the emulator)", function () {
     });
 
     it("9. PassRole granted for the wrong service", async () => {
-      await ctx.clients.iam.send(new DetachUserPolicyCommand({ UserName: "roadmapx-backend", PolicyArn: String(d.outputs["appPolicyArn"]) }));
-      await ctx.clients.iam.send(
-        new PutUserPolicyCommand({
-          UserName: "roadmapx-backend",
-          PolicyName: "pass",
-          PolicyDocument: doc([
-            {
-              Effect: "Allow",
-              Action: "iam:PassRole",
-              Resource: `arn:aws:iam::${ACCOUNT}:role/*`,
-              Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
-            },
-          ]),
-        }),
-      );
+      await misconfiguration(9).apply(ctx, d);
       const run = await verifyAs(d);
       expectStatus(run, "caller.pass-role.sagemaker", "pass");
       const c = expectStatus(run, "caller.pass-role.personalize", "fail");
@@ -222,12 +158,7 @@ describe("verify (against the emulator)", function () {
     });
 
     it("10. a trust policy without the confused-deputy conditions", async () => {
-      await ctx.clients.iam.send(
-        new UpdateAssumeRolePolicyCommand({
-          RoleName: ROLE.sagemaker,
-          PolicyDocument: doc([{ Effect: "Allow", Principal: { Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole" }]),
-        }),
-      );
+      await misconfiguration(10).apply(ctx, d);
       const run = await verifyAs(d);
       expectStatus(run, "role.sagemaker.trust", "pass");
       const c = expectStatus(run, "role.sagemaker.confused-deputy", "warn");
@@ -237,15 +168,7 @@ describe("verify (against the emulator)", function () {
     });
 
     it("11. a bucket-policy Deny aimed at the role (explicit deny wins)", async () => {
-      const current = JSON.parse((await ctx.clients.s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET }))).Policy ?? "{}") as { Statement: unknown[] };
-      current.Statement.push({
-        Sid: "NoModelReads",
-        Effect: "Deny",
-        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/${ROLE.sagemaker}` },
-        Action: "s3:GetObject",
-        Resource: `arn:aws:s3:::${BUCKET}/models/*`,
-      });
-      await ctx.clients.s3.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify(current) }));
+      await misconfiguration(11).apply(ctx, d);
       const c = expectStatus(await verifyAs(d), "role.sagemaker.s3", "fail");
       expect(c.message).to.include(`s3:GetObject on arn:aws:s3:::${BUCKET}/models/`);
       expect(textOf(c)).to.include(`statement "NoModelReads" of the bucket policy of ${BUCKET} explicitly denies s3:GetObject`);
@@ -253,12 +176,7 @@ describe("verify (against the emulator)", function () {
     });
 
     it("12. Block Public Access switched off", async () => {
-      await ctx.clients.s3.send(
-        new PutPublicAccessBlockCommand({
-          Bucket: BUCKET,
-          PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: false },
-        }),
-      );
+      await misconfiguration(12).apply(ctx, d);
       const c = expectStatus(await verifyAs(d), "bucket.public-access", "warn");
       expect(c.message).to.equal(`BlockPublicPolicy, RestrictPublicBuckets are off for ${BUCKET}`);
       expect(c.remediation).to.include(`aws s3api put-public-access-block --bucket ${BUCKET}`);
@@ -267,13 +185,13 @@ describe("verify (against the emulator)", function () {
     });
 
     it("13. no default encryption", async () => {
-      await ctx.clients.s3.send(new DeleteBucketEncryptionCommand({ Bucket: BUCKET }));
+      await misconfiguration(13).apply(ctx, d);
       const c = expectStatus(await verifyAs(d), "bucket.encryption", "warn");
       expect(c.message).to.equal(`${BUCKET} has no default encryption`);
     });
 
     it("14. versioning suspended (an info finding, not a failure)", async () => {
-      await ctx.clients.s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: "Suspended" } }));
+      await misconfiguration(14).apply(ctx, d);
       const run = await verifyAs(d);
       const c = expectStatus(run, "bucket.versioning", "warn");
       expect(c.severity).to.equal("info");
@@ -282,38 +200,27 @@ describe("verify (against the emulator)", function () {
     });
 
     it("15. a SageMaker role without CloudWatch Logs", async () => {
-      await setRolePolicy(
-        ROLE.sagemaker,
-        stackStatements("sagemaker", (s) => (s["Sid"] === "SageMakerLogs" ? undefined : s)),
-      );
+      await misconfiguration(15).apply(ctx, d);
       const c = expectStatus(await verifyAs(d), "role.sagemaker.runtime", "warn");
       expect(c.message).to.include("may not logs:CreateLogGroup on arn:aws:logs:us-east-1:123456789012:log-group:/aws/sagemaker/TrainingJobs");
       expect(c.remediation).to.include('"Sid": "SageMakerLogs"');
     });
 
     it("16. a bucket in another region", async () => {
-      await ctx.clients.s3.send(new CreateBucketCommand({ Bucket: "roadmapx-eu-data", CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } }));
-      const c = expectStatus(await verifyAs(d, { env: { AI_ARTIFACTS_BUCKET: "roadmapx-eu-data" } }), "bucket.region", "fail");
+      const { env } = await misconfiguration(16).apply(ctx, d);
+      const c = expectStatus(await verifyAs(d, { env }), "bucket.region", "fail");
       expect(c.message).to.equal("bucket roadmapx-eu-data is in eu-west-1, but the services run in us-east-1");
       expect(c.remediation).to.include("AWS_REGION=eu-west-1");
     });
 
     it("17. an environment that contradicts the stack outputs", async () => {
-      await ctx.clients.s3.send(new CreateBucketCommand({ Bucket: "roadmapx-files-staging" }));
-      const c = expectStatus(await verifyAs(d, { env: { S3_BUCKET_NAME: "roadmapx-files-staging" } }), "outputs.consistent", "warn");
+      const { env } = await misconfiguration(17).apply(ctx, d);
+      const c = expectStatus(await verifyAs(d, { env }), "outputs.consistent", "warn");
       expect(c.message).to.equal(`S3_BUCKET_NAME=roadmapx-files-staging but the stack outputs say ${BUCKET}`);
     });
 
     it("18. SSE-KMS with a key whose policy lets neither role nor Personalize use it", async () => {
-      const key = await ctx.clients.kms.send(new CreateKeyCommand({ Description: "ai data" }));
-      await ctx.clients.s3.send(
-        new PutBucketEncryptionCommand({
-          Bucket: BUCKET,
-          ServerSideEncryptionConfiguration: {
-            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: key.KeyMetadata?.Arn } }],
-          },
-        }),
-      );
+      await misconfiguration(18).apply(ctx, d);
       const run = await verifyAs(d);
       const c = expectStatus(run, "kms.personalize", "fail");
       expect(c.message).to.include(`${ROLE.personalize}: kms:Decrypt`);
@@ -323,10 +230,7 @@ describe("verify (against the emulator)", function () {
     });
 
     it("19. an inline policy whose object grant stops at the wrong prefix", async () => {
-      await setRolePolicy(
-        ROLE.personalize,
-        stackStatements("personalize", (s) => (s["Sid"] === "PersonalizeReadDatasets" ? { ...s, Resource: [`arn:aws:s3:::${BUCKET}/personalize-data/*`] } : s)),
-      );
+      await misconfiguration(19).apply(ctx, d);
       const c = expectStatus(await verifyAs(d), "role.personalize.s3", "fail");
       expect(c.message).to.include(`s3:GetObject on arn:aws:s3:::${BUCKET}/personalize/roadmapx-ai-verify/probe.csv`);
       expect(textOf(c)).to.include(`allows s3:GetObject but on arn:aws:s3:::${BUCKET}/personalize-data/*`);

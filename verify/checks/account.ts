@@ -1,4 +1,5 @@
 /** Checks about who is asking and what they were told: credentials, outputs vs environment. */
+import { noCommand } from "../fix";
 import type { CheckDefinition } from "../model";
 import { describeProblem } from "../problems";
 
@@ -26,6 +27,9 @@ export const credentials: CheckDefinition = {
       remediation:
         "Give the SDK credentials through its default chain: `aws sso login` / AWS_PROFILE, the AWS_ACCESS_KEY_ID and " +
         "AWS_SECRET_ACCESS_KEY variables, or an instance/task role.",
+      fix: noCommand(
+        "give the SDK working credentials (aws sso login / AWS_PROFILE, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or an instance or task role), then run verify again: which one is yours to choose, so no command is printed",
+      ),
     };
   },
 };
@@ -59,6 +63,9 @@ export const outputsConsistent: CheckDefinition = {
       resource: outputsFile,
       message: mismatches.map(([name, set, out]) => `${name}=${set} but the stack outputs say ${out}`).join("; "),
       remediation: `Unset the variables above or set them to the stack's values (\`pulumi stack output --json\`); the environment wins over ${outputsFile}.`,
+      fix: noCommand(
+        `unset ${[...new Set(mismatches.map(([name]) => name))].join(", ")} in the backend's environment, or set them to the stack's values: the environment is not in AWS, so no AWS command fixes it`,
+      ),
     };
   },
 };

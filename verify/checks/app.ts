@@ -18,6 +18,7 @@ import type { Facts, NamedPolicy, PrincipalPolicies } from "../facts";
 import type { CheckDefinition, Fix, Outcome } from "../model";
 import type { CallerIdentity } from "../parse";
 import { type Answer, ask } from "../simulate";
+import { command, documentArg, fixFileName, fixOf, noCommand, step } from "../fix";
 import { bucketPolicyOf, principalContext, skip, target, unreadable } from "./support";
 
 /** How many denied requests a message names before "and N more". */
@@ -86,36 +87,94 @@ function principalCommandTarget(p: CallerIdentity): { kind: "role" | "user"; nam
   return undefined;
 }
 
-/** The fix for requests no statement grants: attach the stack's policy, or put its statements inline. */
-function grantFix(facts: Facts, spec: AppCheckSpec, principal: CallerIdentity, t: AwsTarget, denied: ApplicationRequest[], keyArn?: string): Fix {
-  const who = principalCommandTarget(principal);
-  const appPolicyArn = facts.config.outputs?.appPolicyArn;
-  const pulumi = "the stack's application policy (output appPolicyArn) grants all of it: attach it to the backend's role or user";
-  if (!who) return { summary: `${principal.arn} is not an IAM role or user: grant it the requests listed in the why lines`, commands: [], pulumi };
-  if (appPolicyArn) {
-    return {
-      summary: `attach the stack's application policy ${appPolicyArn} to ${who.kind} ${who.name}`,
-      commands: [`aws iam attach-${who.kind}-policy --${who.kind}-name ${who.name} --policy-arn ${appPolicyArn}`],
-      pulumi,
-    };
+interface GrantContext {
+  facts: Facts;
+  spec: AppCheckSpec;
+  principal: CallerIdentity;
+  target: AwsTarget;
+  held: PrincipalPolicies;
+  /** The bucket or key policy AWS consults with a request, as the check asked it. */
+  resourcePolicyFor: (r: ApplicationRequest) => NamedPolicy | undefined;
+  keyArn?: string | undefined;
+}
+
+/** Whether every request is allowed once the principal also holds `extra`. */
+async function allAllowedWith(g: GrantContext, requests: ApplicationRequest[], extra: NamedPolicy): Promise<boolean> {
+  for (const r of requests) {
+    const answer = await ask(question(g.principal, g.target, r), { ...g.held, identity: [...g.held.identity, extra], resourcePolicy: g.resourcePolicyFor(r) });
+    if (!answer.allowed) return false;
   }
-  // No stack outputs: the statements of the application policy that grant the denied requests, inline.
+  return true;
+}
+
+/**
+ * The fix for requests no statement grants, checked before it is printed: attach the stack's
+ * application policy where the principal lacks it and it would grant them; else put the application
+ * policy's statements for this bucket (and key) inline; else say what only a key policy can change.
+ */
+async function grantFix(g: GrantContext, denied: ApplicationRequest[]): Promise<Fix> {
+  const who = principalCommandTarget(g.principal);
+  const appPolicyArn = g.facts.config.outputs?.appPolicyArn;
+  const pulumi = "the stack's application policy (output appPolicyArn) grants all of it: attach it to the backend's role or user";
+  if (!who) return noCommand(`${g.principal.arn} is not an IAM role or user: grant it the requests listed in the why lines by hand`, pulumi);
+  if (appPolicyArn && !g.held.identity.some((p) => p.label === `managed policy ${appPolicyArn}`)) {
+    const app = await g.facts.managedPolicy(appPolicyArn);
+    if (app.ok && (await allAllowedWith(g, denied, app.value))) {
+      return fixOf(
+        `attach the stack's application policy ${appPolicyArn} to ${who.kind} ${who.name}`,
+        [command("aws", "iam", `attach-${who.kind}-policy`, `--${who.kind}-name`, who.name, "--policy-arn", appPolicyArn)],
+        pulumi,
+      );
+    }
+  }
+  // The application policy's statements that grant the denied requests, for the bucket and key verify found.
   const sids = new Set(denied.map((r) => r.grantedBy));
   const statements: PolicyStatement[] = applicationPolicy({
-    target: t,
-    bucket: facts.config.aiBucket,
-    personalizeRoleArn: facts.config.personalizeRoleArn ?? "",
-    sagemakerRoleArn: facts.config.sagemakerRoleArn ?? "",
-    kmsKeyArn: keyArn,
-    resourceNamePrefix: facts.config.resourceNamePrefix,
+    target: g.target,
+    bucket: g.facts.config.aiBucket,
+    personalizeRoleArn: g.facts.config.personalizeRoleArn ?? "",
+    sagemakerRoleArn: g.facts.config.sagemakerRoleArn ?? "",
+    kmsKeyArn: g.keyArn,
+    resourceNamePrefix: g.facts.config.resourceNamePrefix,
   }).Statement.filter((s) => s.Sid !== undefined && sids.has(s.Sid));
-  const document = JSON.stringify(policyDocument(statements));
+  const document = policyDocument(statements);
+  const policyName = `roadmapx-ai-${g.spec.id.replace(".", "-")}`;
+  if (await allAllowedWith(g, denied, { label: `inline policy ${policyName}`, document })) {
+    return fixOf(
+      `add an inline policy ${policyName} to ${who.kind} ${who.name} with the application policy's ${[...sids].join(", ")} statements for ${g.facts.config.aiBucket}`,
+      [
+        step(
+          "aws",
+          "iam",
+          `put-${who.kind}-policy`,
+          `--${who.kind}-name`,
+          who.name,
+          "--policy-name",
+          policyName,
+          "--policy-document",
+          documentArg(document, fixFileName(g.spec.id, who.name)),
+        ),
+      ],
+      pulumi,
+    );
+  }
+  if (g.keyArn && denied.some((r) => r.resource === g.keyArn)) {
+    return noCommand(
+      `the key policy of ${g.keyArn} does not let IAM policies grant its use: add a statement for ${g.principal.principalArn} (or the account's default "Enable IAM User Permissions" statement) to it, then grant ${APPLICATION_KMS_SID} as the application policy does`,
+    );
+  }
+  return noCommand("no statement of the application policy would grant these requests here (see the why lines): correct the policies named there by hand");
+}
+
+const APPLICATION_KMS_SID = "UseBucketKey";
+
+function question(p: CallerIdentity, t: AwsTarget, r: ApplicationRequest) {
   return {
-    summary: `add an inline policy roadmapx-ai-${spec.id.replace(".", "-")} to ${who.kind} ${who.name} with the application policy's ${[...sids].join(", ")} statements`,
-    commands: [
-      `aws iam put-${who.kind}-policy --${who.kind}-name ${who.name} --policy-name roadmapx-ai-${spec.id.replace(".", "-")} --policy-document '${document}'`,
-    ],
-    pulumi,
+    principal: p.arn,
+    action: r.action,
+    resource: r.resource,
+    resourceAccount: t.accountId,
+    context: { ...principalContext(p.principalArn, p.accountId), ...r.context },
   };
 }
 
@@ -162,20 +221,11 @@ function appCheck(spec: AppCheckSpec): CheckDefinition {
         resourceNamePrefix: facts.config.resourceNamePrefix,
         kmsKeyArn: keyArn,
       }).filter((r) => r.service === spec.service);
+      const resourcePolicyFor = (r: ApplicationRequest): NamedPolicy | undefined =>
+        r.resource === keyArn ? keyPolicy : r.resource.startsWith(`arn:${t.value.target.partition}:s3:::`) ? bucketPolicy : undefined;
       const denied: { request: ApplicationRequest; answer: Answer }[] = [];
       for (const request of requests) {
-        const resourcePolicy =
-          request.resource === keyArn ? keyPolicy : request.resource.startsWith(`arn:${t.value.target.partition}:s3:::`) ? bucketPolicy : undefined;
-        const answer = await ask(
-          {
-            principal: p.arn,
-            action: request.action,
-            resource: request.resource,
-            resourceAccount: t.value.target.accountId,
-            context: { ...principalContext(p.principalArn, p.accountId), ...request.context },
-          },
-          { ...held, resourcePolicy },
-        );
+        const answer = await ask(question(p, t.value.target, request), { ...held, resourcePolicy: resourcePolicyFor(request) });
         if (!answer.allowed) denied.push({ request, answer });
       }
       const actions = new Set(requests.map((r) => r.action));
@@ -192,15 +242,14 @@ function appCheck(spec: AppCheckSpec): CheckDefinition {
       const grantable = denied.filter((d) => d.answer.cause === "not-granted").map((d) => d.request);
       const fix: Fix =
         grantable.length === denied.length
-          ? grantFix(facts, spec, p, t.value.target, grantable, keyArn)
-          : {
-              summary: blockedBy.has("explicit-deny")
+          ? await grantFix({ facts, spec, principal: p, target: t.value.target, held, resourcePolicyFor, keyArn }, grantable)
+          : noCommand(
+              blockedBy.has("explicit-deny")
                 ? "remove or narrow the Deny statement named in the why lines: no Allow can override it"
                 : blockedBy.has("boundary")
                   ? `widen the permissions boundary of ${p.principalArn} to allow these actions (a boundary caps what any policy grants)`
                   : "correct the policy that does not parse (see the why lines)",
-              commands: [],
-            };
+            );
       return {
         verdict: "broken",
         resource: p.arn,

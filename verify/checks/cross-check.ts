@@ -7,6 +7,7 @@
 import { type ContextEntry, SimulatePrincipalPolicyCommand } from "@aws-sdk/client-iam";
 import { classify, SERVICES } from "@roadmapx-ai/core";
 import type { Facts } from "../facts";
+import { noCommand } from "../fix";
 import type { CheckDefinition } from "../model";
 import { ask } from "../simulate";
 import { existingRole, isOutcome } from "./roles";
@@ -134,6 +135,9 @@ export const crossCheck: CheckDefinition = {
       message: `IAM's policy simulator disagrees on ${disagreements.length} decision(s); trust IAM's answer`,
       remediation: "Where an SCP denies, ask the organisation's administrators to allow the action for this account, or use a role the SCP exempts.",
       explain: disagreements,
+      fix: noCommand(
+        "ask the organisation's administrators to allow these actions for this account in the SCP, or use a role the SCP exempts: an SCP is changed from the management account, not with this account's credentials",
+      ),
     };
   },
 };

@@ -1,6 +1,6 @@
 /** Helpers shared by the checks: the target account, standard request context, probes, outcomes. */
-import type { AwsTarget, ConditionBlock, PolicyStatement } from "@roadmapx-ai/core";
-import { s3BucketArn } from "@roadmapx-ai/core";
+import type { AwsTarget, ConditionBlock, PolicyDocument, PolicyStatement } from "@roadmapx-ai/core";
+import { mergeBucketPolicy, s3BucketArn } from "@roadmapx-ai/core";
 import { PREFIXES, type PrefixName, type ServiceRequirement } from "@roadmapx-ai/core";
 import type { Read, ReadProblem } from "@roadmapx-ai/core";
 import type { Facts, NamedPolicy } from "../facts";
@@ -127,4 +127,41 @@ export function runtimeQuestions(req: ServiceRequirement, t: AwsTarget, roleArn:
     context: { ...principalContext(roleArn, t.accountId), ...p.context },
     grant: p.grantedBy,
   }));
+}
+
+const plans = new WeakMap<Facts, Map<string, Promise<unknown>>>();
+
+/**
+ * Computes once per run (per Facts): the checks that fix one policy share its plan, so they print
+ * the same merged document.
+ */
+export function oncePerRun<T>(facts: Facts, key: string, compute: () => Promise<T>): Promise<T> {
+  let memo = plans.get(facts);
+  if (!memo) {
+    memo = new Map();
+    plans.set(facts, memo);
+  }
+  let p = memo.get(key) as Promise<T> | undefined;
+  if (!p) {
+    p = compute();
+    memo.set(key, p);
+  }
+  return p;
+}
+
+/** A resource or identity policy with ours merged in: its statements kept, ours (by Sid) replaced or added. */
+export function mergedPolicy(existing: PolicyDocument | undefined, ours: PolicyStatement[]): PolicyDocument {
+  return mergeBucketPolicy(existing ? JSON.stringify(existing) : undefined, ours);
+}
+
+/** Whether the stack's outputs name this role (so `pulumi up` manages it). */
+export function stackRole(facts: Facts, roleArn: string): boolean {
+  const o = facts.config.outputs;
+  return o?.personalizeRoleArn === roleArn || o?.sagemakerRoleArn === roleArn;
+}
+
+/** Whether the AI bucket is the one the stack created (so `pulumi up` writes its settings and policy). */
+export function stackBucket(facts: Facts, bucket: string): boolean {
+  const o = facts.config.outputs;
+  return o?.artifactsBucketCreated === true && o.artifactsBucketName === bucket;
 }
