@@ -7,10 +7,13 @@ import { ComprehendService } from "@roadmapx-ai/services";
 import { SageMakerService } from "@roadmapx-ai/services";
 import { AiStorage } from "@roadmapx-ai/services";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { dirname, join } from "node:path";
 import { LOCAL_BACKEND_USER } from "./account";
 import { interactionsCsv } from "./demo-data";
 import type { GateDecision } from "./iam-gate";
 import { renderTable } from "../verify/render";
+import { writeReportFile } from "../verify/formats";
+import { renderHtml } from "../verify/render-html";
 import { runVerify } from "../verify/run";
 import type { LocalContext, LocalStep } from "./run-local";
 
@@ -23,6 +26,8 @@ export const verifyStep: LocalStep = {
     });
     const colour = process.stdout.isTTY === true && !process.env["NO_COLOR"];
     for (const line of renderTable(run.report, { colour }).trimEnd().split("\n")) context.print(`  ${line}`);
+    const html = writeReportFile(join(dirname(context.outputsFile), "verify-report.html"), renderHtml(run.report));
+    context.print(`  HTML report (the checklist, and a picture of who may do what): ${html}`);
     if (run.report.checks.some((c) => c.id === "bucket.tls-only" && c.status === "warn")) {
       context.print(
         "  (Locally the app bucket has no TLS-only Deny: moto evaluates no policy conditions and would apply it to every " +

@@ -65,7 +65,7 @@ describe("roadmapx-ai local (npm start)", function () {
     expect(text).to.match(
       /bucket roadmapx-files \(AI bucket = app bucket\): .*policy AppDenyUploadDeletes, RoadmapxAiPersonalizeList, RoadmapxAiPersonalizeObjects/,
     );
-    expect(text).to.match(/Ready: 20 pass, 0 fail, 1 warn, \d+ skip, 0 error/);
+    expect(text).to.match(/Ready: 24 pass, 0 fail, 1 warn, \d+ skip, 0 error/);
     expect(text).to.include("validate: 1200 generated interactions -> valid, ready to train");
     // Personalize, on the stand-in through the gate: the whole lifecycle, with the statuses each wait saw.
     expect(text).to.include("schema: arn:aws:personalize:us-east-1:123456789012:schema/roadmapx-demo-interactions (created)");
@@ -110,7 +110,10 @@ describe("roadmapx-ai local (npm start)", function () {
     expect(text).to.match(/verify's app\.\* checks evaluate every kind of request the demo was authorised for: yes \([1-9]\d* authorisations\)/);
     expect(text).to.not.include("not evaluated by verify");
     expect(text).to.include("refused as expected: s3:PutObject on user-uploads/roadmapx-gate-check.txt (AccessDenied); nothing reached the emulator");
-    expect(text).to.match(/Summary: stack "dev" applied to the emulator in [\d.]+ s; 5 resources; AI bucket roadmapx-files \(the app bucket, reused\)/);
+    // The checklist as one HTML file beside the outputs, its path printed.
+    const html = /HTML report \(the checklist, and a picture of who may do what\): (\S+verify-report\.html)/.exec(text)?.[1] ?? "";
+    expect(readFileSync(html, "utf8")).to.include("app.comprehend");
+    expect(text).to.match(/Summary: stack "dev" applied to the emulator in [\d.]+ s; 6 resources; AI bucket roadmapx-files \(the app bucket, reused\)/);
     const outputs = JSON.parse(readFileSync(join(stateDir, "stack-outputs.json"), "utf8")) as Record<string, unknown>;
     expect(outputs).to.include({ artifactsBucketName: "roadmapx-files", artifactsBucketCreated: false, region: "us-east-1" });
     expect(text).to.include("stopped the IAM gate and the Personalize stand-in");
