@@ -77,6 +77,10 @@ describe("Comprehend limits and languages (text.ts)", () => {
       ["a high surrogate before a non-surrogate", "\udbff\ue000", 6],
       ["a high surrogate before a high one", "\ud800\udbff", 6],
       ["a 2-byte character before a lone low surrogate", "\u00e9\udc00", 5],
+      // A 3-byte character is no high surrogate, even followed by a low one: 3 + 3 bytes, not a 4-byte pair.
+      ["a 3-byte character before a lone low surrogate", "\u4e2d\udc00", 6],
+      ["U+0800 before a lone low surrogate", "\u0800\udfff", 6],
+      ["U+E000 before a lone low surrogate", "\ue000\udc00", 6],
     ];
     const limit = 100;
     for (const [what, x, bytes] of cases) {

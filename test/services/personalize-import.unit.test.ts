@@ -165,8 +165,8 @@ describe("uploadValidated (in-memory S3)", () => {
   });
 
   it("an invalid row stops the upload before its part goes up, and the report still lists every error of the file", async () => {
-    // 7.5 MB: the bad row is in the second part.
-    const text = csv(300_000, { 250_000: "user-1,item-1,not-a-time,view", 299_999: "user-49,item-199,also-bad,view" });
+    // 11.2 MB: the bad row is in the second of three parts (not the last, whose end-of-file check would stop it anyway).
+    const text = csv(450_000, { 250_000: "user-1,item-1,not-a-time,view", 449_999: "user-49,item-199,also-bad,view" });
     const path = file("bad.csv", text);
     for (const [what, source] of [
       ["file", { path }],
@@ -181,8 +181,8 @@ describe("uploadValidated (in-memory S3)", () => {
       expect(
         report.errors.map((e) => e.line),
         what,
-      ).to.deep.equal([250_002, 300_001]);
-      expect(report.rows, what).to.equal(300_000);
+      ).to.deep.equal([250_002, 450_001]);
+      expect(report.rows, what).to.equal(450_000);
       expect(s3.objects.size + s3.uploads.size, what).to.equal(0);
       const sent = s3.commands.filter((c) => c.name === "UploadPart").reduce((n, c) => n + Number(c.input["ContentLength"]), 0);
       expect(sent, `${what}: nothing after the bad row went up`).to.be.below(text.indexOf("not-a-time"));
@@ -190,6 +190,21 @@ describe("uploadValidated (in-memory S3)", () => {
         'the CSV has 2 error(s), first at line 250002: TIMESTAMP "not-a-time" is not a whole number (Unix epoch seconds); nothing was uploaded and no import job was started',
       );
     }
+  });
+
+  it("an error at the very end of a stream that fills its last part exactly stops that part from going up", async () => {
+    // Exactly two 5 MiB parts, the last line bad: the second part is full when the stream ends.
+    const good = csv(10);
+    const bad = "user-1,item-1,bad\n";
+    const filler = 2 * 5 * MiB - Buffer.byteLength(good) - Buffer.byteLength(bad);
+    const text = good + `user-1,item-1,${"1".repeat(filler - "user-1,item-1,,view\n".length)},view\n` + bad;
+    expect(Buffer.byteLength(text)).to.equal(10 * MiB);
+    const { ctx, s3 } = context();
+    const err = await failure(() => uploadValidated(ctx, "personalize/full.csv", Readable.from([Buffer.from(text)]), schema, { partSize: 5 * MiB }));
+    expect(err).to.be.instanceOf(ImportValidationError);
+    const sent = s3.commands.filter((c) => c.name === "UploadPart").reduce((n, c) => n + Number(c.input["ContentLength"]), 0);
+    expect(sent, "the part holding the bad last line never went up").to.be.at.most(5 * MiB);
+    expect(s3.objects.size + s3.uploads.size).to.equal(0);
   });
 
   it("an error only visible at the end stops the last part from going up", async () => {
@@ -260,6 +275,10 @@ describe("uploadValidated (in-memory S3)", () => {
       .to.be.above(10 * MiB)
       .and.below(11 * MiB);
     expect(s3.names()).to.deep.equal(["PutObject"]);
+    // The same bytes from a file, whose size is known: parts for what it needs (8 MiB), so two of them.
+    const fromFile = context();
+    await uploadValidated(fromFile.ctx, "personalize/f.csv", { path: file("sized.csv", csv(430_000)) }, schema);
+    expect(fromFile.s3.names().filter((n) => n === "UploadPart")).to.have.length(2);
   });
 
   it("keeps DEFAULT_UPLOAD_CONCURRENCY (10) parts in flight unless told otherwise", async () => {
