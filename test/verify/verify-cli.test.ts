@@ -2,9 +2,10 @@
  * `roadmapx-ai verify` as users run it: the JSON document, --fail-on, --only, bad input, exit codes,
  * and the proof that it only reads.
  */
-import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { DeleteBucketEncryptionCommand, PutBucketEncryptionCommand } from "@aws-sdk/client-s3";
+import { DeleteBucketEncryptionCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand } from "@aws-sdk/client-s3";
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import { expect } from "chai";
 import { CHECK_IDS } from "../../verify/checks";
@@ -107,12 +108,42 @@ describe("roadmapx-ai verify (CLI)", function () {
         /PERSONALIZE_ROLE_ARN: role ARN "personalize-role" must look like arn:aws:iam::ACCOUNT:role\/NAME/,
       ],
       [[], { ...envFor(d), AWS_ENDPOINT_URL: "localhost:4566" }, /AWS_ENDPOINT_URL: "localhost:4566" is not an http\(s\) URL/],
+      [
+        ["--principal", "roadmapx-backend"],
+        envFor(d),
+        /--principal: "roadmapx-backend" is not an IAM role or user ARN; give the role or user the backend runs as/,
+      ],
     ];
     for (const [args, env, message] of cases) {
       const run = await cli(args, env);
       expect(run.code, `${args.join(" ")}: ${run.stderr}`).to.equal(2);
       expect(run.stderr, args.join(" ")).to.match(message);
     }
+  });
+
+  it("--fix-dir: a fix document too long for a shell line is written there, the command names it, and stderr says so", async () => {
+    const d = await deploy(ctx);
+    // The owner's own statements, kept by the fix: together with ours, longer than a shell line.
+    const owner = {
+      Sid: "AppPublicAssets",
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::123456789012:role/roadmapx-cdn" },
+      Action: "s3:GetObject",
+      Resource: Array.from({ length: 20 }, (_, i) => `arn:aws:s3:::roadmapx-files/user-uploads/public/asset-group-${i}/*`),
+    };
+    await ctx.clients.s3.send(new PutBucketPolicyCommand({ Bucket: "roadmapx-files", Policy: JSON.stringify({ Version: "2012-10-17", Statement: [owner] }) }));
+    const dir = join(mkdtempSync(join(tmpdir(), "roadmapx-fixes-")), "fixes");
+    const run = await cli(["--json", "--fix-dir", dir], envFor(d));
+    expect(run.code, run.stderr).to.equal(1);
+    const fix = (JSON.parse(run.stdout) as Report).checks.find((c) => c.id === "bucket.personalize-policy")?.fix;
+    const file = fix?.files?.[0];
+    expect(file?.path.startsWith(`${dir}/`), JSON.stringify(fix)).to.equal(true);
+    expect(fix?.commands.join("\n")).to.include(`file://${file?.path}`);
+    expect(run.stderr).to.include(`roadmapx-ai verify: wrote ${file?.path} (a fix command reads it)`);
+    const written = JSON.parse(readFileSync(file?.path ?? "", "utf8")) as { Version: string; Statement: unknown[] };
+    expect(written.Version).to.equal("2012-10-17");
+    expect(written.Statement[0]).to.deep.equal(owner);
+    expect(written.Statement.length).to.be.greaterThan(1);
   });
 
   it("an unreachable endpoint exits 3 and says AWS could not be reached", async () => {
