@@ -4,7 +4,8 @@
  * answers mean (parse.ts). No AWS: the one run here talks to a closed port.
  */
 import { expect } from "chai";
-import { ConfigError } from "../../core/runtime-config";
+// As verify/ imports it: under Stryker both then load the sandbox's core, whatever node_modules links to.
+import { ConfigError } from "@roadmapx-ai/core";
 import type { CheckResult, Report } from "../../verify/model";
 import { statusOf } from "../../verify/model";
 import { bucketEncryptionOf, parseCaller, policyDocumentOf, reachabilityFromHeadError, regionOfLocation } from "../../verify/parse";
