@@ -54,11 +54,14 @@ describe("local harness: the stack applied to the emulator, read back through IA
         expect(policyJson(doc.PolicyDocument), p.name).to.deep.equal(JSON.parse(String(p.inputs["policy"])));
       }
     }
-    const [appPolicy] = declared(applied, "aws:iam/policy:Policy");
-    expect(applied.outputs.appPolicyArn).to.equal(appPolicy?.physicalName);
-    const policy = await iam.send(new GetPolicyCommand({ PolicyArn: applied.outputs.appPolicyArn }));
-    const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: applied.outputs.appPolicyArn, VersionId: policy.Policy?.DefaultVersionId }));
-    expect(policyJson(version.PolicyVersion?.Document)).to.deep.equal(JSON.parse(String(appPolicy?.inputs["policy"])));
+    // The managed policies (the application's and the verifier's), each read back by the ARN the outputs name.
+    const managed = declared(applied, "aws:iam/policy:Policy");
+    expect(managed.map((p) => p.physicalName).sort()).to.deep.equal([applied.outputs.appPolicyArn, applied.outputs.verifierPolicyArn].sort());
+    for (const declaredPolicy of managed) {
+      const policy = await iam.send(new GetPolicyCommand({ PolicyArn: declaredPolicy.physicalName }));
+      const version = await iam.send(new GetPolicyVersionCommand({ PolicyArn: declaredPolicy.physicalName, VersionId: policy.Policy?.DefaultVersionId }));
+      expect(policyJson(version.PolicyVersion?.Document), declaredPolicy.name).to.deep.equal(JSON.parse(String(declaredPolicy.inputs["policy"])));
+    }
   }
 
   it("default (reuse the app bucket): roles, trust and inline policies and the app policy equal the declarations", async () => {

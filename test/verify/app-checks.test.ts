@@ -12,6 +12,7 @@ import { expect } from "chai";
 import { applicationPolicy } from "../../core/policies";
 import { type Deployed, ROLE, check, deploy, expectStatus, textOf, verifyAs } from "../helpers/account";
 import { useEmulator } from "../helpers/emulator";
+import { DUMMY_CREDENTIALS } from "../../local/emulator";
 
 const ACCOUNT = "123456789012";
 const TARGET = { partition: "aws", region: "us-east-1", accountId: ACCOUNT };
@@ -183,6 +184,18 @@ describe("verify app.* checks: the backend's own permissions (emulator)", functi
     const run = await verifyAs(d, { only: ["app.s3"] });
     const c = expectStatus(run, "app.s3", "fail");
     expect(c.message).to.include(`may not make 2 of the 14 requests the services make: kms:Decrypt on ${keyArn}; kms:GenerateDataKey on ${keyArn}`);
+  });
+
+  it("a caller that is no IAM user or role session (moto's default identity): app.* skip and ask for --principal", async () => {
+    const run = await verifyAs(d, { credentials: DUMMY_CREDENTIALS });
+    expect(run.report.target.callerArn).to.equal(`arn:aws:sts::${ACCOUNT}:user/moto`);
+    for (const id of APP_CHECKS) {
+      expect(expectStatus(run, id, "skip").message).to.equal(
+        `the caller arn:aws:sts::${ACCOUNT}:user/moto is not an IAM user or role session: name the role or user the backend runs as with --principal ARN`,
+      );
+    }
+    // Named, the backend user is evaluated whoever the caller is.
+    for (const id of APP_CHECKS) expectStatus(await verifyAs(d, { credentials: DUMMY_CREDENTIALS, principal: USER_ARN, only: [id] }), id, "pass");
   });
 
   describe("--principal: the backend's role, checked from another identity", () => {

@@ -200,6 +200,10 @@ function appCheck(spec: AppCheckSpec): CheckDefinition {
           message: `the backend runs as the account root user, which may do anything (use a least-privilege role in production)`,
         };
       }
+      if (p.kind === "other") {
+        // A federated or service caller has no IAM policies to read: only --principal can say who the backend is.
+        return skip(`the caller ${p.arn} is not an IAM user or role session: name the role or user the backend runs as with --principal ARN`, p.arn);
+      }
       const policies = await facts.callerPolicies(p);
       if (!policies.ok) return unreadable(policies.problem);
       const held: PrincipalPolicies = policies.value ?? { identity: [] };
