@@ -119,7 +119,13 @@ describe("the upload engine (in-memory S3)", () => {
         const held: (() => void)[] = [];
         s3.before = (name) => (name === "UploadPart" ? new Promise<void>((r) => held.push(r)) : undefined);
         const body = producer(26 * MiB);
-        const uploading = uploadParts(s3 as never, BUCKET, "personalize/q.bin", body.fill, { partSize: 5 * MiB, queueSize });
+        // The part buffers the producer is handed (each its own allocation): queueSize on the wire, one being filled.
+        const buffers = new Set<ArrayBufferLike>();
+        const fill = (buffer: Buffer) => {
+          buffers.add(buffer.buffer);
+          return body.fill(buffer);
+        };
+        const uploading = uploadParts(s3 as never, BUCKET, "personalize/q.bin", fill, { partSize: 5 * MiB, queueSize });
         // Newest first: a buffer refilled while its part is held would change what is stored.
         for (let done = 0; done < 6;) {
           await new Promise((r) => setImmediate(r));
@@ -132,6 +138,7 @@ describe("the upload engine (in-memory S3)", () => {
         }
         await uploading;
         expect(s3.peakPartsInFlight).to.equal(queueSize);
+        expect(buffers.size, `queueSize ${queueSize}: part buffers allocated`).to.equal(queueSize + 1);
         expect(sha256(s3.objects.get("personalize/q.bin"))).to.equal(body.sha256());
       }
     });
