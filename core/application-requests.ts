@@ -71,6 +71,10 @@ function personalizePaths(p: string): Record<(typeof APPLICATION.personalize.res
     "personalize:DescribeCampaign": [campaign],
     "personalize:DeleteCampaign": [campaign],
     "personalize:GetRecommendations": [campaign],
+    "personalize:CreateBatchInferenceJob": [`batch-inference-job/${p}`, version],
+    "personalize:DescribeBatchInferenceJob": [`batch-inference-job/${p}`],
+    "personalize:CreateBatchSegmentJob": [`batch-segment-job/${p}`],
+    "personalize:DescribeBatchSegmentJob": [`batch-segment-job/${p}`],
   };
 }
 
@@ -89,6 +93,9 @@ function sageMakerPaths(p: string): Record<(typeof APPLICATION.sagemaker.resourc
     "sagemaker:DescribeEndpoint": [`endpoint/${name}`],
     "sagemaker:DeleteEndpoint": [`endpoint/${name}`],
     "sagemaker:InvokeEndpoint": [`endpoint/${name}`],
+    "sagemaker:CreateTransformJob": [`transform-job/${name}`],
+    "sagemaker:DescribeTransformJob": [`transform-job/${name}`],
+    "sagemaker:StopTransformJob": [`transform-job/${name}`],
   };
 }
 
@@ -99,6 +106,14 @@ const SAGEMAKER_CREATED: Record<(typeof APPLICATION.sagemaker.tagOnCreate.create
   CreateEndpointConfig: "endpoint-config",
   CreateEndpoint: "endpoint",
 };
+
+/** `comprehend:StartKeyPhrasesDetectionJob` → `key-phrases-detection-job` (the job's resource type). */
+function comprehendJobType(action: string): string {
+  const kind = /^comprehend:(?:Start|Describe|Stop)(\w+)DetectionJob$/.exec(action)?.[1];
+  const type = kind && `${kind.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase()}-detection-job`;
+  if (!type || !(APPLICATION.comprehend.jobs.resourceTypes as readonly string[]).includes(type)) throw new Error(`no Comprehend job type for ${action}`);
+  return type;
+}
 
 export function applicationRequests(args: ApplicationRequestArgs): ApplicationRequest[] {
   const { partition, region, accountId } = args.target;
@@ -152,8 +167,12 @@ export function applicationRequests(args: ApplicationRequestArgs): ApplicationRe
   }
   for (const action of APPLICATION.sagemaker.anyResource) add("sagemaker", action, "*", "AiCallsWithoutResourceScope");
 
-  // Comprehend's built-in models have no ARN.
+  // Comprehend's built-in models have no ARN; its analysis jobs' ARNs hold a generated id.
   for (const action of APPLICATION.comprehend.anyResource) add("comprehend", action, "*", "AiCallsWithoutResourceScope");
+  for (const action of APPLICATION.comprehend.jobs.resourceActions) {
+    add("comprehend", action, arn("comprehend", `${comprehendJobType(action)}/${SAMPLE_ID}`), "ComprehendAnalysisJobs");
+  }
+  for (const action of APPLICATION.comprehend.jobs.list) add("comprehend", action, "*", "AiCallsWithoutResourceScope");
   return requests;
 }
 

@@ -148,13 +148,18 @@ export interface ApplicationPolicyArgs {
   bucket: string;
   personalizeRoleArn: string;
   sagemakerRoleArn: string;
+  /**
+   * The Comprehend data-access role (stacks from 0.3 on). Without it the policy has no
+   * PassComprehendRole statement, as the policies of older stacks had none.
+   */
+  comprehendRoleArn?: string | undefined;
   kmsKeyArn?: string | undefined;
   /** This project's resource names start with `<prefix>-` (default "roadmapx"): see core/resource-names.ts. */
   resourceNamePrefix?: string | undefined;
 }
 
 /**
- * The managed policy for the application's own role: pass exactly our two roles to exactly their
+ * The managed policy for the application's own role: pass exactly our roles to exactly their
  * services, call the AI APIs the services/ code calls on this project's resources only (by name
  * prefix, and by tag where ARNs hold no name), and use the AI prefixes of the bucket.
  */
@@ -182,6 +187,17 @@ export function applicationPolicy(args: ApplicationPolicyArgs): PolicyDocument {
       Resource: [args.sagemakerRoleArn],
       Condition: { StringEquals: { "iam:PassedToService": SERVICES.sagemaker.principal } },
     },
+    ...(args.comprehendRoleArn
+      ? [
+          {
+            Sid: "PassComprehendRole",
+            Effect: "Allow" as const,
+            Action: "iam:PassRole",
+            Resource: [args.comprehendRoleArn],
+            Condition: { StringEquals: { "iam:PassedToService": SERVICES.comprehend.principal } },
+          },
+        ]
+      : []),
     {
       Sid: "PersonalizeWorkflow",
       Effect: "Allow",
@@ -219,10 +235,22 @@ export function applicationPolicy(args: ApplicationPolicyArgs): PolicyDocument {
       },
     },
     {
+      // Job ARNs hold a generated id, not a name: this account's and region's jobs of each type.
+      Sid: "ComprehendAnalysisJobs",
+      Effect: "Allow",
+      Action: [...APPLICATION.comprehend.jobs.resourceActions],
+      Resource: APPLICATION.comprehend.jobs.resourceTypes.map((t) => arn("comprehend", `${t}/*`)),
+    },
+    {
       // These actions have no resource-level permissions in AWS: "*" is the only resource they accept.
       Sid: "AiCallsWithoutResourceScope",
       Effect: "Allow",
-      Action: [...APPLICATION.personalize.anyResource, ...APPLICATION.sagemaker.anyResource, ...APPLICATION.comprehend.anyResource],
+      Action: [
+        ...APPLICATION.personalize.anyResource,
+        ...APPLICATION.sagemaker.anyResource,
+        ...APPLICATION.comprehend.anyResource,
+        ...APPLICATION.comprehend.jobs.list,
+      ],
       Resource: ["*"],
     },
     {

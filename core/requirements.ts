@@ -23,14 +23,30 @@ export const PREFIXES = {
   personalize: "personalize/",
   training: "sagemaker/training/",
   models: "models/",
+  /** Personalize batch inference and segment jobs: JSON-lines input, `.out` output (inside `personalize/`). */
+  personalizeBatch: "personalize/batch/",
+  comprehendInput: "comprehend/input/",
+  comprehendOutput: "comprehend/output/",
+  /** SageMaker batch transform (the model's execution role reads and writes: no role of its own). */
+  transformInput: "sagemaker/transform/input/",
+  transformOutput: "sagemaker/transform/output/",
 } as const;
 
 export type PrefixName = keyof typeof PREFIXES;
 
 /** Prefixes the AI side may write to; `user-uploads/` belongs to the application alone. */
-export const AI_PREFIXES: readonly PrefixName[] = ["personalize", "training", "models"];
+/** (`personalize/batch/` is inside `personalize/`, so it needs no entry of its own.) */
+export const AI_PREFIXES: readonly PrefixName[] = [
+  "personalize",
+  "training",
+  "models",
+  "comprehendInput",
+  "comprehendOutput",
+  "transformInput",
+  "transformOutput",
+];
 
-export type AiServiceId = "personalize" | "sagemaker";
+export type AiServiceId = "personalize" | "sagemaker" | "comprehend";
 
 /** What the services can ask of Amazon Comprehend, one name per analysis (the CLI's `--ops`). */
 export type ComprehendOperation = "sentiment" | "entities" | "key-phrases" | "language" | "pii";
@@ -145,21 +161,27 @@ const sagemaker: ServiceRequirement = {
   bucket: {
     sid: "SageMakerListBucket",
     actions: ["s3:ListBucket"],
-    listPrefixes: ["training"],
-    why: "training jobs list the objects under their S3Prefix input channel",
+    listPrefixes: ["training", "transformInput"],
+    why: "training and batch transform jobs list the objects under their S3Prefix input",
   },
   objects: [
     {
       sid: "SageMakerReadData",
       actions: ["s3:GetObject"],
-      prefixes: ["training", "models"],
-      why: "training jobs read their input under sagemaker/training/; models load model.tar.gz from models/",
+      prefixes: ["training", "models", "transformInput"],
+      why: "training jobs read their input under sagemaker/training/, models load model.tar.gz from models/, batch transform reads sagemaker/transform/input/",
     },
     {
       sid: "SageMakerWriteModels",
       actions: ["s3:PutObject", "s3:DeleteObject"],
       prefixes: ["models"],
       why: "training jobs write output and checkpoints under models/ and replace stale checkpoints",
+    },
+    {
+      sid: "SageMakerWriteTransformOutput",
+      actions: ["s3:PutObject"],
+      prefixes: ["transformOutput"],
+      why: "batch transform jobs (with the model's execution role) write <input>.out under sagemaker/transform/output/",
     },
   ],
   kmsActions: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
@@ -220,7 +242,44 @@ const sagemaker: ServiceRequirement = {
   sampleSourceArn: (t) => `arn:${t.partition}:sagemaker:${t.region}:${t.accountId}:training-job/roadmapx-ai-verify`,
 };
 
-export const SERVICES: Readonly<Record<AiServiceId, ServiceRequirement>> = { personalize, sagemaker };
+/**
+ * The data-access role of Comprehend's asynchronous analysis jobs (Start*DetectionJob): it reads the
+ * input prefix and writes the output prefix. The synchronous Detect calls need no role and no S3.
+ */
+const comprehend: ServiceRequirement = {
+  id: "comprehend",
+  title: "Amazon Comprehend",
+  principal: "comprehend.amazonaws.com",
+  sourceArnPattern: (t) => `arn:${t.partition}:comprehend:${t.region}:${t.accountId}:*`,
+  bucket: {
+    sid: "ComprehendListBucket",
+    actions: ["s3:ListBucket"],
+    listPrefixes: ["comprehendInput"],
+    why: "analysis jobs list the objects under their input S3Uri (a prefix) before they read them",
+  },
+  objects: [
+    {
+      sid: "ComprehendReadInput",
+      actions: ["s3:GetObject"],
+      prefixes: ["comprehendInput"],
+      why: "analysis jobs read the documents under comprehend/input/",
+    },
+    {
+      sid: "ComprehendWriteOutput",
+      actions: ["s3:PutObject"],
+      prefixes: ["comprehendOutput"],
+      why: "analysis jobs write output.tar.gz (PII jobs: <input>.out) under comprehend/output/",
+    },
+  ],
+  // SSE-KMS input is decrypted, output encrypted with a data key; Comprehend creates grants on the
+  // key for the job's instances when it encrypts output.
+  kmsActions: ["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant"],
+  runtimeStatements: () => [],
+  runtimeProbes: () => [],
+  sampleSourceArn: (t) => `arn:${t.partition}:comprehend:${t.region}:${t.accountId}:sentiment-detection-job/0a1b2c3d4e5f60718293a4b5c6d7e8f9`,
+};
+
+export const SERVICES: Readonly<Record<AiServiceId, ServiceRequirement>> = { personalize, sagemaker, comprehend };
 
 /**
  * What the application itself (the RoadmapX backend's role) calls, grouped by the resource type the
@@ -251,13 +310,17 @@ export const APPLICATION = {
       "personalize:DescribeCampaign",
       "personalize:DeleteCampaign",
       "personalize:GetRecommendations",
+      "personalize:CreateBatchInferenceJob",
+      "personalize:DescribeBatchInferenceJob",
+      "personalize:CreateBatchSegmentJob",
+      "personalize:DescribeBatchSegmentJob",
     ],
     /**
      * The resource types those actions act on (ARN path after `account:`), each narrowed to this
      * project's names (`dataset-group/roadmapx-*`): a dataset's ARN holds its group's name
      * (`dataset/GROUP/TYPE`), a solution version's its solution's (`solution/NAME/ID`).
      */
-    ownedResourceTypes: ["schema", "dataset-group", "dataset", "dataset-import-job", "solution", "campaign"],
+    ownedResourceTypes: ["schema", "dataset-group", "dataset", "dataset-import-job", "solution", "campaign", "batch-inference-job", "batch-segment-job"],
     /**
      * Event tracker ARNs hold a generated id, not the name (`event-tracker/d2e0162e`), so a name
      * prefix cannot scope them: the services tag each tracker with PROJECT_TAG when they create it,
@@ -291,9 +354,12 @@ export const APPLICATION = {
       "sagemaker:DescribeEndpoint",
       "sagemaker:DeleteEndpoint",
       "sagemaker:InvokeEndpoint",
+      "sagemaker:CreateTransformJob",
+      "sagemaker:DescribeTransformJob",
+      "sagemaker:StopTransformJob",
     ],
     /** Narrowed to this project's names, as for Personalize (SageMaker lowercases names in ARNs). */
-    ownedResourceTypes: ["training-job", "model", "endpoint-config", "endpoint"],
+    ownedResourceTypes: ["training-job", "model", "endpoint-config", "endpoint", "transform-job"],
     /**
      * Creating a SageMaker resource with `Tags` is also authorised as `sagemaker:AddTags` on the new
      * resource, with `sagemaker:TaggingAction` naming the Create call (the SageMaker guide, "Provide
@@ -319,17 +385,56 @@ export const APPLICATION = {
       "comprehend:BatchDetectKeyPhrases",
       "comprehend:BatchDetectDominantLanguage",
     ],
+    /**
+     * Asynchronous analysis jobs. Their ARNs hold a generated job id (`sentiment-detection-job/ID`),
+     * so a name prefix cannot scope them: Start, Describe and Stop are granted on this account's and
+     * region's jobs of each type (`sentiment-detection-job/*`), the List calls on "*" (no resource).
+     */
+    jobs: {
+      resourceActions: [
+        "comprehend:StartSentimentDetectionJob",
+        "comprehend:DescribeSentimentDetectionJob",
+        "comprehend:StopSentimentDetectionJob",
+        "comprehend:StartEntitiesDetectionJob",
+        "comprehend:DescribeEntitiesDetectionJob",
+        "comprehend:StopEntitiesDetectionJob",
+        "comprehend:StartKeyPhrasesDetectionJob",
+        "comprehend:DescribeKeyPhrasesDetectionJob",
+        "comprehend:StopKeyPhrasesDetectionJob",
+        "comprehend:StartPiiEntitiesDetectionJob",
+        "comprehend:DescribePiiEntitiesDetectionJob",
+        "comprehend:StopPiiEntitiesDetectionJob",
+        "comprehend:StartDominantLanguageDetectionJob",
+        "comprehend:DescribeDominantLanguageDetectionJob",
+        "comprehend:StopDominantLanguageDetectionJob",
+      ],
+      resourceTypes: [
+        "sentiment-detection-job",
+        "entities-detection-job",
+        "key-phrases-detection-job",
+        "pii-entities-detection-job",
+        "dominant-language-detection-job",
+      ],
+      list: [
+        "comprehend:ListSentimentDetectionJobs",
+        "comprehend:ListEntitiesDetectionJobs",
+        "comprehend:ListKeyPhrasesDetectionJobs",
+        "comprehend:ListPiiEntitiesDetectionJobs",
+        "comprehend:ListDominantLanguageDetectionJobs",
+      ],
+    },
   },
   s3: {
     /** Prefixes the application uploads to (and cleans up). */
+    /** (`personalize/`, which holds `personalize/batch/`: batch input written, `.out` output read back.) */
     write: {
       actions: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-      prefixes: ["personalize", "training"] as readonly PrefixName[],
+      prefixes: ["personalize", "training", "comprehendInput", "transformInput"] as readonly PrefixName[],
     },
-    /** Prefixes the application only reads (trained model artifacts). */
-    read: { actions: ["s3:GetObject"], prefixes: ["models"] as readonly PrefixName[] },
+    /** Prefixes the application only reads: trained model artifacts, analysis and batch transform output. */
+    read: { actions: ["s3:GetObject"], prefixes: ["models", "comprehendOutput", "transformOutput"] as readonly PrefixName[] },
     /** Listing, conditioned on `s3:prefix`: the application always lists with one of these. */
-    listPrefixes: ["personalize", "training", "models"] as readonly PrefixName[],
+    listPrefixes: ["personalize", "training", "models", "comprehendInput", "comprehendOutput", "transformInput", "transformOutput"] as readonly PrefixName[],
   },
   /**
    * With SSE-KMS, uploads need GenerateDataKey and downloads need Decrypt; only through S3 in the
@@ -350,6 +455,7 @@ export const RESOURCE_STAR_ACTIONS: Readonly<Record<string, string>> = Object.fr
   ...APPLICATION.personalize.anyResource.map((a) => [a, a.includes(":List") ? "List action: no resource-level permissions" : "no resource-level permissions"]),
   ...APPLICATION.sagemaker.anyResource.map((a) => [a, "List action: no resource-level permissions"]),
   ...APPLICATION.comprehend.anyResource.map((a) => [a, "built-in models have no ARN (only custom endpoints do): no resource-level permissions"]),
+  ...APPLICATION.comprehend.jobs.list.map((a) => [a, "List action: no resource-level permissions"]),
 ]);
 
 /** Every Personalize, SageMaker and Comprehend action the application policy grants, whatever the statement. */
@@ -364,5 +470,7 @@ export function applicationAiActions(): string[] {
     sagemaker.tagOnCreate.action,
     ...sagemaker.anyResource,
     ...comprehend.anyResource,
+    ...comprehend.jobs.resourceActions,
+    ...comprehend.jobs.list,
   ];
 }

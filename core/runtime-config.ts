@@ -30,6 +30,8 @@ export interface RuntimeConfig {
   aiBucket: string;
   personalizeRoleArn?: string | undefined;
   sagemakerRoleArn?: string | undefined;
+  /** The Comprehend data-access role (analysis jobs); older stacks' outputs lack it. */
+  comprehendRoleArn?: string | undefined;
   /** The SSE-KMS key of the AI bucket, when the stack configured one. */
   kmsKeyArn?: string | undefined;
   prefixes: typeof PREFIXES;
@@ -38,7 +40,7 @@ export interface RuntimeConfig {
   outputsFile?: string | undefined;
   outputs?: StackOutputsFile | undefined;
   /** Where each value came from: verify explains mismatches with it. */
-  sources: Record<"region" | "appBucket" | "aiBucket" | "personalizeRoleArn" | "sagemakerRoleArn" | "resourceNamePrefix", Source>;
+  sources: Record<"region" | "appBucket" | "aiBucket" | "personalizeRoleArn" | "sagemakerRoleArn" | "comprehendRoleArn" | "resourceNamePrefix", Source>;
 }
 
 export interface RuntimeConfigOptions {
@@ -49,6 +51,7 @@ export interface RuntimeConfigOptions {
   aiBucket?: string | undefined;
   personalizeRoleArn?: string | undefined;
   sagemakerRoleArn?: string | undefined;
+  comprehendRoleArn?: string | undefined;
   endpoint?: string | undefined;
   resourceNamePrefix?: string | undefined;
 }
@@ -157,7 +160,8 @@ export function resolveRuntimeConfig(options: RuntimeConfigOptions = {}, env: No
 
   const personalizeRole = pick(options.personalizeRoleArn, ["PERSONALIZE_ROLE_ARN"], outputs?.personalizeRoleArn, undefined);
   const sagemakerRole = pick(options.sagemakerRoleArn, ["SAGEMAKER_ROLE_ARN"], outputs?.sagemakerRoleArn, undefined);
-  for (const r of [personalizeRole, sagemakerRole]) {
+  const comprehendRole = pick(options.comprehendRoleArn, ["COMPREHEND_ROLE_ARN"], outputs?.comprehendRoleArn, undefined);
+  for (const r of [personalizeRole, sagemakerRole, comprehendRole]) {
     if (r.value !== undefined) {
       const parsed = parseRoleArn(r.value);
       if (typeof parsed === "string") problems.push(`${r.label}: role ARN "${r.value}" ${parsed}`);
@@ -193,6 +197,7 @@ export function resolveRuntimeConfig(options: RuntimeConfigOptions = {}, env: No
     aiBucket: aiBucket.value ?? DEFAULT_APP_BUCKET,
     personalizeRoleArn: personalizeRole.value,
     sagemakerRoleArn: sagemakerRole.value,
+    comprehendRoleArn: comprehendRole.value,
     kmsKeyArn,
     prefixes: PREFIXES,
     resourceNamePrefix: namePrefix.value ?? DEFAULT_RESOURCE_NAME_PREFIX,
@@ -204,6 +209,7 @@ export function resolveRuntimeConfig(options: RuntimeConfigOptions = {}, env: No
       aiBucket: aiBucket.source,
       personalizeRoleArn: personalizeRole.source,
       sagemakerRoleArn: sagemakerRole.source,
+      comprehendRoleArn: comprehendRole.source,
       resourceNamePrefix: namePrefix.source,
     },
   };

@@ -11,6 +11,8 @@ export interface StackOutputValues {
   artifactsBucketCreated: boolean;
   personalizeRoleArn: string;
   sagemakerRoleArn: string;
+  /** Comprehend data-access role for analysis jobs (stacks before 0.3 lack it). */
+  comprehendRoleArn: string;
   region: string;
   prefixes: Record<PrefixName, string>;
   /** Managed policy for the application's own role. */
@@ -37,6 +39,7 @@ export const STACK_OUTPUT_TYPES: Readonly<Record<keyof StackOutputValues, "strin
   artifactsBucketCreated: "boolean",
   personalizeRoleArn: "string",
   sagemakerRoleArn: "string",
+  comprehendRoleArn: "string",
   region: "string",
   prefixes: "object",
   appPolicyArn: "string",

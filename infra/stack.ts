@@ -34,6 +34,7 @@ export function defineStack(config: InfraConfig = loadInfraConfig()): StackOutpu
     artifactsBucketCreated: access.artifactsBucketCreated,
     personalizeRoleArn: access.personalizeRoleArn,
     sagemakerRoleArn: access.sagemakerRoleArn,
+    comprehendRoleArn: access.comprehendRoleArn,
     region: config.region,
     prefixes: { ...PREFIXES },
     appPolicyArn: access.appPolicyArn,

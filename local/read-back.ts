@@ -45,7 +45,7 @@ export async function describeApplied(clients: AccountApi, applied: AppliedStack
         `encryption ${sse ?? "default"}, versioning ${versioning ?? "off"}, policy ${sids.length ? sids.join(", ") : "none"}`,
     );
   }
-  for (const arn of [outputs.personalizeRoleArn, outputs.sagemakerRoleArn]) {
+  for (const arn of [outputs.personalizeRoleArn, outputs.sagemakerRoleArn, outputs.comprehendRoleArn]) {
     const RoleName = arn.split("/").pop() ?? arn;
     const role = await clients.iam.send(new GetRoleCommand({ RoleName }));
     const trust = parsePolicyDocument(role.Role?.AssumeRolePolicyDocument ?? "{}");

@@ -49,15 +49,15 @@ export interface AiServicesAccessArgs {
 }
 
 /**
- * Everything Amazon Personalize and SageMaker need to use an application's S3 bucket, and what the
- * application needs to use them: the two service roles (trust pinned to this account and region),
+ * Everything Amazon Personalize, SageMaker and Comprehend need to use an application's S3 bucket, and
+ * what the application needs to use them: the three service roles (trust pinned to this account and region),
  * Personalize's bucket-policy statements (exported, or merged into the app bucket's policy), an
  * optional hardened AI-artifacts bucket, and a managed policy for the application's own role.
  *
  *   const ai = new AiServicesAccess("ai", { appBucketName: "roadmapx-files" });
  *   export const appPolicyArn = ai.appPolicyArn;
  *
- * Children are named `<name>-personalize`, `<name>-sagemaker`, `<name>-application`,
+ * Children are named `<name>-personalize`, `<name>-sagemaker`, `<name>-comprehend`, `<name>-application`,
  * `<name>-artifacts` and `<name>-app-bucket-personalize-access`.
  */
 export class AiServicesAccess extends pulumi.ComponentResource {
@@ -66,6 +66,8 @@ export class AiServicesAccess extends pulumi.ComponentResource {
   readonly artifactsBucketCreated: boolean;
   readonly personalizeRoleArn: pulumi.Output<string>;
   readonly sagemakerRoleArn: pulumi.Output<string>;
+  /** The data-access role Comprehend's analysis jobs assume (`comprehend/input/` → `comprehend/output/`). */
+  readonly comprehendRoleArn: pulumi.Output<string>;
   /** Managed policy to attach to the application's own role or user. */
   readonly appPolicyArn: pulumi.Output<string>;
   /** Read-only managed policy for whoever runs `roadmapx-ai verify`. */
@@ -152,6 +154,8 @@ export class AiServicesAccess extends pulumi.ComponentResource {
     const roleArgs = { target, bucketName, kmsKeyArn: args.kmsKeyArn, tags };
     const personalizeRole = new ServiceRole(`${name}-personalize`, { ...roleArgs, requirement: SERVICES.personalize }, movedFromStack());
     const sagemakerRole = new ServiceRole(`${name}-sagemaker`, { ...roleArgs, requirement: SERVICES.sagemaker }, movedFromStack());
+    // New in 0.3: it never lived at the top of the stack, so it carries no alias.
+    const comprehendRole = new ServiceRole(`${name}-comprehend`, { ...roleArgs, requirement: SERVICES.comprehend }, parent);
     const appPolicy = new ApplicationPolicy(
       `${name}-application`,
       {
@@ -159,6 +163,7 @@ export class AiServicesAccess extends pulumi.ComponentResource {
         bucketName,
         personalizeRoleArn: personalizeRole.roleArn,
         sagemakerRoleArn: sagemakerRole.roleArn,
+        comprehendRoleArn: comprehendRole.roleArn,
         kmsKeyArn: args.kmsKeyArn,
         resourceNamePrefix: this.resourceNamePrefix,
         tags,
@@ -172,6 +177,7 @@ export class AiServicesAccess extends pulumi.ComponentResource {
     this.artifactsBucketCreated = createBucket;
     this.personalizeRoleArn = personalizeRole.roleArn;
     this.sagemakerRoleArn = sagemakerRole.roleArn;
+    this.comprehendRoleArn = comprehendRole.roleArn;
     this.appPolicyArn = appPolicy.policyArn;
     this.verifierPolicyArn = verifier.policyArn;
     this.appBucketName = appBucketName;
@@ -184,6 +190,7 @@ export class AiServicesAccess extends pulumi.ComponentResource {
       artifactsBucketName: this.artifactsBucketName,
       personalizeRoleArn: this.personalizeRoleArn,
       sagemakerRoleArn: this.sagemakerRoleArn,
+      comprehendRoleArn: this.comprehendRoleArn,
       appPolicyArn: this.appPolicyArn,
       verifierPolicyArn: this.verifierPolicyArn,
       personalizeBucketPolicyStatements: this.personalizeBucketPolicyStatements,

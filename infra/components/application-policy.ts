@@ -8,6 +8,8 @@ export interface ApplicationPolicyArgs {
   bucketName: pulumi.Input<string>;
   personalizeRoleArn: pulumi.Input<string>;
   sagemakerRoleArn: pulumi.Input<string>;
+  /** The Comprehend data-access role (PassComprehendRole); omitted, the policy passes no Comprehend role. */
+  comprehendRoleArn?: pulumi.Input<string> | undefined;
   kmsKeyArn?: pulumi.Input<string> | undefined;
   /** Names of this project's Personalize and SageMaker resources start with `<prefix>-` (default "roadmapx"). */
   resourceNamePrefix?: pulumi.Input<string> | undefined;
@@ -16,7 +18,7 @@ export interface ApplicationPolicyArgs {
 
 /**
  * A managed policy for the application's own role (attach it to the backend's role or user): pass our
- * two roles to their services only, call the AI APIs, and use the AI prefixes of the bucket.
+ * roles to their services only, call the AI APIs, and use the AI prefixes of the bucket.
  */
 export class ApplicationPolicy extends pulumi.ComponentResource {
   readonly policy: aws.iam.Policy;
@@ -30,9 +32,9 @@ export class ApplicationPolicy extends pulumi.ComponentResource {
       {
         description: "Lets the RoadmapX backend run Personalize, SageMaker and Comprehend on its AI prefixes",
         policy: pulumi
-          .all([args.target, args.bucketName, args.personalizeRoleArn, args.sagemakerRoleArn, args.kmsKeyArn, args.resourceNamePrefix])
-          .apply(([target, bucket, personalizeRoleArn, sagemakerRoleArn, kmsKeyArn, resourceNamePrefix]) =>
-            JSON.stringify(applicationPolicy({ target, bucket, personalizeRoleArn, sagemakerRoleArn, kmsKeyArn, resourceNamePrefix })),
+          .all([args.target, args.bucketName, args.personalizeRoleArn, args.sagemakerRoleArn, args.comprehendRoleArn, args.kmsKeyArn, args.resourceNamePrefix])
+          .apply(([target, bucket, personalizeRoleArn, sagemakerRoleArn, comprehendRoleArn, kmsKeyArn, resourceNamePrefix]) =>
+            JSON.stringify(applicationPolicy({ target, bucket, personalizeRoleArn, sagemakerRoleArn, comprehendRoleArn, kmsKeyArn, resourceNamePrefix })),
           ),
         tags: args.tags,
       },

@@ -25,6 +25,22 @@ const WAITER_CALL: Record<string, string> = {
   waitUntilEndpointInService: "DescribeEndpoint",
 };
 
+/**
+ * Granted for issue 16's batch engines, not called yet: the Comprehend analysis jobs, Personalize
+ * batch jobs and SageMaker batch transform. Each entry leaves this list when services/ calls it.
+ */
+const GRANTED_FOR_BATCH_ENGINES_NOT_CALLED_YET: readonly string[] = [
+  ...APPLICATION.comprehend.jobs.resourceActions,
+  ...APPLICATION.comprehend.jobs.list,
+  "personalize:CreateBatchInferenceJob",
+  "personalize:DescribeBatchInferenceJob",
+  "personalize:CreateBatchSegmentJob",
+  "personalize:DescribeBatchSegmentJob",
+  "sagemaker:CreateTransformJob",
+  "sagemaker:DescribeTransformJob",
+  "sagemaker:StopTransformJob",
+];
+
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -97,7 +113,12 @@ describe("the application policy's AI actions are exactly the calls the services
     expect([...new Set(tagged)].sort()).to.deep.equal([...APPLICATION.sagemaker.tagOnCreate.createCalls].sort());
   });
 
-  it("every action granted is sent: nothing is granted for a call no code makes", () => {
-    expect([...granted].filter((a) => !sent.has(a)).sort()).to.deep.equal([]);
+  it("every action granted is sent: nothing is granted for a call no code makes (but the batch engines' list)", () => {
+    const pending = new Set(GRANTED_FOR_BATCH_ENGINES_NOT_CALLED_YET);
+    expect([...granted].filter((a) => !sent.has(a) && !pending.has(a)).sort()).to.deep.equal([]);
+  });
+
+  it("the batch engines' list holds only granted actions that no code sends yet (remove an entry once it is called)", () => {
+    expect(GRANTED_FOR_BATCH_ENGINES_NOT_CALLED_YET.filter((a) => !granted.has(a) || sent.has(a))).to.deep.equal([]);
   });
 });

@@ -42,6 +42,7 @@ describe("resolveRuntimeConfig", () => {
       aiBucket: DEFAULT_APP_BUCKET,
       personalizeRoleArn: undefined,
       sagemakerRoleArn: undefined,
+      comprehendRoleArn: undefined,
       kmsKeyArn: undefined,
       outputsFile: undefined,
       outputs: undefined,
@@ -54,6 +55,7 @@ describe("resolveRuntimeConfig", () => {
       aiBucket: "default",
       personalizeRoleArn: "default",
       sagemakerRoleArn: "default",
+      comprehendRoleArn: "default",
       resourceNamePrefix: "default",
     });
     expect(DEFAULT_REGION).to.equal("us-east-1");
@@ -70,6 +72,7 @@ describe("resolveRuntimeConfig", () => {
         AI_ARTIFACTS_BUCKET: "ai-bucket",
         PERSONALIZE_ROLE_ARN: ROLE("p"),
         SAGEMAKER_ROLE_ARN: ROLE("s"),
+        COMPREHEND_ROLE_ARN: ` ${ROLE("c")} `,
         AWS_ENDPOINT_URL: "http://127.0.0.1:5000",
         AI_RESOURCE_NAME_PREFIX: "rx-prod",
       },
@@ -81,10 +84,11 @@ describe("resolveRuntimeConfig", () => {
       aiBucket: "ai-bucket",
       personalizeRoleArn: ROLE("p"),
       sagemakerRoleArn: ROLE("s"),
+      comprehendRoleArn: ROLE("c"),
       endpoint: "http://127.0.0.1:5000",
       resourceNamePrefix: "rx-prod",
     });
-    expect(Object.values(config.sources)).to.deep.equal(Array(6).fill("environment"));
+    expect(Object.values(config.sources)).to.deep.equal(Array(7).fill("environment"));
     const blank = resolveRuntimeConfig({}, { AWS_REGION: "  ", S3_BUCKET_NAME: "", AWS_ENDPOINT_URL: " " });
     expect(blank).to.include({ region: DEFAULT_REGION, appBucket: DEFAULT_APP_BUCKET, endpoint: undefined });
   });
@@ -101,6 +105,7 @@ describe("resolveRuntimeConfig", () => {
       artifactsBucketName: "outputs-ai",
       personalizeRoleArn: ROLE("out-p"),
       sagemakerRoleArn: ROLE("out-s"),
+      comprehendRoleArn: ROLE("out-c"),
       resourceNamePrefix: "rx-out",
     });
     const env = { AI_STACK_OUTPUTS: file, AWS_REGION: "eu-west-1", S3_BUCKET_NAME: "env-app", PERSONALIZE_ROLE_ARN: ROLE("env-p") };
@@ -111,6 +116,7 @@ describe("resolveRuntimeConfig", () => {
       aiBucket: "outputs-ai",
       personalizeRoleArn: ROLE("env-p"),
       sagemakerRoleArn: ROLE("opt-s"),
+      comprehendRoleArn: ROLE("out-c"),
       endpoint: "https://example.test",
       resourceNamePrefix: "rx-out",
       outputsFile: file,
@@ -121,6 +127,7 @@ describe("resolveRuntimeConfig", () => {
       aiBucket: "outputs",
       personalizeRoleArn: "environment",
       sagemakerRoleArn: "option",
+      comprehendRoleArn: "outputs",
       resourceNamePrefix: "outputs",
     });
     expect(config.outputs).to.include({ artifactsBucketName: "outputs-ai" });
@@ -152,6 +159,7 @@ describe("resolveRuntimeConfig", () => {
           S3_REGION: "EU",
           AI_ARTIFACTS_BUCKET: "ab",
           PERSONALIZE_ROLE_ARN: "arn:aws:iam::123456789012:user/bob",
+          COMPREHEND_ROLE_ARN: "comprehend-role",
           AWS_ENDPOINT_URL: "ftp://127.0.0.1:21",
           AI_RESOURCE_NAME_PREFIX: "RX",
         },
@@ -161,6 +169,7 @@ describe("resolveRuntimeConfig", () => {
       'S3_REGION: "EU" is not an AWS region code such as us-east-1',
       'AI_ARTIFACTS_BUCKET: bucket name "ab" must be 3 to 63 characters long (it has 2)',
       'PERSONALIZE_ROLE_ARN: role ARN "arn:aws:iam::123456789012:user/bob" must look like arn:aws:iam::ACCOUNT:role/NAME',
+      'COMPREHEND_ROLE_ARN: role ARN "comprehend-role" must look like arn:aws:iam::ACCOUNT:role/NAME',
       'AI_RESOURCE_NAME_PREFIX: resource-name prefix "RX" must start with a lowercase letter and hold only lowercase letters, digits and hyphens',
       'AWS_ENDPOINT_URL: "ftp://127.0.0.1:21" is not an http(s) URL such as http://127.0.0.1:5000',
     ]);

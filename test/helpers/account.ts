@@ -15,6 +15,7 @@ import type { EmulatorContext } from "./emulator";
 export const ROLE = {
   personalize: "roadmapx-ai-dev-personalize",
   sagemaker: "roadmapx-ai-dev-sagemaker",
+  comprehend: "roadmapx-ai-dev-comprehend",
 };
 
 export interface Deployed {

@@ -272,6 +272,15 @@ export const MISCONFIGURATIONS: readonly Misconfiguration[] = [
       return {};
     },
   },
+  {
+    title: "20. a Comprehend role whose trust names the wrong service",
+    async apply(ctx) {
+      await ctx.clients.iam.send(
+        new UpdateAssumeRolePolicyCommand({ RoleName: ROLE.comprehend, PolicyDocument: JSON.stringify(trustPolicy(SERVICES.sagemaker, TARGET)) }),
+      );
+      return {};
+    },
+  },
 ];
 
 /** The case by its number (1-based, as titled). */

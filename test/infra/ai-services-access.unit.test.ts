@@ -13,6 +13,7 @@ function program(args: ConstructorParameters<typeof AiServicesAccess>[1]) {
       bucket: ai.artifactsBucketName,
       created: ai.artifactsBucketCreated,
       personalizeRoleArn: ai.personalizeRoleArn,
+      comprehendRoleArn: ai.comprehendRoleArn,
       appPolicyArn: ai.appPolicyArn,
       region: ai.region,
       mode: ai.appBucketPolicyMode,
@@ -27,11 +28,15 @@ describe("AiServicesAccess in a user's own program (Pulumi mocks)", () => {
     const component = run.resources.find((r) => r.type === "roadmapx-ai:index:AiServicesAccess");
     expect(component?.name).to.equal("ai");
     const direct = run.resources.filter((r) => r.options.parent === "ai").map((r) => r.name);
-    expect(direct.sort()).to.deep.equal(["ai-application", "ai-personalize", "ai-sagemaker", "ai-verifier"]);
+    expect(direct.sort()).to.deep.equal(["ai-application", "ai-comprehend", "ai-personalize", "ai-sagemaker", "ai-verifier"]);
     const role = run.resources.find((r) => r.type === "aws:iam/role:Role" && r.name === "ai-personalize");
     expect(role?.inputs["tags"]).to.deep.equal({ team: "web", "managed-by": "pulumi" });
     expect(run.outputs).to.include({ bucket: "shop-files", created: false, region: "us-east-1", mode: "output" });
     expect(run.outputs.personalizeRoleArn).to.equal(`arn:aws:iam::${ACCOUNT}:role/ai-personalize`);
+    expect(run.outputs.comprehendRoleArn).to.equal(`arn:aws:iam::${ACCOUNT}:role/ai-comprehend`);
+    const comprehend = run.resources.find((r) => r.type === "aws:iam/role:Role" && r.name === "ai-comprehend");
+    expect(comprehend?.options.parent).to.equal("ai-comprehend");
+    expect(comprehend?.inputs["tags"]).to.deep.equal({ team: "web", "managed-by": "pulumi" });
     const statements = JSON.parse(run.outputs.statements) as { Resource: string | string[] }[];
     expect(statements.flatMap((s) => s.Resource)).to.include("arn:aws:s3:::shop-files/personalize/*");
   });
@@ -40,6 +45,8 @@ describe("AiServicesAccess in a user's own program (Pulumi mocks)", () => {
     const run = await loadProgram(program({ appBucketName: "shop-files", region: "eu-west-1" }), { "aws:region": "eu-west-1" });
     const role = run.resources.find((r) => r.type === "aws:iam/role:Role" && r.name === "ai-sagemaker");
     expect(JSON.stringify(parsePolicy(role?.inputs["assumeRolePolicy"]))).to.include(`arn:aws:sagemaker:eu-west-1:${ACCOUNT}:*`);
+    const comprehend = run.resources.find((r) => r.type === "aws:iam/role:Role" && r.name === "ai-comprehend");
+    expect(JSON.stringify(parsePolicy(comprehend?.inputs["assumeRolePolicy"]))).to.include(`arn:aws:comprehend:eu-west-1:${ACCOUNT}:*`);
     expect(run.outputs.region).to.equal("eu-west-1");
   });
 

@@ -32,7 +32,7 @@ const CREATE = { "roadmapx-ai:createArtifactsBucket": "true" };
 const MERGE = { "roadmapx-ai:appBucketPolicy": "merge" };
 const DERIVED_BUCKET = `roadmapx-ai-dev-artifacts-${ACCOUNT}-us-east-1`;
 
-function rolePolicyOf(stack: LoadedStack, service: "personalize" | "sagemaker") {
+function rolePolicyOf(stack: LoadedStack, service: "personalize" | "sagemaker" | "comprehend") {
   const policy = resourcesOfType(stack, T.rolePolicy).find((r) => r.name === `roadmapx-ai-dev-${service}-access`);
   if (!policy) throw new Error(`no inline policy for ${service}`);
   return { role: policy.inputs["role"], doc: parsePolicy(policy.inputs["policy"]) };
@@ -56,7 +56,7 @@ describe("infra program (Pulumi mocks)", () => {
       expect(stack.invokes).not.to.include("aws:s3/getBucketPolicy:getBucketPolicy");
     });
 
-    it("declares exactly two roles, their inline policies, the application policy and the verifier's", () => {
+    it("declares exactly three roles, their inline policies, the application policy and the verifier's", () => {
       const custom = stack.resources.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`);
       expect(custom.sort()).to.deep.equal(
         [
@@ -64,8 +64,10 @@ describe("infra program (Pulumi mocks)", () => {
           `${T.policy} roadmapx-ai-dev-verifier`,
           `${T.role} roadmapx-ai-dev-personalize`,
           `${T.role} roadmapx-ai-dev-sagemaker`,
+          `${T.role} roadmapx-ai-dev-comprehend`,
           `${T.rolePolicy} roadmapx-ai-dev-personalize-access`,
           `${T.rolePolicy} roadmapx-ai-dev-sagemaker-access`,
+          `${T.rolePolicy} roadmapx-ai-dev-comprehend-access`,
         ].sort(),
       );
     });
@@ -76,12 +78,15 @@ describe("infra program (Pulumi mocks)", () => {
       const children = stack.resources.filter((r) => r.options.parent === "roadmapx-ai-dev");
       expect(children.map((r) => `${r.type} ${r.name}`).sort()).to.deep.equal([
         "roadmapx-ai:iam:ApplicationPolicy roadmapx-ai-dev-application",
+        "roadmapx-ai:iam:ServiceRole roadmapx-ai-dev-comprehend",
         "roadmapx-ai:iam:ServiceRole roadmapx-ai-dev-personalize",
         "roadmapx-ai:iam:ServiceRole roadmapx-ai-dev-sagemaker",
         "roadmapx-ai:iam:VerifierPolicy roadmapx-ai-dev-verifier",
       ]);
-      // The verifier's policy is new in 0.3: it never lived at the top of the stack.
-      for (const child of children.filter((c) => !c.name.endsWith("-verifier"))) expect(child.options.aliases, child.name).to.deep.equal([{ parent: "stack" }]);
+      // The verifier's policy and the Comprehend role are new in 0.3: they never lived at the top of the stack.
+      const isNew = (c: { name: string }) => c.name.endsWith("-verifier") || c.name.endsWith("-comprehend");
+      for (const child of children.filter((c) => !isNew(c))) expect(child.options.aliases, child.name).to.deep.equal([{ parent: "stack" }]);
+      for (const child of children.filter(isNew)) expect(child.options.aliases ?? [], child.name).to.deep.equal([]);
     });
 
     it("the contract's type check refuses what is not of the output's type (an array for prefixes, a number for a name)", () => {
@@ -105,6 +110,7 @@ describe("infra program (Pulumi mocks)", () => {
         artifactsBucketCreated: false,
         personalizeRoleArn: `arn:aws:iam::${ACCOUNT}:role/roadmapx-ai-dev-personalize`,
         sagemakerRoleArn: `arn:aws:iam::${ACCOUNT}:role/roadmapx-ai-dev-sagemaker`,
+        comprehendRoleArn: `arn:aws:iam::${ACCOUNT}:role/roadmapx-ai-dev-comprehend`,
         region: "us-east-1",
         appPolicyArn: `arn:aws:iam::${ACCOUNT}:policy/roadmapx-ai-dev-application`,
         verifierPolicyArn: `arn:aws:iam::${ACCOUNT}:policy/roadmapx-ai-dev-verifier`,
@@ -117,6 +123,11 @@ describe("infra program (Pulumi mocks)", () => {
         personalize: "personalize/",
         training: "sagemaker/training/",
         models: "models/",
+        personalizeBatch: "personalize/batch/",
+        comprehendInput: "comprehend/input/",
+        comprehendOutput: "comprehend/output/",
+        transformInput: "sagemaker/transform/input/",
+        transformOutput: "sagemaker/transform/output/",
       });
     });
 
@@ -176,6 +187,37 @@ describe("infra program (Pulumi mocks)", () => {
       });
     });
 
+    it("the Comprehend role trusts comprehend.amazonaws.com only, pinned to this account and region (aws:SourceAccount and aws:SourceArn)", () => {
+      const role = resourcesOfType(stack, T.role).find((r) => r.name === "roadmapx-ai-dev-comprehend");
+      expect(role?.options.parent).to.equal("roadmapx-ai-dev-comprehend");
+      expect(role?.inputs["tags"]).to.deep.equal({ project: "roadmapx-ai", stack: "dev", "managed-by": "pulumi" });
+      expect(parsePolicy(role?.inputs["assumeRolePolicy"])).to.deep.equal({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "ComprehendAssumeRole",
+            Effect: "Allow",
+            Principal: { Service: "comprehend.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: {
+              StringEquals: { "aws:SourceAccount": ACCOUNT },
+              ArnLike: { "aws:SourceArn": `arn:aws:comprehend:us-east-1:${ACCOUNT}:*` },
+            },
+          },
+        ],
+      });
+    });
+
+    it("the Comprehend role may list the bucket, read comprehend/input/ and write comprehend/output/, nothing else (no key: no KMS)", () => {
+      const { role, doc } = rolePolicyOf(stack, "comprehend");
+      expect(role).to.equal("roadmapx-ai-dev-comprehend");
+      expect(doc.Statement).to.deep.equal([
+        { Sid: "ComprehendListBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::roadmapx-files"] },
+        { Sid: "ComprehendReadInput", Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::roadmapx-files/comprehend/input/*"] },
+        { Sid: "ComprehendWriteOutput", Effect: "Allow", Action: ["s3:PutObject"], Resource: ["arn:aws:s3:::roadmapx-files/comprehend/output/*"] },
+      ]);
+    });
+
     it("the Personalize role may list the bucket and read/write personalize/ only", () => {
       const { role, doc } = rolePolicyOf(stack, "personalize");
       expect(role).to.equal("roadmapx-ai-dev-personalize");
@@ -207,6 +249,7 @@ describe("infra program (Pulumi mocks)", () => {
         "SageMakerListBucket",
         "SageMakerReadData",
         "SageMakerWriteModels",
+        "SageMakerWriteTransformOutput",
         "SageMakerLogs",
         "SageMakerMetrics",
         "EcrAuthorizationToken",
@@ -218,11 +261,20 @@ describe("infra program (Pulumi mocks)", () => {
       });
       expect(statement(doc, "SageMakerReadData")).to.deep.include({
         Action: ["s3:GetObject"],
-        Resource: ["arn:aws:s3:::roadmapx-files/sagemaker/training/*", "arn:aws:s3:::roadmapx-files/models/*"],
+        Resource: [
+          "arn:aws:s3:::roadmapx-files/sagemaker/training/*",
+          "arn:aws:s3:::roadmapx-files/models/*",
+          "arn:aws:s3:::roadmapx-files/sagemaker/transform/input/*",
+        ],
       });
       expect(statement(doc, "SageMakerWriteModels")).to.deep.include({
         Action: ["s3:PutObject", "s3:DeleteObject"],
         Resource: ["arn:aws:s3:::roadmapx-files/models/*"],
+      });
+      // Batch transform runs with the model's execution role: it writes <input>.out, never deletes.
+      expect(statement(doc, "SageMakerWriteTransformOutput")).to.deep.include({
+        Action: ["s3:PutObject"],
+        Resource: ["arn:aws:s3:::roadmapx-files/sagemaker/transform/output/*"],
       });
       expect(statement(doc, "SageMakerLogs")).to.deep.include({
         Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
@@ -259,6 +311,13 @@ describe("infra program (Pulumi mocks)", () => {
         Resource: [`arn:aws:iam::${ACCOUNT}:role/roadmapx-ai-dev-sagemaker`],
         Condition: { StringEquals: { "iam:PassedToService": "sagemaker.amazonaws.com" } },
       });
+      expect(statement(doc, "PassComprehendRole")).to.deep.equal({
+        Sid: "PassComprehendRole",
+        Effect: "Allow",
+        Action: "iam:PassRole",
+        Resource: [`arn:aws:iam::${ACCOUNT}:role/roadmapx-ai-dev-comprehend`],
+        Condition: { StringEquals: { "iam:PassedToService": "comprehend.amazonaws.com" } },
+      });
     });
 
     it("the application policy scopes AI calls to this account and region and S3 to the AI prefixes", () => {
@@ -266,11 +325,13 @@ describe("infra program (Pulumi mocks)", () => {
       expect(doc.Statement.map((s) => s["Sid"])).to.deep.equal([
         "PassPersonalizeRole",
         "PassSageMakerRole",
+        "PassComprehendRole",
         "PersonalizeWorkflow",
         "PersonalizeCreateTaggedEventTracker",
         "PersonalizeTaggedEventTrackers",
         "SageMakerWorkflow",
         "SageMakerTagOnCreate",
+        "ComprehendAnalysisJobs",
         "AiCallsWithoutResourceScope",
         "AiPrefixesWrite",
         "ModelArtifactsRead",
@@ -284,6 +345,8 @@ describe("infra program (Pulumi mocks)", () => {
         `${p}:dataset-import-job/roadmapx-*`,
         `${p}:solution/roadmapx-*`,
         `${p}:campaign/roadmapx-*`,
+        `${p}:batch-inference-job/roadmapx-*`,
+        `${p}:batch-segment-job/roadmapx-*`,
       ]);
       // Tracker ARNs hold a generated id: creation needs our dataset group and our tag, the rest the tag.
       expect(statement(doc, "PersonalizeCreateTaggedEventTracker")).to.deep.include({
@@ -300,6 +363,8 @@ describe("infra program (Pulumi mocks)", () => {
         "personalize:CreateDatasetImportJob",
         "personalize:DescribeDatasetImportJob",
         "personalize:GetRecommendations",
+        "personalize:CreateBatchInferenceJob",
+        "personalize:DescribeBatchSegmentJob",
       ]);
       const s = `arn:aws:sagemaker:us-east-1:${ACCOUNT}`;
       expect(statement(doc, "SageMakerWorkflow")["Resource"]).to.deep.equal([
@@ -307,30 +372,72 @@ describe("infra program (Pulumi mocks)", () => {
         `${s}:model/roadmapx-*`,
         `${s}:endpoint-config/roadmapx-*`,
         `${s}:endpoint/roadmapx-*`,
+        `${s}:transform-job/roadmapx-*`,
       ]);
       expect(statement(doc, "SageMakerTagOnCreate")).to.deep.include({
         Action: "sagemaker:AddTags",
         Resource: statement(doc, "SageMakerWorkflow")["Resource"],
         Condition: { StringEquals: { "sagemaker:TaggingAction": ["CreateTrainingJob", "CreateModel", "CreateEndpointConfig", "CreateEndpoint"] } },
       });
-      expect(statement(doc, "SageMakerWorkflow")["Action"]).to.include.members(["sagemaker:CreateTrainingJob", "sagemaker:InvokeEndpoint"]);
+      expect(statement(doc, "SageMakerWorkflow")["Action"]).to.include.members([
+        "sagemaker:CreateTrainingJob",
+        "sagemaker:InvokeEndpoint",
+        "sagemaker:CreateTransformJob",
+        "sagemaker:StopTransformJob",
+      ]);
+      // Analysis job ARNs hold a generated id: Start/Describe/Stop on this account's jobs of each type.
+      const c = `arn:aws:comprehend:us-east-1:${ACCOUNT}`;
+      expect(statement(doc, "ComprehendAnalysisJobs")["Resource"]).to.deep.equal([
+        `${c}:sentiment-detection-job/*`,
+        `${c}:entities-detection-job/*`,
+        `${c}:key-phrases-detection-job/*`,
+        `${c}:pii-entities-detection-job/*`,
+        `${c}:dominant-language-detection-job/*`,
+      ]);
+      expect(statement(doc, "ComprehendAnalysisJobs")["Action"]).to.include.members([
+        "comprehend:StartSentimentDetectionJob",
+        "comprehend:DescribePiiEntitiesDetectionJob",
+        "comprehend:StopDominantLanguageDetectionJob",
+      ]);
       expect(statement(doc, "AiCallsWithoutResourceScope")["Action"]).to.include.members([
         "comprehend:DetectSentiment",
         "comprehend:BatchDetectEntities",
+        "comprehend:ListKeyPhrasesDetectionJobs",
         "personalize:PutEvents",
       ]);
       expect(statement(doc, "AiPrefixesWrite")).to.deep.include({
         Action: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-        Resource: ["arn:aws:s3:::roadmapx-files/personalize/*", "arn:aws:s3:::roadmapx-files/sagemaker/training/*"],
+        Resource: [
+          "arn:aws:s3:::roadmapx-files/personalize/*",
+          "arn:aws:s3:::roadmapx-files/sagemaker/training/*",
+          "arn:aws:s3:::roadmapx-files/comprehend/input/*",
+          "arn:aws:s3:::roadmapx-files/sagemaker/transform/input/*",
+        ],
       });
       expect(statement(doc, "ModelArtifactsRead")).to.deep.include({
         Action: ["s3:GetObject"],
-        Resource: ["arn:aws:s3:::roadmapx-files/models/*"],
+        Resource: [
+          "arn:aws:s3:::roadmapx-files/models/*",
+          "arn:aws:s3:::roadmapx-files/comprehend/output/*",
+          "arn:aws:s3:::roadmapx-files/sagemaker/transform/output/*",
+        ],
       });
       expect(statement(doc, "AiPrefixesList")).to.deep.include({
         Action: "s3:ListBucket",
         Resource: ["arn:aws:s3:::roadmapx-files"],
-        Condition: { StringLike: { "s3:prefix": ["personalize/*", "sagemaker/training/*", "models/*"] } },
+        Condition: {
+          StringLike: {
+            "s3:prefix": [
+              "personalize/*",
+              "sagemaker/training/*",
+              "models/*",
+              "comprehend/input/*",
+              "comprehend/output/*",
+              "sagemaker/transform/input/*",
+              "sagemaker/transform/output/*",
+            ],
+          },
+        },
       });
     });
 
@@ -341,6 +448,8 @@ describe("infra program (Pulumi mocks)", () => {
         [`${T.rolePolicy} roadmapx-ai-dev-personalize-access`]: "roadmapx-ai-dev-personalize",
         [`${T.role} roadmapx-ai-dev-sagemaker`]: "roadmapx-ai-dev-sagemaker",
         [`${T.rolePolicy} roadmapx-ai-dev-sagemaker-access`]: "roadmapx-ai-dev-sagemaker",
+        [`${T.role} roadmapx-ai-dev-comprehend`]: "roadmapx-ai-dev-comprehend",
+        [`${T.rolePolicy} roadmapx-ai-dev-comprehend-access`]: "roadmapx-ai-dev-comprehend",
         [`${T.policy} roadmapx-ai-dev-application`]: "roadmapx-ai-dev-application",
         [`${T.policy} roadmapx-ai-dev-verifier`]: "roadmapx-ai-dev-verifier",
       });
@@ -506,6 +615,20 @@ describe("infra program (Pulumi mocks)", () => {
         Sid: "SageMakerUseBucketKey",
         Effect: "Allow",
         Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+        Resource: [KEY],
+      });
+      // The Comprehend role gets the key only when one is configured (its S3 statements are unchanged).
+      const comprehend = rolePolicyOf(stack, "comprehend").doc;
+      expect(comprehend.Statement.map((st) => st["Sid"])).to.deep.equal([
+        "ComprehendListBucket",
+        "ComprehendReadInput",
+        "ComprehendWriteOutput",
+        "ComprehendUseBucketKey",
+      ]);
+      expect(statement(comprehend, "ComprehendUseBucketKey")).to.deep.equal({
+        Sid: "ComprehendUseBucketKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant"],
         Resource: [KEY],
       });
       const app = parsePolicy(applicationPolicyOf(stack).inputs["policy"]);

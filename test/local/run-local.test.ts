@@ -63,9 +63,12 @@ describe("roadmapx-ai local (npm start)", function () {
     expect(text).to.match(/created Role roadmapx-ai-dev-personalize/);
     expect(text).to.match(/role roadmapx-ai-dev-personalize: trusts personalize\.amazonaws\.com \(pinned to account and region\)/);
     expect(text).to.match(
+      /role roadmapx-ai-dev-comprehend: trusts comprehend\.amazonaws\.com \(pinned to account and region\); inline ComprehendListBucket, ComprehendReadInput, ComprehendWriteOutput/,
+    );
+    expect(text).to.match(
       /bucket roadmapx-files \(AI bucket = app bucket\): .*policy AppDenyUploadDeletes, RoadmapxAiPersonalizeList, RoadmapxAiPersonalizeObjects/,
     );
-    expect(text).to.match(/Ready: 24 pass, 0 fail, 1 warn, \d+ skip, 0 error/);
+    expect(text).to.match(/Ready: 29 pass, 0 fail, 1 warn, \d+ skip, 0 error/);
     expect(text).to.include("validate: 1200 generated interactions -> valid, ready to train");
     // Personalize, on the stand-in through the gate: the whole lifecycle, with the statuses each wait saw.
     expect(text).to.include("schema: arn:aws:personalize:us-east-1:123456789012:schema/roadmapx-demo-interactions (created)");
@@ -113,7 +116,7 @@ describe("roadmapx-ai local (npm start)", function () {
     // The checklist as one HTML file beside the outputs, its path printed.
     const html = /HTML report \(the checklist, and a picture of who may do what\): (\S+verify-report\.html)/.exec(text)?.[1] ?? "";
     expect(readFileSync(html, "utf8")).to.include("app.comprehend");
-    expect(text).to.match(/Summary: stack "dev" applied to the emulator in [\d.]+ s; 6 resources; AI bucket roadmapx-files \(the app bucket, reused\)/);
+    expect(text).to.match(/Summary: stack "dev" applied to the emulator in [\d.]+ s; 8 resources; AI bucket roadmapx-files \(the app bucket, reused\)/);
     const outputs = JSON.parse(readFileSync(join(stateDir, "stack-outputs.json"), "utf8")) as Record<string, unknown>;
     expect(outputs).to.include({ artifactsBucketName: "roadmapx-files", artifactsBucketCreated: false, region: "us-east-1" });
     expect(text).to.include("stopped the IAM gate and the Personalize stand-in");

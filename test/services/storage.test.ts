@@ -80,7 +80,11 @@ describe("AI storage (against the emulator)", function () {
       ["a control character", () => aiKey("models", "a\nb"), /control character/],
       ["a key too long for S3", () => aiKey("models", "x".repeat(1100)), /longer than S3's 1024 bytes/],
       ["user-uploads/", () => assertAiKey("user-uploads/photo.png"), /belongs to the application: the AI side never writes there/],
-      ["a key outside every prefix", () => assertAiKey("data.csv"), /not under an AI prefix \(personalize\/, sagemaker\/training\/, models\/\)/],
+      [
+        "a key outside every prefix",
+        () => assertAiKey("data.csv"),
+        /not under an AI prefix \(personalize\/, sagemaker\/training\/, models\/, comprehend\/input\/, comprehend\/output\/, sagemaker\/transform\/input\/, sagemaker\/transform\/output\/\)/,
+      ],
     ];
     for (const [what, build, message] of bad) {
       it(`refuses ${what}`, () => {

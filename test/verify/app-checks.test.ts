@@ -8,6 +8,9 @@ import { AttachRolePolicyCommand, CreateRoleCommand, DetachUserPolicyCommand, Pu
 import { CreateKeyCommand } from "@aws-sdk/client-kms";
 import { GetBucketPolicyCommand, PutBucketEncryptionCommand, PutBucketPolicyCommand } from "@aws-sdk/client-s3";
 import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { expect } from "chai";
 import { applicationPolicy } from "../../core/policies";
 import { type Deployed, ROLE, check, deploy, expectStatus, textOf, verifyAs } from "../helpers/account";
@@ -28,6 +31,7 @@ function appStatements(sids: string[]) {
     bucket: BUCKET,
     personalizeRoleArn: `arn:aws:iam::${ACCOUNT}:role/${ROLE.personalize}`,
     sagemakerRoleArn: `arn:aws:iam::${ACCOUNT}:role/${ROLE.sagemaker}`,
+    comprehendRoleArn: `arn:aws:iam::${ACCOUNT}:role/${ROLE.comprehend}`,
   }).Statement.filter((s) => sids.includes(s.Sid ?? ""));
 }
 
@@ -47,9 +51,10 @@ describe("verify app.* checks: the backend's own permissions (emulator)", functi
     const run = await verifyAs(d);
     for (const id of APP_CHECKS)
       expect(expectStatus(run, id, "pass").message).to.match(new RegExp(`^${USER_ARN} may make all \\d+ requests the services make`));
-    // 8 object probes + 3 listings on S3; 21 Personalize calls on their 30 resources, event trackers and Lists.
-    expect(check(run, "app.s3").message).to.include("all 12 requests");
-    expect(check(run, "app.comprehend").message).to.include("all 9 requests the services make (9 actions)");
+    // 19 object probes + 7 listings on S3; 25 Personalize calls on their 35 resources, event trackers and Lists.
+    expect(check(run, "app.s3").message).to.include("all 26 requests");
+    // 9 Detect calls, 15 analysis-job calls on their jobs, 5 Lists.
+    expect(check(run, "app.comprehend").message).to.include("all 29 requests the services make (29 actions)");
   });
 
   it("the application policy detached, only the two PassRole statements left: Not ready, though caller.pass-role passes", async () => {
@@ -69,7 +74,7 @@ describe("verify app.* checks: the backend's own permissions (emulator)", functi
       expect(c.fix?.commands).to.deep.equal([`aws iam attach-user-policy --user-name roadmapx-backend --policy-arn ${String(d.outputs["appPolicyArn"])}`]);
     }
     expect(check(run, "app.s3").message).to.match(
-      /may not make 12 of the 12 requests the services make: s3:PutObject on arn:aws:s3:::roadmapx-files\/personalize\//,
+      /may not make 26 of the 26 requests the services make: s3:PutObject on arn:aws:s3:::roadmapx-files\/personalize\//,
     );
     expect(textOf(check(run, "app.comprehend"))).to.include(
       "no statement in inline policy pass-only of user roadmapx-backend allows comprehend:DetectSentiment on *",
@@ -99,7 +104,7 @@ describe("verify app.* checks: the backend's own permissions (emulator)", functi
 
   it("without stack outputs, the fix puts the application policy's missing statements inline (complete, with Version)", async () => {
     await detachAppPolicy();
-    // Everything but Comprehend and the resource-less calls.
+    // Everything but Comprehend, its analysis jobs and the resource-less calls.
     const env = {
       AI_STACK_OUTPUTS: "",
       S3_BUCKET_NAME: BUCKET,
@@ -109,11 +114,20 @@ describe("verify app.* checks: the backend's own permissions (emulator)", functi
     const run = await verifyAs(d, { env, only: ["app.comprehend"] });
     const c = expectStatus(run, "app.comprehend", "fail");
     const command = c.fix?.commands[0] ?? "";
-    expect(command).to.match(/^aws iam put-user-policy --user-name roadmapx-backend --policy-name roadmapx-ai-app-comprehend --policy-document '/);
-    const document = JSON.parse(/--policy-document '(.*)'$/.exec(command)?.[1] ?? "{}") as { Version: string; Statement: { Sid: string }[] };
+    // Too long for a shell line: the document is a file the CLI writes, named in the command.
+    expect(command).to.equal(
+      "aws iam put-user-policy --user-name roadmapx-backend --policy-name roadmapx-ai-app-comprehend --policy-document file://verify-fixes/app.comprehend.roadmapx-backend.json",
+    );
+    const file = c.fix?.files?.[0];
+    expect(file?.path).to.equal("verify-fixes/app.comprehend.roadmapx-backend.json");
+    const document = JSON.parse(file?.content ?? "{}") as { Version: string; Statement: { Sid: string }[] };
     expect(document.Version).to.equal("2012-10-17");
-    expect(document.Statement.map((s) => s.Sid)).to.deep.equal(["AiCallsWithoutResourceScope"]);
+    expect(document.Statement.map((s) => s.Sid)).to.deep.equal(["ComprehendAnalysisJobs", "AiCallsWithoutResourceScope"]);
+    const cwd = mkdtempSync(join(tmpdir(), "roadmapx-app-fix-"));
+    mkdirSync(join(cwd, dirname(file?.path ?? "")), { recursive: true });
+    writeFileSync(join(cwd, file?.path ?? ""), file?.content ?? "");
     execFileSync("bash", ["-c", command], {
+      cwd,
       env: {
         ...process.env,
         AWS_ENDPOINT_URL: ctx.emulator.endpoint,
@@ -133,6 +147,7 @@ describe("verify app.* checks: the backend's own permissions (emulator)", functi
       "PersonalizeWorkflow",
       "PersonalizeCreateTaggedEventTracker",
       "PersonalizeTaggedEventTrackers",
+      "ComprehendAnalysisJobs",
       "AiCallsWithoutResourceScope",
     ]).map((s) => (s.Sid === "PersonalizeWorkflow" ? { ...s, Resource: `arn:aws:personalize:us-east-1:${ACCOUNT}:*/other-*` } : s));
     await ctx.clients.iam.send(new PutUserPolicyCommand({ UserName: "roadmapx-backend", PolicyName: "narrow", PolicyDocument: doc(statements) }));
@@ -140,7 +155,7 @@ describe("verify app.* checks: the backend's own permissions (emulator)", functi
     expectStatus(run, "app.comprehend", "pass");
     const c = expectStatus(run, "app.personalize", "fail");
     expect(c.message).to.match(
-      /may not make 25 of the 37 requests the services make: personalize:CreateSchema on arn:aws:personalize:us-east-1:123456789012:schema\/roadmapx-verify-probe/,
+      /may not make 30 of the 42 requests the services make: personalize:CreateSchema on arn:aws:personalize:us-east-1:123456789012:schema\/roadmapx-verify-probe/,
     );
     expect(textOf(c)).to.include(
       'near miss: statement "PersonalizeWorkflow" of inline policy narrow of user roadmapx-backend allows personalize:CreateSchema but on arn:aws:personalize:us-east-1:123456789012:*/other-*',
@@ -162,7 +177,7 @@ describe("verify app.* checks: the backend's own permissions (emulator)", functi
     const run = await verifyAs(d, { only: ["app.s3"] });
     const c = expectStatus(run, "app.s3", "fail");
     expect(c.message).to.equal(
-      `${USER_ARN} may not make 1 of the 12 requests the services make: s3:PutObject on arn:aws:s3:::${BUCKET}/personalize/roadmapx-ai-verify/probe.csv`,
+      `${USER_ARN} may not make 1 of the 26 requests the services make: s3:PutObject on arn:aws:s3:::${BUCKET}/personalize/roadmapx-ai-verify/probe.csv`,
     );
     expect(textOf(c)).to.include('statement "NoBackendWrites" of the bucket policy of roadmapx-files explicitly denies s3:PutObject');
     expect(c.fix).to.deep.equal({ summary: "remove or narrow the Deny statement named in the why lines: no Allow can override it", commands: [] });
@@ -183,7 +198,7 @@ describe("verify app.* checks: the backend's own permissions (emulator)", functi
     );
     const run = await verifyAs(d, { only: ["app.s3"] });
     const c = expectStatus(run, "app.s3", "fail");
-    expect(c.message).to.include(`may not make 2 of the 14 requests the services make: kms:Decrypt on ${keyArn}; kms:GenerateDataKey on ${keyArn}`);
+    expect(c.message).to.include(`may not make 2 of the 28 requests the services make: kms:Decrypt on ${keyArn}; kms:GenerateDataKey on ${keyArn}`);
   });
 
   it("a caller that is no IAM user or role session (moto's default identity): app.* skip and ask for --principal", async () => {

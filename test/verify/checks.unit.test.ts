@@ -17,7 +17,11 @@ const ACCOUNT = "123456789012";
 const TARGET = { partition: "aws", region: "us-east-1", accountId: ACCOUNT };
 const BUCKET = "roadmapx-files";
 const APP_BUCKET = "roadmapx-app";
-const ROLES = { personalize: `arn:aws:iam::${ACCOUNT}:role/personalize-role`, sagemaker: `arn:aws:iam::${ACCOUNT}:role/sagemaker-role` };
+const ROLES = {
+  personalize: `arn:aws:iam::${ACCOUNT}:role/personalize-role`,
+  sagemaker: `arn:aws:iam::${ACCOUNT}:role/sagemaker-role`,
+  comprehend: `arn:aws:iam::${ACCOUNT}:role/comprehend-role`,
+};
 const USER = `arn:aws:iam::${ACCOUNT}:user/backend`;
 const APP_POLICY = `arn:aws:iam::${ACCOUNT}:policy/app`;
 const KEY = `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
@@ -176,7 +180,7 @@ function wellConfigured(): Account {
     versioning: "Enabled",
     policy: doc([...personalizeBucketPolicyStatements("aws", BUCKET, ACCOUNT), tlsOnlyStatement("aws", BUCKET)]),
   });
-  for (const id of ["personalize", "sagemaker"] as const) {
+  for (const id of ["personalize", "sagemaker", "comprehend"] as const) {
     a.roles.set(`${id}-role`, {
       trust: trustPolicy(SERVICES[id], TARGET),
       inline: { access: serviceRolePolicy(SERVICES[id], { target: TARGET, bucket: BUCKET }) },
@@ -184,11 +188,26 @@ function wellConfigured(): Account {
     });
   }
   a.users.set("backend", { inline: {}, attached: [APP_POLICY], groups: [] });
-  a.managed.set(APP_POLICY, applicationPolicy({ target: TARGET, bucket: BUCKET, personalizeRoleArn: ROLES.personalize, sagemakerRoleArn: ROLES.sagemaker }));
+  a.managed.set(
+    APP_POLICY,
+    applicationPolicy({
+      target: TARGET,
+      bucket: BUCKET,
+      personalizeRoleArn: ROLES.personalize,
+      sagemakerRoleArn: ROLES.sagemaker,
+      comprehendRoleArn: ROLES.comprehend,
+    }),
+  );
   return a;
 }
 
-const ENV = { AWS_REGION: "us-east-1", S3_BUCKET_NAME: BUCKET, PERSONALIZE_ROLE_ARN: ROLES.personalize, SAGEMAKER_ROLE_ARN: ROLES.sagemaker };
+const ENV = {
+  AWS_REGION: "us-east-1",
+  S3_BUCKET_NAME: BUCKET,
+  PERSONALIZE_ROLE_ARN: ROLES.personalize,
+  SAGEMAKER_ROLE_ARN: ROLES.sagemaker,
+  COMPREHEND_ROLE_ARN: ROLES.comprehend,
+};
 
 function config(env: NodeJS.ProcessEnv = ENV): RuntimeConfig {
   return resolveRuntimeConfig({}, env);
@@ -218,7 +237,7 @@ describe("verify checks on a fake account", () => {
     expect(counts.get("GetCallerIdentity")).to.equal(1);
     expect(counts.get("HeadBucket")).to.equal(1);
     expect(counts.get("GetBucketPolicy")).to.equal(1);
-    expect(counts.get("GetRole")).to.equal(2);
+    expect(counts.get("GetRole")).to.equal(3);
     expect(counts.get("GetPolicy")).to.equal(1);
   });
 
@@ -243,14 +262,20 @@ describe("verify checks on a fake account", () => {
       "role.sagemaker.s3",
       "role.sagemaker.confused-deputy",
       "role.sagemaker.runtime",
+      "role.comprehend.exists",
+      "role.comprehend.trust",
+      "role.comprehend.s3",
+      "role.comprehend.confused-deputy",
       "caller.pass-role.personalize",
       "caller.pass-role.sagemaker",
+      "caller.pass-role.comprehend",
       "app.s3",
       "app.personalize",
       "app.sagemaker",
       "app.comprehend",
       "kms.personalize",
       "kms.sagemaker",
+      "kms.comprehend",
       "outputs.consistent",
       "iam.cross-check",
     ]);
@@ -619,6 +644,88 @@ describe("verify checks on a fake account", () => {
       ]);
       a.failures.set("GetRole", awsError("AccessDenied", 403));
       expect((await evaluate(a, "role.personalize.exists")).verdict).to.equal("error");
+    });
+
+    it("role.comprehend.*: an older stack's outputs (no comprehendRoleArn) skip every Comprehend check with how to add the role, never fail", async () => {
+      const { mkdtempSync, writeFileSync } = await import("node:fs");
+      const { tmpdir } = await import("node:os");
+      const { join } = await import("node:path");
+      const file = join(mkdtempSync(join(tmpdir(), "roadmapx-verify-")), "outputs.json");
+      writeFileSync(file, JSON.stringify({ artifactsBucketName: BUCKET, personalizeRoleArn: ROLES.personalize, sagemakerRoleArn: ROLES.sagemaker }));
+      const env = { ...ENV, COMPREHEND_ROLE_ARN: "", AI_STACK_OUTPUTS: file };
+      const older = config(env);
+      const note =
+        "the stack outputs have no comprehendRoleArn (a stack from before 0.3): `pulumi up` with this version adds the role " +
+        "(then write the outputs again), or set COMPREHEND_ROLE_ARN";
+      const a = wellConfigured();
+      for (const id of [
+        "role.comprehend.exists",
+        "role.comprehend.trust",
+        "role.comprehend.s3",
+        "role.comprehend.confused-deputy",
+        "caller.pass-role.comprehend",
+      ]) {
+        expect(await evaluate(a, id, older, env), id).to.deep.equal({ verdict: "skip", message: note, resource: undefined });
+      }
+      // kms.comprehend skips too (here first for want of SSE-KMS; with a key, for want of the role).
+      a.keys.set(KEY, { Arn: KEY, KeyManager: "CUSTOMER" });
+      (a.buckets.get(BUCKET) as Bucket).encryption = { SSEAlgorithm: "aws:kms", KMSMasterKeyID: KEY };
+      expect(await evaluate(a, "kms.comprehend", older, env)).to.deep.equal({ verdict: "skip", message: note, resource: undefined });
+      // The other roles are evaluated as before; with no outputs at all, a missing Comprehend role fails as the others do.
+      expect((await evaluate(a, "role.personalize.exists", older, env)).verdict).to.equal("holds");
+      const none = await evaluate(a, "role.comprehend.exists", config({ ...ENV, COMPREHEND_ROLE_ARN: "" }));
+      expect(none).to.include({ verdict: "broken", message: "no Comprehend role is configured" });
+      // An outputs file that names the role (a 0.3 stack) is evaluated.
+      writeFileSync(file, JSON.stringify({ artifactsBucketName: BUCKET, comprehendRoleArn: ROLES.comprehend }));
+      expect(await evaluate(a, "role.comprehend.exists", config(env), env)).to.deep.equal({
+        verdict: "holds",
+        resource: ROLES.comprehend,
+        message: "role comprehend-role exists",
+      });
+    });
+
+    it("role.comprehend.*: trust pinned to comprehend.amazonaws.com, S3 read on comprehend/input/ and write on comprehend/output/", async () => {
+      const a = wellConfigured();
+      expect(await evaluate(a, "role.comprehend.trust")).to.deep.equal({
+        verdict: "holds",
+        resource: ROLES.comprehend,
+        message: `comprehend.amazonaws.com may assume comprehend-role for account ${ACCOUNT}`,
+      });
+      expect((await evaluate(a, "role.comprehend.confused-deputy")).verdict).to.equal("holds");
+      const s3 = await evaluate(a, "role.comprehend.s3");
+      expect(s3.message).to.equal("comprehend-role may make all 3 S3 requests Comprehend needs on roadmapx-files (s3:ListBucket, s3:GetObject, s3:PutObject)");
+      // Write access on the input prefix alone is not the output prefix.
+      (a.roles.get("comprehend-role") as Role).inline = {
+        access: doc([
+          { Effect: "Allow", Action: "s3:ListBucket", Resource: `arn:aws:s3:::${BUCKET}` },
+          { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `arn:aws:s3:::${BUCKET}/comprehend/input/*` },
+        ]),
+      };
+      const denied = await evaluate(a, "role.comprehend.s3");
+      expect(denied).to.include({
+        verdict: "broken",
+        message: `comprehend-role may not do 1 of the 3 S3 requests Comprehend needs: s3:PutObject on arn:aws:s3:::${BUCKET}/comprehend/output/roadmapx-ai-verify/probe.csv`,
+      });
+      expect(denied.remediation).to.include('"Sid": "ComprehendWriteOutput"');
+      // A trust that names another service, or pins no account.
+      (a.roles.get("comprehend-role") as Role).trust = trustPolicy(SERVICES.sagemaker, TARGET);
+      expect((await evaluate(a, "role.comprehend.trust")).message).to.equal(
+        "comprehend.amazonaws.com may not assume comprehend-role; its trust policy names sagemaker.amazonaws.com",
+      );
+      (a.roles.get("comprehend-role") as Role).trust = doc([{ Effect: "Allow", Principal: { Service: "comprehend.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+      expect((await evaluate(a, "role.comprehend.confused-deputy")).verdict).to.equal("broken");
+      // PassRole: the application policy's PassComprehendRole statement, and nothing else, lets the backend pass it.
+      expect((await evaluate(a, "caller.pass-role.comprehend")).verdict).to.equal("holds");
+      a.managed.set(
+        APP_POLICY,
+        applicationPolicy({ target: TARGET, bucket: BUCKET, personalizeRoleArn: ROLES.personalize, sagemakerRoleArn: ROLES.sagemaker }),
+      );
+      const pass = await evaluate(a, "caller.pass-role.comprehend");
+      expect(pass).to.include({
+        verdict: "broken",
+        message: `${USER} may not pass comprehend-role to comprehend.amazonaws.com (iam:PassRole with iam:PassedToService=comprehend.amazonaws.com)`,
+      });
+      expect(pass.remediation).to.include('"Sid": "PassComprehendRole"');
     });
 
     it("the checks that need a role skip when it is not configured or missing, and error when it cannot be read", async () => {

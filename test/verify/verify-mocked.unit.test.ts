@@ -30,6 +30,7 @@ const TARGET = { partition: "aws", region: "us-east-1", accountId: ACCOUNT };
 const ROLES = {
   personalize: `arn:aws:iam::${ACCOUNT}:role/personalize-role`,
   sagemaker: `arn:aws:iam::${ACCOUNT}:role/sagemaker-role`,
+  comprehend: `arn:aws:iam::${ACCOUNT}:role/comprehend-role`,
 };
 const USER = `arn:aws:iam::${ACCOUNT}:user/backend`;
 const APP_POLICY = `arn:aws:iam::${ACCOUNT}:policy/app`;
@@ -38,6 +39,7 @@ const ENV = {
   S3_BUCKET_NAME: "roadmapx-files",
   PERSONALIZE_ROLE_ARN: ROLES.personalize,
   SAGEMAKER_ROLE_ARN: ROLES.sagemaker,
+  COMPREHEND_ROLE_ARN: ROLES.comprehend,
 };
 const CREDS = { credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }, maxAttempts: 1 };
 
@@ -54,7 +56,7 @@ let s3: AwsClientStub<S3Client>;
 /** A consistent, correct account as IAM would describe it. */
 function wellConfiguredIam(): void {
   sts.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: USER, UserId: "AIDA" });
-  for (const id of ["personalize", "sagemaker"] as const) {
+  for (const id of ["personalize", "sagemaker", "comprehend"] as const) {
     const name = ROLES[id].split("/").pop() ?? "";
     iam.on(GetRoleCommand, { RoleName: name }).resolves({
       Role: {
@@ -84,7 +86,13 @@ function wellConfiguredIam(): void {
       VersionId: "v1",
       Document: encodeURIComponent(
         JSON.stringify(
-          applicationPolicy({ target: TARGET, bucket: "roadmapx-files", personalizeRoleArn: ROLES.personalize, sagemakerRoleArn: ROLES.sagemaker }),
+          applicationPolicy({
+            target: TARGET,
+            bucket: "roadmapx-files",
+            personalizeRoleArn: ROLES.personalize,
+            sagemakerRoleArn: ROLES.sagemaker,
+            comprehendRoleArn: ROLES.comprehend,
+          }),
         ),
       ),
     },
@@ -178,10 +186,10 @@ describe("verify with aws-sdk-client-mock (what the emulator lacks)", () => {
       });
     }
 
-    it("a boundary without iam:PassRole fails both pass-role checks, though the attached policy allows it, naming the boundary", async () => {
+    it("a boundary without iam:PassRole fails every pass-role check, though the attached policy allows it, naming the boundary", async () => {
       withBoundary(["s3:*", "personalize:*", "sagemaker:*", "comprehend:*"]);
       const run = await runVerify({ env: ENV, only: ["caller.pass-role.*"], clientOptions: CREDS });
-      for (const id of ["caller.pass-role.personalize", "caller.pass-role.sagemaker"]) {
+      for (const id of ["caller.pass-role.personalize", "caller.pass-role.sagemaker", "caller.pass-role.comprehend"]) {
         const c = run.report.checks.find((check) => check.id === id);
         expect(c?.status, JSON.stringify(c)).to.equal("fail");
         expect([c?.message, ...(c?.explain ?? [])].join("\n"), id).to.include(`permissions boundary ${BOUNDARY}`);
@@ -191,7 +199,7 @@ describe("verify with aws-sdk-client-mock (what the emulator lacks)", () => {
     it("a boundary that allows iam:PassRole leaves them passing", async () => {
       withBoundary(["iam:PassRole", "s3:*"]);
       const run = await runVerify({ env: ENV, only: ["caller.pass-role.*"], clientOptions: CREDS });
-      expect(run.report.checks.map((c) => c.status)).to.deep.equal(["pass", "pass"]);
+      expect(run.report.checks.map((c) => c.status)).to.deep.equal(["pass", "pass", "pass"]);
     });
   });
 
@@ -205,19 +213,22 @@ describe("verify with aws-sdk-client-mock (what the emulator lacks)", () => {
       expect(c?.status, JSON.stringify(c)).to.equal("pass");
       expect(c?.message).to.match(/IAM's policy simulator agrees with local evaluation on all \d+ identity-side decisions/);
       const calls = iam.commandCalls(SimulatePrincipalPolicyCommand).map((call) => call.args[0].input.PolicySourceArn);
-      expect(new Set(calls)).to.deep.equal(new Set([ROLES.personalize, ROLES.sagemaker, USER]));
+      expect(new Set(calls)).to.deep.equal(new Set([ROLES.personalize, ROLES.sagemaker, ROLES.comprehend, USER]));
       // ListBucket (with s3:prefix) and the object calls ask separately: their contexts differ.
       const prefixContexts = iam
         .commandCalls(SimulatePrincipalPolicyCommand)
         .flatMap((call) => call.args[0].input.ContextEntries ?? [])
         .filter((e) => e.ContextKeyName === "s3:prefix")
         .map((e) => e.ContextKeyValues?.[0]);
-      expect(prefixContexts).to.have.members(["personalize/", "sagemaker/training/"]);
+      expect(prefixContexts).to.have.members(["personalize/", "sagemaker/training/", "sagemaker/transform/input/", "comprehend/input/"]);
     });
 
     it("reports where IAM disagrees, naming the SCP that denies", async () => {
       wellConfiguredIam();
-      simulatorSays((source, action) => (source === ROLES.sagemaker && action === "s3:PutObject" ? "implicitDeny" : "allowed"), true);
+      simulatorSays(
+        (source, action, resource) => (source === ROLES.sagemaker && action === "s3:PutObject" && resource.includes("/models/") ? "implicitDeny" : "allowed"),
+        true,
+      );
       const run = await runVerify({ env: ENV, only: ["iam.cross-check"], clientOptions: CREDS });
       const c = run.report.checks[0];
       expect(c?.status).to.equal("warn");

@@ -89,9 +89,9 @@ describe("verify (against the emulator)", function () {
     it("2. a policy that names another bucket (near miss explained)", async () => {
       await misconfiguration(2).apply(ctx, d);
       const c = expectStatus(await verifyAs(d), "role.sagemaker.s3", "fail");
-      expect(c.message).to.include("may not do 5 of the 5 S3 requests SageMaker needs");
+      expect(c.message).to.include("may not do 8 of the 8 S3 requests SageMaker needs");
       expect(textOf(c)).to.match(
-        /near miss: statement "SageMakerReadData" of inline policy .* allows s3:GetObject but on arn:aws:s3:::roadmapx-old-files\/sagemaker\/training\/\*, arn:aws:s3:::roadmapx-old-files\/models\/\*, not arn:aws:s3:::roadmapx-files\/sagemaker\/training\//,
+        /near miss: statement "SageMakerReadData" of inline policy .* allows s3:GetObject but on arn:aws:s3:::roadmapx-old-files\/sagemaker\/training\/\*, arn:aws:s3:::roadmapx-old-files\/models\/\*, arn:aws:s3:::roadmapx-old-files\/sagemaker\/transform\/input\/\*, not arn:aws:s3:::roadmapx-files\/sagemaker\/training\//,
       );
     });
 
@@ -234,6 +234,18 @@ describe("verify (against the emulator)", function () {
       const c = expectStatus(await verifyAs(d), "role.personalize.s3", "fail");
       expect(c.message).to.include(`s3:GetObject on arn:aws:s3:::${BUCKET}/personalize/roadmapx-ai-verify/probe.csv`);
       expect(textOf(c)).to.include(`allows s3:GetObject but on arn:aws:s3:::${BUCKET}/personalize-data/*`);
+    });
+
+    it("20. a Comprehend role whose trust names the wrong service", async () => {
+      await misconfiguration(20).apply(ctx, d);
+      const run = await verifyAs(d);
+      const c = expectStatus(run, "role.comprehend.trust", "fail");
+      expect(c.message).to.equal(`comprehend.amazonaws.com may not assume ${ROLE.comprehend}; its trust policy names sagemaker.amazonaws.com`);
+      expect(c.remediation).to.include('"Service": "comprehend.amazonaws.com"');
+      expect(c.fix?.commands[0]).to.match(/^aws iam update-assume-role-policy --role-name roadmapx-ai-dev-comprehend /);
+      expectStatus(run, "role.comprehend.confused-deputy", "skip");
+      expectStatus(run, "role.comprehend.s3", "pass");
+      expect(run.exitCode).to.equal(1);
     });
   });
 

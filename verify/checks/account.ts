@@ -48,6 +48,7 @@ export const outputsConsistent: CheckDefinition = {
       ["AI_ARTIFACTS_BUCKET", env["AI_ARTIFACTS_BUCKET"], outputs.artifactsBucketName],
       ["PERSONALIZE_ROLE_ARN", env["PERSONALIZE_ROLE_ARN"], outputs.personalizeRoleArn],
       ["SAGEMAKER_ROLE_ARN", env["SAGEMAKER_ROLE_ARN"], outputs.sagemakerRoleArn],
+      ["COMPREHEND_ROLE_ARN", env["COMPREHEND_ROLE_ARN"], outputs.comprehendRoleArn],
       ["AWS_REGION", env["AWS_REGION"], outputs.region],
     ];
     const mismatches = pairs.filter(([, set, out]) => set && out !== undefined && set !== out);

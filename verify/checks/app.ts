@@ -134,6 +134,7 @@ async function grantFix(g: GrantContext, denied: ApplicationRequest[]): Promise<
     bucket: g.facts.config.aiBucket,
     personalizeRoleArn: g.facts.config.personalizeRoleArn ?? "",
     sagemakerRoleArn: g.facts.config.sagemakerRoleArn ?? "",
+    comprehendRoleArn: g.facts.config.comprehendRoleArn,
     kmsKeyArn: g.keyArn,
     resourceNamePrefix: g.facts.config.resourceNamePrefix,
   }).Statement.filter((s) => s.Sid !== undefined && sids.has(s.Sid));

@@ -11,12 +11,20 @@ import type { CheckDefinition, Fix } from "../model";
 import type { CallerIdentity } from "../parse";
 import { type Answer, ask, type Question } from "../simulate";
 import { ROLE_CHECK_IDS } from "./roles";
-import { json, roleName, shortName, skip, target, unreadable } from "./support";
+import { json, roleFromNewerStack, roleName, serviceRoleArn, shortName, skip, target, unreadable } from "./support";
+
+/** The application policy's PassRole statement for each role. */
+const PASS_ROLE_SIDS = {
+  personalize: "PassPersonalizeRole",
+  sagemaker: "PassSageMakerRole",
+  comprehend: "PassComprehendRole",
+} as const satisfies Record<AiServiceId, string>;
 
 /** The ids written out, so that `grep -rn '"caller.pass-role.sagemaker"'` finds where each is defined. */
 export const PASS_ROLE_CHECK_IDS = {
   personalize: "caller.pass-role.personalize",
   sagemaker: "caller.pass-role.sagemaker",
+  comprehend: "caller.pass-role.comprehend",
 } as const satisfies Record<AiServiceId, string>;
 
 const APP_POLICY_PULUMI =
@@ -96,8 +104,8 @@ export function passRoleCheck(id: AiServiceId): CheckDefinition {
     severity: "error",
     risk: `Creating ${name} jobs fails with "not authorized to perform iam:PassRole".`,
     async evaluate(facts) {
-      const roleArn = id === "personalize" ? facts.config.personalizeRoleArn : facts.config.sagemakerRoleArn;
-      if (!roleArn) return skip(`no ${name} role configured (see ${ROLE_CHECK_IDS[id].exists})`);
+      const roleArn = serviceRoleArn(facts, id);
+      if (!roleArn) return skip(roleFromNewerStack(facts, id) ?? `no ${name} role configured (see ${ROLE_CHECK_IDS[id].exists})`);
       const t = await target(facts);
       if (!t.ok) return unreadable(t.problem);
       // The backend's identity (--principal), which is the caller unless told otherwise.
@@ -130,8 +138,9 @@ export function passRoleCheck(id: AiServiceId): CheckDefinition {
         bucket: facts.config.aiBucket,
         personalizeRoleArn: facts.config.personalizeRoleArn ?? "",
         sagemakerRoleArn: facts.config.sagemakerRoleArn ?? "",
+        comprehendRoleArn: facts.config.comprehendRoleArn,
         resourceNamePrefix: facts.config.resourceNamePrefix,
-      }).Statement.find((s) => s.Sid === (id === "personalize" ? "PassPersonalizeRole" : "PassSageMakerRole"));
+      }).Statement.find((s) => s.Sid === PASS_ROLE_SIDS[id]);
       const attach = facts.config.outputs?.appPolicyArn
         ? `Attach the stack's application policy ${facts.config.outputs.appPolicyArn} to ${caller.principalArn}, or add`
         : "Add";

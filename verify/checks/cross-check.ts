@@ -11,7 +11,7 @@ import { noCommand } from "../fix";
 import type { CheckDefinition } from "../model";
 import { ask } from "../simulate";
 import { existingRole, isOutcome } from "./roles";
-import { principalContext, runtimeQuestions, s3Questions, target, unreadable, type S3Question } from "./support";
+import { principalContext, runtimeQuestions, s3Questions, serviceRoleArn, target, unreadable, type S3Question } from "./support";
 
 interface PrincipalQuestions {
   /** The IAM ARN whose policies SimulatePrincipalPolicy evaluates (user or role). */
@@ -55,7 +55,7 @@ async function principals(facts: Facts): Promise<PrincipalQuestions[] | { proble
     if (policies.ok && policies.value) {
       const questions: S3Question[] = [];
       for (const req of Object.values(SERVICES)) {
-        const roleArn = req.id === "personalize" ? facts.config.personalizeRoleArn : facts.config.sagemakerRoleArn;
+        const roleArn = serviceRoleArn(facts, req.id);
         if (!roleArn) continue;
         questions.push({
           principal: caller.arn,

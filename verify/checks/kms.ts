@@ -10,10 +10,27 @@ import { documentArg, fixFileName, fixOf, noCommand, step } from "../fix";
 import type { CheckDefinition, Fix, Outcome } from "../model";
 import { ask } from "../simulate";
 import { ROLE_CHECK_IDS } from "./roles";
-import { json, mergedPolicy, oncePerRun, principalContext, roleName, serviceContext, shortName, skip, target, unreadable } from "./support";
+import {
+  json,
+  mergedPolicy,
+  oncePerRun,
+  principalContext,
+  roleFromNewerStack,
+  roleName,
+  serviceContext,
+  serviceRoleArn,
+  shortName,
+  skip,
+  target,
+  unreadable,
+} from "./support";
 
 /** The ids written out, so that `grep -rn '"kms.sagemaker"'` finds where each is defined. */
-export const KMS_CHECK_IDS = { personalize: "kms.personalize", sagemaker: "kms.sagemaker" } as const satisfies Record<AiServiceId, string>;
+export const KMS_CHECK_IDS = {
+  personalize: "kms.personalize",
+  sagemaker: "kms.sagemaker",
+  comprehend: "kms.comprehend",
+} as const satisfies Record<AiServiceId, string>;
 
 interface KeyFacts {
   arn: string;
@@ -116,8 +133,8 @@ function kmsState(facts: Facts, id: AiServiceId): Promise<KmsState> {
               },
       };
     }
-    const roleArn = id === "personalize" ? facts.config.personalizeRoleArn : facts.config.sagemakerRoleArn;
-    if (!roleArn) return { outcome: skip(`no ${name} role configured (see ${roleExists})`) };
+    const roleArn = serviceRoleArn(facts, id);
+    if (!roleArn) return { outcome: skip(roleFromNewerStack(facts, id) ?? `no ${name} role configured (see ${roleExists})`) };
     const t = await target(facts);
     if (!t.ok) return { outcome: unreadable(t.problem) };
     const key = await facts.key(keyId ?? facts.config.kmsKeyArn ?? "");

@@ -12,12 +12,15 @@ import {
   json,
   mergedPolicy,
   principalContext,
+  ROLE_ARN_VARIABLES,
+  roleFromNewerStack,
   roleName,
   runtimeQuestions,
   s3Questions,
   type S3Question,
   OTHER_ACCOUNT,
   serviceContext,
+  serviceRoleArn,
   shortName,
   skip,
   stackRole,
@@ -43,14 +46,20 @@ export const ROLE_CHECK_IDS = {
     confusedDeputy: "role.sagemaker.confused-deputy",
     runtime: "role.sagemaker.runtime",
   },
+  comprehend: {
+    exists: "role.comprehend.exists",
+    trust: "role.comprehend.trust",
+    s3: "role.comprehend.s3",
+    confusedDeputy: "role.comprehend.confused-deputy",
+  },
 } as const satisfies Record<AiServiceId, { exists: string; trust: string; s3: string; confusedDeputy: string; runtime?: string }>;
 
 function roleArnOf(facts: Facts, id: AiServiceId): string | undefined {
-  return id === "personalize" ? facts.config.personalizeRoleArn : facts.config.sagemakerRoleArn;
+  return serviceRoleArn(facts, id);
 }
 
 function variableOf(id: AiServiceId): string {
-  return id === "personalize" ? "PERSONALIZE_ROLE_ARN" : "SAGEMAKER_ROLE_ARN";
+  return ROLE_ARN_VARIABLES[id];
 }
 
 /**
@@ -61,7 +70,7 @@ function variableOf(id: AiServiceId): string {
 export async function existingRole(facts: Facts, req: ServiceRequirement): Promise<RoleFacts | Outcome> {
   const arn = roleArnOf(facts, req.id);
   const exists = ROLE_CHECK_IDS[req.id].exists;
-  if (!arn) return skip(`no ${shortName(req)} role configured (see ${exists})`);
+  if (!arn) return skip(roleFromNewerStack(facts, req.id) ?? `no ${shortName(req)} role configured (see ${exists})`);
   const role = await facts.role(arn);
   if (!role.ok) return unreadable(role.problem);
   if (!role.value) return skip(`role ${roleName(arn)} does not exist (see ${exists})`, arn);
@@ -342,6 +351,8 @@ export function roleChecks(id: AiServiceId): CheckDefinition[] {
     risk: `${name} jobs cannot start without a role to assume.`,
     async evaluate(facts) {
       const arn = roleArnOf(facts, id);
+      const older = roleFromNewerStack(facts, id);
+      if (older) return skip(older);
       if (!arn) {
         return {
           verdict: "broken",

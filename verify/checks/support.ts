@@ -1,7 +1,7 @@
 /** Helpers shared by the checks: the target account, standard request context, probes, outcomes. */
 import type { AwsTarget, ConditionBlock, PolicyDocument, PolicyStatement } from "@roadmapx-ai/core";
 import { mergeBucketPolicy, s3BucketArn } from "@roadmapx-ai/core";
-import { PREFIXES, type PrefixName, type ServiceRequirement } from "@roadmapx-ai/core";
+import { type AiServiceId, PREFIXES, type PrefixName, type ServiceRequirement } from "@roadmapx-ai/core";
 import type { Read, ReadProblem } from "@roadmapx-ai/core";
 import type { Facts, NamedPolicy } from "../facts";
 import type { CallerIdentity } from "../parse";
@@ -154,10 +154,43 @@ export function mergedPolicy(existing: PolicyDocument | undefined, ours: PolicyS
   return mergeBucketPolicy(existing ? JSON.stringify(existing) : undefined, ours);
 }
 
+/** The configured role of each service (option, environment or stack outputs), and its variable. */
+export function serviceRoleArn(facts: Facts, id: AiServiceId): string | undefined {
+  const c = facts.config;
+  return id === "personalize" ? c.personalizeRoleArn : id === "sagemaker" ? c.sagemakerRoleArn : c.comprehendRoleArn;
+}
+
+export const ROLE_ARN_VARIABLES = {
+  personalize: "PERSONALIZE_ROLE_ARN",
+  sagemaker: "SAGEMAKER_ROLE_ARN",
+  comprehend: "COMPREHEND_ROLE_ARN",
+} as const satisfies Record<AiServiceId, string>;
+
+/** The stack output of each role, and the version whose stacks first export it (older ones lack it). */
+const ROLE_OUTPUTS = {
+  personalize: { key: "personalizeRoleArn", since: undefined },
+  sagemaker: { key: "sagemakerRoleArn", since: undefined },
+  comprehend: { key: "comprehendRoleArn", since: "0.3" },
+} as const satisfies Record<AiServiceId, { key: string; since: string | undefined }>;
+
+/**
+ * Why the service's checks are skipped rather than failed: no role is configured, and the stack
+ * outputs are those of a stack from before the role existed (they lack its key). Undefined otherwise.
+ */
+export function roleFromNewerStack(facts: Facts, id: AiServiceId): string | undefined {
+  const { key, since } = ROLE_OUTPUTS[id];
+  const outputs = facts.config.outputs;
+  if (!since || serviceRoleArn(facts, id) || !outputs || key in outputs) return undefined;
+  return (
+    `the stack outputs have no ${key} (a stack from before ${since}): \`pulumi up\` with this version adds the role ` +
+    `(then write the outputs again), or set ${ROLE_ARN_VARIABLES[id]}`
+  );
+}
+
 /** Whether the stack's outputs name this role (so `pulumi up` manages it). */
 export function stackRole(facts: Facts, roleArn: string): boolean {
   const o = facts.config.outputs;
-  return o?.personalizeRoleArn === roleArn || o?.sagemakerRoleArn === roleArn;
+  return o?.personalizeRoleArn === roleArn || o?.sagemakerRoleArn === roleArn || o?.comprehendRoleArn === roleArn;
 }
 
 /** Whether the AI bucket is the one the stack created (so `pulumi up` writes its settings and policy). */
