@@ -165,7 +165,7 @@ describe("the verifier policy is enough: verify through the IAM gate (IAM, STS, 
     const { run, decisions } = await verifyThroughGate(d, key);
     const declared = statuses(await verifyAsAdministrator(d));
 
-    for (const service of ["personalize", "sagemaker"] as const) {
+    for (const service of ["personalize", "sagemaker", "comprehend"] as const) {
       const exists = check(run, `role.${service}.exists`);
       const roleArn = `arn:aws:iam::${ACCOUNT}:role/${ROLE[service]}`;
       expect(exists.status, JSON.stringify(exists)).to.equal("error");
@@ -183,10 +183,12 @@ describe("the verifier policy is enough: verify through the IAM gate (IAM, STS, 
         .sort(),
     );
     for (const c of changed) {
-      if (c.status === "skip") expect(c.message, c.id).to.match(/^skipped: requires role\.(personalize|sagemaker)\.exists \(error\)/);
+      if (c.status === "skip") expect(c.message, c.id).to.match(/^skipped: requires role\.(personalize|sagemaker|comprehend)\.exists \(error\)/);
       else {
         expect(c.status, c.id).to.equal("error");
-        expect(c.message, c.id).to.match(/^the verifier may not call iam:GetRole on arn:aws:iam::123456789012:role\/roadmapx-ai-dev-(personalize|sagemaker) /);
+        expect(c.message, c.id).to.match(
+          /^the verifier may not call iam:GetRole on arn:aws:iam::123456789012:role\/roadmapx-ai-dev-(personalize|sagemaker|comprehend) /,
+        );
       }
     }
     expect(run.report.checks.filter((c) => c.status === "fail")).to.deep.equal([]);
