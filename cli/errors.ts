@@ -29,8 +29,19 @@ function errorClasses(): NonNullable<typeof classes> {
         RangeError,
         s.SageMakerInputError,
         s.ComprehendInputError,
+        s.TransformNotCompleteError,
       ],
-      failures: [s.ImportValidationError, s.ImportJobFailedError, s.WaitFailedError, s.WaitTimeoutError, s.TrainingFailedError, s.TrainingWaitTimeoutError],
+      failures: [
+        s.ImportValidationError,
+        s.ImportJobFailedError,
+        s.WaitFailedError,
+        s.WaitTimeoutError,
+        s.TrainingFailedError,
+        s.TrainingWaitTimeoutError,
+        s.TransformFailedError,
+        s.TransformStoppedError,
+        s.TransformWaitTimeoutError,
+      ],
     };
   }
   return classes;

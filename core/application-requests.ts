@@ -105,6 +105,7 @@ const SAGEMAKER_CREATED: Record<(typeof APPLICATION.sagemaker.tagOnCreate.create
   CreateModel: "model",
   CreateEndpointConfig: "endpoint-config",
   CreateEndpoint: "endpoint",
+  CreateTransformJob: "transform-job",
 };
 
 /** `comprehend:StartKeyPhrasesDetectionJob` → `key-phrases-detection-job` (the job's resource type). */
@@ -128,6 +129,9 @@ export function applicationRequests(args: ApplicationRequestArgs): ApplicationRe
   const object = (prefix: PrefixName) => `arn:${partition}:s3:::${args.bucket}/${PREFIXES[prefix]}${APPLICATION_PROBE_KEY}`;
   for (const action of APPLICATION.s3.write.actions) for (const prefix of APPLICATION.s3.write.prefixes) add("s3", action, object(prefix), "AiPrefixesWrite");
   for (const action of APPLICATION.s3.read.actions) for (const prefix of APPLICATION.s3.read.prefixes) add("s3", action, object(prefix), "ModelArtifactsRead");
+  for (const action of APPLICATION.s3.jobOutput.actions) {
+    for (const prefix of APPLICATION.s3.jobOutput.prefixes) add("s3", action, object(prefix), "JobOutputReadAndRemove");
+  }
   for (const prefix of APPLICATION.s3.listPrefixes) {
     add("s3", "s3:ListBucket", s3BucketArn(partition, args.bucket), "AiPrefixesList", { "s3:prefix": PREFIXES[prefix] });
   }

@@ -266,6 +266,12 @@ export function applicationPolicy(args: ApplicationPolicyArgs): PolicyDocument {
       Resource: objects(APPLICATION.s3.read.prefixes),
     },
     {
+      Sid: "JobOutputReadAndRemove",
+      Effect: "Allow",
+      Action: [...APPLICATION.s3.jobOutput.actions],
+      Resource: objects(APPLICATION.s3.jobOutput.prefixes),
+    },
+    {
       Sid: "AiPrefixesList",
       Effect: "Allow",
       Action: "s3:ListBucket",

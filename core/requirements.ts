@@ -367,7 +367,7 @@ export const APPLICATION = {
      */
     tagOnCreate: {
       action: "sagemaker:AddTags",
-      createCalls: ["CreateTrainingJob", "CreateModel", "CreateEndpointConfig", "CreateEndpoint"],
+      createCalls: ["CreateTrainingJob", "CreateModel", "CreateEndpointConfig", "CreateEndpoint", "CreateTransformJob"],
     },
     // Every SageMaker call the services make acts on a resource of this account: none on "*".
     anyResource: [] as readonly string[],
@@ -431,8 +431,13 @@ export const APPLICATION = {
       actions: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
       prefixes: ["personalize", "training", "comprehendInput", "transformInput"] as readonly PrefixName[],
     },
-    /** Prefixes the application only reads: trained model artifacts, analysis and batch transform output. */
-    read: { actions: ["s3:GetObject"], prefixes: ["models", "comprehendOutput", "transformOutput"] as readonly PrefixName[] },
+    /** Prefixes the application only reads: trained model artifacts. */
+    read: { actions: ["s3:GetObject"], prefixes: ["models"] as readonly PrefixName[] },
+    /**
+     * Batch jobs' output, which the services read back and remove when asked (`cleanup`): Comprehend's
+     * output.tar.gz and `.out` files, batch transform's `.out` files. Never written by the application.
+     */
+    jobOutput: { actions: ["s3:GetObject", "s3:DeleteObject"], prefixes: ["comprehendOutput", "transformOutput"] as readonly PrefixName[] },
     /** Listing, conditioned on `s3:prefix`: the application always lists with one of these. */
     listPrefixes: ["personalize", "training", "models", "comprehendInput", "comprehendOutput", "transformInput", "transformOutput"] as readonly PrefixName[],
   },

@@ -19,6 +19,8 @@ import { type AppliedStack, stackOutputsJson } from "./apply";
 import { DUMMY_CREDENTIALS, Emulator, EmulatorError } from "./emulator";
 import { type IamGate, startIamGate } from "./iam-gate";
 import { type PersonalizeStandIn, startPersonalizeStandIn } from "./personalize-stand-in";
+import { type ComprehendJobsStandIn, startComprehendJobsStandIn } from "./comprehend-jobs-stand-in";
+import { type SageMakerTransformStandIn, startSageMakerTransformStandIn } from "./sagemaker-transform-stand-in";
 import { describeApplied } from "./read-back";
 
 export const PROJECT_ROOT = PACKAGE_ROOT;
@@ -44,6 +46,10 @@ export interface LocalOptions {
  * and CREATE IN_PROGRESS before ACTIVE (the demo polls every 100-250 ms).
  */
 export const LOCAL_PERSONALIZE_DURATIONS = { pendingMs: 300, inProgressMs: 500, deletePendingMs: 100, deleteInProgressMs: 100 } as const;
+
+/** The same for the batch engines' stand-ins: each job shows its queued and running statuses in about a second. */
+export const LOCAL_COMPREHEND_JOB_DURATIONS = { submittedMs: 300, inProgressMs: 700, stopMs: 200 } as const;
+export const LOCAL_TRANSFORM_DURATIONS = { startingMs: 300, runningMs: 700, stoppingMs: 200 } as const;
 
 /** What later steps (verify, the services demo) get to work with. */
 export interface LocalContext {
@@ -72,6 +78,10 @@ export interface LocalContext {
   gate: IamGate;
   /** Amazon Personalize's local stand-in (local/personalize-stand-in), reached through the gate. */
   personalizeStandIn: PersonalizeStandIn;
+  /** Comprehend's analysis jobs (local/comprehend-jobs-stand-in; the rest of Comprehend goes on to moto), through the gate. */
+  comprehendJobsStandIn: ComprehendJobsStandIn;
+  /** SageMaker's batch transform (local/sagemaker-transform-stand-in; the rest of SageMaker goes on to moto), through the gate. */
+  transformStandIn: SageMakerTransformStandIn;
   /** A progress line, with the elapsed time. */
   log: (line: string) => void;
   /** A line as it is (tables, reports). */
@@ -132,6 +142,8 @@ export async function runLocal(options: LocalOptions = {}): Promise<ExitCode> {
   const admin = new AccountClients({ region: config["aws:region"] ?? "us-east-1", endpoint: emulator.endpoint, credentials: DUMMY_CREDENTIALS });
   let backendClients: AwsClients | undefined;
   let standIn: PersonalizeStandIn | undefined;
+  let jobsStandIn: ComprehendJobsStandIn | undefined;
+  let transformStandIn: SageMakerTransformStandIn | undefined;
   let gate: IamGate | undefined;
   let code: ExitCode = EXIT.ok;
   try {
@@ -154,12 +166,17 @@ export async function runLocal(options: LocalOptions = {}): Promise<ExitCode> {
       durations: LOCAL_PERSONALIZE_DURATIONS,
       s3: { endpoint: emulator.endpoint, credentials: DUMMY_CREDENTIALS },
     });
+    // moto keeps Comprehend jobs SUBMITTED and completes transform jobs at once, writing nothing: these
+    // stand-ins answer the job calls (reading and writing moto's S3 as AWS would) and pass the rest to moto.
+    const batchEngine = { region, upstream: emulator.endpoint, s3: { endpoint: emulator.endpoint, credentials: DUMMY_CREDENTIALS } };
+    jobsStandIn = await startComprehendJobsStandIn({ ...batchEngine, durations: LOCAL_COMPREHEND_JOB_DURATIONS });
+    transformStandIn = await startSageMakerTransformStandIn({ ...batchEngine, durations: LOCAL_TRANSFORM_DURATIONS });
     // The backend's every call goes through the gate. `assumeSecureTransport`: the backend talks TLS
     // to AWS, and the loopback hop stands for that connection, so aws:SecureTransport is true as it
     // would be there (it matters only for the created bucket's TLS-only Deny, which moto then still
     // applies to every object request, as the demo says).
     gate = await startIamGate({
-      upstreams: { default: emulator.endpoint, personalize: standIn.endpoint },
+      upstreams: { default: emulator.endpoint, personalize: standIn.endpoint, comprehend: jobsStandIn.endpoint, sagemaker: transformStandIn.endpoint },
       adminCredentials: DUMMY_CREDENTIALS,
       region,
       trusted: [backendCredentials],
@@ -167,7 +184,8 @@ export async function runLocal(options: LocalOptions = {}): Promise<ExitCode> {
     });
     log(
       `the services demo runs through the IAM gate (local/iam-gate) at ${gate.url} as the backend user ${LOCAL_BACKEND_USER}, ` +
-        `holding only the application policy; Personalize is the local stand-in (local/personalize-stand-in) at ${standIn.endpoint}`,
+        `holding only the application policy; Personalize is the local stand-in (local/personalize-stand-in) at ${standIn.endpoint}; ` +
+        `Comprehend's analysis jobs and SageMaker's batch transform are local stand-ins too (local/comprehend-jobs-stand-in, local/sagemaker-transform-stand-in)`,
     );
 
     const environment = {
@@ -191,6 +209,8 @@ export async function runLocal(options: LocalOptions = {}): Promise<ExitCode> {
       backendEnvironment,
       gate,
       personalizeStandIn: standIn,
+      comprehendJobsStandIn: jobsStandIn,
+      transformStandIn,
       log,
       print: out,
     };
@@ -217,11 +237,11 @@ export async function runLocal(options: LocalOptions = {}): Promise<ExitCode> {
     // The gate and the stand-in are servers inside this process, so they are stopped on every path,
     // `--keep` included: keeping them would mean this command never returns (moto, by contrast, runs
     // detached and outlives it). printKeepInstructions says so, and the exports reach moto directly.
-    if (gate || standIn) {
-      const failed = (await Promise.allSettled([gate?.stop(), standIn?.stop()])).flatMap((r) => (r.status === "rejected" ? [String(r.reason)] : []));
-      log(
-        failed.length ? `stopping the IAM gate or the Personalize stand-in failed: ${failed.join("; ")}` : "stopped the IAM gate and the Personalize stand-in",
+    if (gate || standIn || jobsStandIn || transformStandIn) {
+      const failed = (await Promise.allSettled([gate?.stop(), standIn?.stop(), jobsStandIn?.stop(), transformStandIn?.stop()])).flatMap((r) =>
+        r.status === "rejected" ? [String(r.reason)] : [],
       );
+      log(failed.length ? `stopping the IAM gate or a stand-in failed: ${failed.join("; ")}` : "stopped the IAM gate and the stand-ins");
     }
     if (!options.keep || code !== EXIT.ok) {
       await emulator.stop();
@@ -242,7 +262,7 @@ function printKeepInstructions(out: (line: string) => void, emulator: Emulator, 
   for (const [key, value] of Object.entries(environment)) out(`export ${key}=${value}`);
   out(`Stop it with: kill ${emulator.pid}`);
   out(
-    "The IAM gate and the Personalize stand-in ran inside this command and stopped with it: these exports reach moto directly, " +
-      "where IAM is not enforced and Personalize has schemas only.",
+    "The IAM gate and the stand-ins (Personalize, Comprehend jobs, SageMaker transform) ran inside this command and stopped with it: " +
+      "these exports reach moto directly, where IAM is not enforced, Personalize has schemas only and batch jobs write nothing.",
   );
 }

@@ -6,7 +6,7 @@ import { type ImportResult, ImportValidationError, PersonalizeService, builtinSc
 import { ComprehendService } from "@roadmapx-ai/services";
 import { SageMakerService } from "@roadmapx-ai/services";
 import { AiStorage } from "@roadmapx-ai/services";
-import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { dirname, join } from "node:path";
 import { LOCAL_BACKEND_USER } from "./account";
 import { interactionsCsv } from "./demo-data";
@@ -144,6 +144,29 @@ export const personalizeDemoStep: LocalStep = {
         .filter((m) => trained.metrics[m] !== undefined)
         .map((m) => `${m} ${trained.metrics[m]?.toFixed(3)}`);
       say(`training: solution version ${resourceOf(trained.arn)}: ${step()}; ${metrics.join(", ") || "no metrics"}`);
+      // Nightly recommendations for many users at once: a batch inference job on the same version.
+      since = Date.now();
+      const users = Array.from({ length: 50 }, (_, i) => ({ userId: `user-${i + 1}` }));
+      const batch = await personalize.batchRecommend({
+        solutionVersionArn: trained.arn,
+        input: users,
+        numResults: 5,
+        name: "roadmapx-demo-nightly",
+        cleanup: true,
+        pollIntervalMs: DEMO_POLL.intervalMs,
+        onStatus: (s) => trail.record(s.status),
+      });
+      let answered = 0;
+      let firstLine = "";
+      for await (const r of batch.results()) {
+        if (answered++ === 0) firstLine = `${JSON.stringify(r.input)} -> ${r.recommendedItems.join(", ")}`;
+        if (r.error) return EXIT.failures;
+      }
+      say(
+        `batch inference job ${resourceOf(batch.jobArn)}: ${step()}; ${batch.records} users in, ${answered} answered (first: ${firstLine}); input and output removed`,
+      );
+      if (answered !== users.length) return EXIT.failures;
+
       const campaign = await personalize.ensureCampaign({
         name: "roadmapx-demo-live",
         solutionArn: solution.arn,
@@ -235,6 +258,36 @@ export const sagemakerDemoStep: LocalStep = {
     await context.emulator.queueSageMakerEndpointResults([{ Body: JSON.stringify({ predictions: [{ score: 0.82 }] }), ContentType: "application/json" }]);
     const answer = await sagemaker.invoke(endpoint, { instances: [[0.5, 0.7]] });
     say(`endpoint ${endpoint}: InService; invoke -> ${JSON.stringify(answer.body)} (a canned answer queued in moto, which runs no model)`);
+
+    // Batch transform: the model scores a table on its own instances (the stand-in; moto writes nothing).
+    const scored = rows
+      .split("\n")
+      .slice(0, 100)
+      .map((row) => row.slice(row.indexOf(",") + 1));
+    const statuses: string[] = [];
+    let job: Awaited<ReturnType<SageMakerService["transform"]>>;
+    try {
+      job = await sagemaker.transform({
+        modelName: `${endpoint}-model`,
+        input: { records: scored, name: "churn.csv" },
+        contentType: "text/csv",
+        wait: { minDelaySeconds: 1, maxDelaySeconds: 1, onStatus: (e) => statuses.push(e.status) },
+      });
+    } catch (err) {
+      if (!ctx.config.outputs?.artifactsBucketCreated) throw err;
+      say("transform: skipped here (its input upload meets the created bucket's TLS-only Deny, which moto applies to every object request)");
+      await sagemaker.cleanup(endpoint);
+      return EXIT.ok;
+    }
+    let answers = 0;
+    let first = "";
+    for await (const r of sagemaker.readTransformResults(job.jobName)) {
+      if (answers++ === 0) first = r.output;
+    }
+    say(
+      `transform job ${job.jobName}: ${[...new Set(statuses)].join(" -> ")}; ${job.records} records from ${job.inputUri} -> ${answers} answers in ${job.outputUri} (first: ${first})`,
+    );
+    if (answers !== scored.length) return EXIT.failures;
     const deleted = await sagemaker.cleanup(endpoint);
     say(`cleanup: deleted ${deleted.join(", ")} (an endpoint bills every hour it exists)`);
     return EXIT.ok;
@@ -260,6 +313,63 @@ export const comprehendDemoStep: LocalStep = {
     }
     say("(moto answers canned values whatever the text; the Batch* APIs, entities and language detection need real AWS)");
     return EXIT.ok;
+  },
+};
+
+/**
+ * A Comprehend analysis job end to end through the stand-in: documents uploaded as ONE_DOC_PER_LINE
+ * input, one job per operation started with the stack's data-access role, waited for, output.tar.gz
+ * (and PII's .out) read back in input order, the run's objects removed.
+ */
+export const comprehendJobDemoStep: LocalStep = {
+  title: "services demo: a Comprehend analysis job (the local stand-in), as the local backend identity",
+  async run(context: LocalContext): Promise<ExitCode> {
+    const ctx = backendContext(context);
+    const comprehend = new ComprehendService(ctx);
+    const say = (line: string) => context.print(`  ${line}`);
+    if (!ctx.config.comprehendRoleArn) {
+      say("no comprehendRoleArn in the stack outputs: the analysis-job demo needs the Comprehend role");
+      return EXIT.failures;
+    }
+    const count = 2000;
+    const notes = function* () {
+      for (let i = 1; i <= count; i++) {
+        const mood = i % 3 === 0 ? "The delayed milestone is a bad surprise." : "The roadmap is clear and the team is happy.";
+        yield { id: `note-${i}`, text: `${mood} Contact ${i % 10 === 0 ? `owner${i}@example.com` : "the team"} about item ${i}.` };
+      }
+    };
+    const trail = new StatusTrail();
+    const started = Date.now();
+    const run = await comprehend.startAnalysisJob(notes, { operations: ["sentiment", "pii"], language: "en" });
+    say(`input: ${run.manifest.documents} documents, ${run.manifest.lines} lines under ${run.manifest.inputPrefix}; ${run.jobs.length} jobs started:`);
+    for (const job of run.jobs) say(`  ${job.operation}: ${resourceOf(job.jobArn)}`);
+    const completed = await comprehend.waitForJob(run, {
+      pollIntervalMs: DEMO_POLL.intervalMs,
+      maxPollIntervalMs: DEMO_POLL.maxIntervalMs,
+      onJobStatus: (c) => trail.record(c.status),
+    });
+    say(`jobs: ${trail.take(started)}`);
+    let read = 0;
+    let inOrder = true;
+    let negative = 0;
+    let withPii = 0;
+    for await (const doc of comprehend.readJobResults(run, completed, notes, { cleanup: true })) {
+      if (doc.input.id !== `note-${++read}`) inOrder = false;
+      if (doc.results.sentiment?.sentiment === "NEGATIVE") negative++;
+      if ((doc.results.pii?.length ?? 0) > 0) withPii++;
+    }
+    // Asked of moto directly, as its administrator: what is left under the run's two folders.
+    let left = 0;
+    for (const prefix of [run.manifest.inputPrefix, run.manifest.outputPrefix]) {
+      const listed = await context.admin.s3.send(new ListObjectsV2Command({ Bucket: ctx.config.aiBucket, Prefix: prefix }));
+      left += listed.KeyCount ?? 0;
+    }
+    say(
+      `results: ${read} of ${count} documents, ${inOrder ? "in input order with their ids" : "OUT OF ORDER"}; ${negative} negative, ${withPii} with PII; ` +
+        `cleanup: ${left === 0 ? "the run's input and output objects deleted" : `${left} objects left`}`,
+    );
+    say("(the stand-in analyses with word lists and regular expressions; on AWS a job takes minutes however small: see the README's break-even)");
+    return read === count && inOrder && left === 0 ? EXIT.ok : EXIT.failures;
   },
 };
 
@@ -348,4 +458,4 @@ export const iamGateStep: LocalStep = {
   },
 };
 
-export const LOCAL_STEPS: LocalStep[] = [verifyStep, personalizeDemoStep, sagemakerDemoStep, comprehendDemoStep, iamGateStep];
+export const LOCAL_STEPS: LocalStep[] = [verifyStep, personalizeDemoStep, sagemakerDemoStep, comprehendDemoStep, comprehendJobDemoStep, iamGateStep];

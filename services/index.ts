@@ -74,6 +74,20 @@ export {
   TrainingWaitTimeoutError,
   uniqueJobName,
   type WaitOptions as SageMakerWaitOptions,
+  DEFAULT_TRANSFORM_INSTANCE,
+  TRANSFORM_ASSEMBLY_TYPES,
+  TRANSFORM_BATCH_STRATEGIES,
+  TRANSFORM_SPLIT_TYPES,
+  TransformFailedError,
+  type TransformInput,
+  TransformNotCompleteError,
+  type TransformOptions,
+  type TransformResult,
+  type TransformResultRecord,
+  type TransformStarted,
+  TransformStoppedError,
+  type TransformWaitOptions,
+  TransformWaitTimeoutError,
 } from "./sagemaker";
 export * from "./comprehend";
 export { ComprehendInputError, OPERATIONS, type Operation } from "./comprehend/text";

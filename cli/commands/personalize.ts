@@ -8,6 +8,7 @@ import type { ServiceContext } from "@roadmapx-ai/services";
 import { CliError, EXIT } from "../exit-codes";
 import { commandContext, elapsed, guarded, positiveInt, requireFile, stderrLine } from "../action";
 import { createTransferProgress, loggerAround } from "../progress";
+import { registerPersonalizeBatch } from "./personalize-batch";
 
 // Loaded on first use, so that other commands start fast.
 type PersonalizeModule = typeof import("@roadmapx-ai/services");
@@ -253,4 +254,6 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
         console.log(JSON.stringify({ deleted }, null, 2));
       }),
     );
+
+  registerPersonalizeBatch(personalize, setExitCode);
 }

@@ -1,5 +1,6 @@
 /**
- * `roadmapx-ai sagemaker ...`: upload training data, train, stop, deploy, invoke, clean up.
+ * `roadmapx-ai sagemaker ...`: upload training data, train, stop, deploy, invoke, clean up; batch
+ * transform in sagemaker-transform.ts.
  * Progress and costs go to stderr; results (job names, artifact URIs, answers) to stdout as JSON.
  */
 import { readFileSync, statSync } from "node:fs";
@@ -8,6 +9,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { commandContext, elapsed, guarded, positiveInt, requireFile, stderrLine } from "../action";
 import { CliError, EXIT } from "../exit-codes";
 import { createTransferProgress, loggerAround } from "../progress";
+import { registerSageMakerTransform } from "./sagemaker-transform";
 
 type SageMakerModule = typeof import("@roadmapx-ai/services");
 const sagemakerModule = () => require("@roadmapx-ai/services") as SageMakerModule;
@@ -130,14 +132,20 @@ export function registerSageMaker(program: Command, setExitCode: (code: number) 
 
   sagemaker
     .command("stop")
-    .description("stop a running training job (its billing stops with it)")
-    .requiredOption("--job <name>", "the training job")
-    .action((o: { job: string }) =>
+    .description("stop a running training or transform job (its billing stops with it)")
+    .option("--job <name>", "the training job")
+    .option("--transform-job <name>", "the transform job")
+    .action((o: { job?: string; transformJob?: string }) =>
       guarded("sagemaker stop", setExitCode, async () => {
-        await service().stopTrainingJob(o.job);
-        console.log(JSON.stringify({ jobName: o.job, stopping: true }, null, 2));
+        if ((o.job === undefined) === (o.transformJob === undefined))
+          throw new CliError("name the job with exactly one of --job (training) or --transform-job", EXIT.usage);
+        if (o.transformJob) await service().stopTransform(o.transformJob);
+        else await service().stopTrainingJob(o.job as string);
+        console.log(JSON.stringify({ jobName: o.transformJob ?? o.job, stopping: true }, null, 2));
       }),
     );
+
+  registerSageMakerTransform(sagemaker, setExitCode);
 
   sagemaker
     .command("deploy")

@@ -7,7 +7,9 @@
  * Create call on the ARN the new resource will have and on the parent it names (CreateDataset: the
  * dataset `dataset/<group name>/<TYPE>` and its dataset group; CreateDatasetImportJob: the job and its
  * dataset; CreateSolution, CreateEventTracker: the new resource and the dataset group; CreateCampaign:
- * the campaign and the solution version); Describe, Delete and the like on the ARN in the body; List
+ * the campaign and the solution version; CreateBatchInferenceJob: the job and its solution version, of
+ * resource type `solution`; CreateBatchSegmentJob: the job only); Describe, Delete and the like on the
+ * ARN in the body; List
  * calls and PutEvents, which have no resource-level permissions, on "*". An event tracker's ARN holds a
  * generated id, so creating one is authorised on `event-tracker/*`. A role handed over (`roleArn`) is
  * iam:PassRole with `iam:PassedToService` = personalize.amazonaws.com; `tags` are aws:RequestTag and
@@ -105,6 +107,12 @@ const OPERATIONS: Record<string, PersonalizeOperation> = {
   ListCampaigns: { resources: [] },
   ListEventTrackers: { resources: [] },
   ListRecipes: { resources: [] },
+  CreateBatchInferenceJob: { resources: [named("batch-inference-job", "jobName"), arnField("solutionVersionArn")], tags: true, passesRole: true },
+  DescribeBatchInferenceJob: { resources: [arnField("batchInferenceJobArn")] },
+  ListBatchInferenceJobs: { resources: [] },
+  CreateBatchSegmentJob: { resources: [named("batch-segment-job", "jobName")], tags: true, passesRole: true },
+  DescribeBatchSegmentJob: { resources: [arnField("batchSegmentJobArn")] },
+  ListBatchSegmentJobs: { resources: [] },
 };
 
 export const PERSONALIZE_OPERATIONS: readonly string[] = Object.keys(OPERATIONS);

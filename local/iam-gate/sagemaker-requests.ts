@@ -3,8 +3,9 @@
  * runtime (REST, `POST /endpoints/<name>/invocations`), both signed as `sagemaker`, to what AWS
  * authorises:
  * - `sagemaker:<Op>` on each required resource of the Service Authorization Reference
- *   (`training-job/<name>`, `model/<name>`, `endpoint-config/<name>`, `endpoint/<name>`; CreateEndpoint
- *   needs its endpoint config too). SageMaker writes names lowercased into ARNs.
+ *   (`training-job/<name>`, `model/<name>`, `endpoint-config/<name>`, `endpoint/<name>`,
+ *   `transform-job/<name>`; CreateEndpoint needs its endpoint config too). SageMaker writes names
+ *   lowercased into ARNs.
  * - `aws:RequestTag/<key>` and `aws:TagKeys` from `Tags`, and with tags `sagemaker:AddTags` on the new
  *   resource with `sagemaker:TaggingAction` = the Create call (the SageMaker guide's tag-on-create).
  * - `iam:PassRole` for `RoleArn` / `ExecutionRoleArn`, with `iam:PassedToService` = sagemaker.amazonaws.com.
@@ -37,7 +38,7 @@ interface SageMakerOperation {
   /** Creates the first resource, with `Tags` from the body. */
   creates?: boolean;
   /** Extra request context keys from the body. */
-  context?: (body: Body) => RequestContext;
+  context?: (body: Body, input: MappingInput) => RequestContext;
 }
 
 function instanceTypes(...types: unknown[]): RequestContext {
@@ -47,6 +48,18 @@ function instanceTypes(...types: unknown[]): RequestContext {
 
 function record(value: unknown): Body {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Body) : {};
+}
+
+/** CreateTransformJob's condition keys: sagemaker:ModelArn, InstanceTypes, OutputKmsKeyArn, VolumeKmsKeyArn. */
+function transformContext(b: Body, input: MappingInput): RequestContext {
+  const context: RequestContext = { ...instanceTypes(record(b["TransformResources"])["InstanceType"]) };
+  const model = b["ModelName"];
+  if (typeof model === "string") context["sagemaker:ModelArn"] = arnIn(input, "sagemaker", `model/${model.toLowerCase()}`);
+  const outputKey = record(b["TransformOutput"])["KmsKeyId"];
+  if (typeof outputKey === "string") context["sagemaker:OutputKmsKeyArn"] = outputKey;
+  const volumeKey = record(b["TransformResources"])["VolumeKmsKeyId"];
+  if (typeof volumeKey === "string") context["sagemaker:VolumeKmsKeyArn"] = volumeKey;
+  return context;
 }
 
 const OPERATIONS: Record<string, SageMakerOperation> = {
@@ -67,6 +80,11 @@ const OPERATIONS: Record<string, SageMakerOperation> = {
   },
   DescribeTrainingJob: { resources: [["training-job", "TrainingJobName"]] },
   StopTrainingJob: { resources: [["training-job", "TrainingJobName"]] },
+  // Batch transform: authorised on the job alone (the reference lists no model resource), the
+  // model and the KMS keys named as condition keys.
+  CreateTransformJob: { resources: [["transform-job", "TransformJobName"]], creates: true, context: transformContext },
+  DescribeTransformJob: { resources: [["transform-job", "TransformJobName"]] },
+  StopTransformJob: { resources: [["transform-job", "TransformJobName"]] },
   CreateModel: {
     resources: [["model", "ModelName"]],
     passes: ["ExecutionRoleArn"],
@@ -94,6 +112,7 @@ const OPERATIONS: Record<string, SageMakerOperation> = {
   DeleteEndpoint: { resources: [["endpoint", "EndpointName"]] },
   // No resource-level permissions: "*".
   ListTrainingJobs: { resources: [] },
+  ListTransformJobs: { resources: [] },
   ListModels: { resources: [] },
   ListEndpointConfigs: { resources: [] },
   ListEndpoints: { resources: [] },
@@ -118,7 +137,7 @@ export function mapSageMakerControlPlane(input: MappingInput, op: string): Mappe
   if (!spec) throw new MappingError(`${operation} is not an operation the gate maps`);
   const body = jsonBody(input.body, operation);
   const tags = spec.creates ? tagsOf(body, operation) : [];
-  const context: RequestContext = { ...requestTagContext(tags), ...(spec.context?.(body) ?? {}) };
+  const context: RequestContext = { ...requestTagContext(tags), ...(spec.context?.(body, input) ?? {}) };
   const resources = spec.resources.map(([type, field]) => arnIn(input, "sagemaker", `${type}/${requiredString(body, field, operation).toLowerCase()}`));
   const authorisations: AuthorisationRequest[] = resources.length
     ? resources.map((resource) => ({ action: `sagemaker:${op}`, resource, context }))

@@ -6,7 +6,8 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 
-export type ArnType = "schema" | "dataset-group" | "dataset" | "dataset-import-job" | "solution" | "campaign" | "event-tracker";
+export type ArnType =
+  "schema" | "dataset-group" | "dataset" | "dataset-import-job" | "solution" | "campaign" | "event-tracker" | "batch-inference-job" | "batch-segment-job";
 
 export class Arns {
   constructor(

@@ -144,6 +144,7 @@ const CreateDataset: Handler = (input, ctx) => {
     bulk: [],
     streamed: [],
     ids: [],
+    attributes: [],
   });
   return { datasetArn: arn };
 };
@@ -295,11 +296,11 @@ const DeleteEventTracker: Handler = (input, ctx) => {
   return {};
 };
 
-/** Only event trackers keep their tags (what the application policy scopes by tag); any other resource has none. */
+/** Only event trackers and batch jobs keep their tags (the application policy scopes event trackers by tag); any other resource has none. */
 const ListTagsForResource: Handler = (input, ctx) => {
   const arn = input.arn("resourceArn");
-  const tracker = ctx.state.eventTrackers.get(arn);
-  if (tracker) return { tags: tracker.tags };
+  const tagged = ctx.state.eventTrackers.get(arn) ?? ctx.state.batchInferenceJobs.get(arn) ?? ctx.state.batchSegmentJobs.get(arn);
+  if (tagged) return { tags: tagged.tags };
   const { schemas, datasetGroups, datasets, importJobs, solutions, solutionVersions, campaigns } = ctx.state;
   if (![schemas, datasetGroups, datasets, importJobs, solutions, solutionVersions, campaigns].some((m) => m.has(arn))) throw notFound(arn);
   return { tags: [] };

@@ -15,6 +15,8 @@ export const CREATE_OPERATIONS: Readonly<Record<string, LifecycleKind>> = {
   CreateSolutionVersion: "solutionVersion",
   CreateCampaign: "campaign",
   CreateEventTracker: "eventTracker",
+  CreateBatchInferenceJob: "batchInferenceJob",
+  CreateBatchSegmentJob: "batchSegmentJob",
 };
 
 export type CallFailure = "throttle" | "server-error";

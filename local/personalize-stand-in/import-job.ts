@@ -19,6 +19,8 @@ export interface ImportedData {
   interactions: Interaction[];
   /** Items and Users datasets: the ITEM_ID or USER_ID of each row. */
   ids: string[];
+  /** Items datasets: each row's values by column (what Item-Attribute-Affinity segments match). */
+  attributes: Record<string, string>[];
 }
 
 export type ImportResult = { ok: true; data: ImportedData } | { ok: false; reason: string };
@@ -84,7 +86,7 @@ export class DatasetReader {
     const { bucket, key } = parseLocation(request.dataLocation);
     if (!this.s3) throw new ImportFailure(`This local stand-in was started without an S3 endpoint, so it cannot read ${request.dataLocation}.`);
     const keys = key === "" || key.endsWith("/") ? await this.listFolder(bucket, key, request.dataLocation) : [key];
-    const data: ImportedData = { records: 0, files: [], interactions: [], ids: [] };
+    const data: ImportedData = { records: 0, files: [], interactions: [], ids: [], attributes: [] };
     let bytes = 0;
     for (const objectKey of keys) {
       const location = `s3://${bucket}/${objectKey}`;
@@ -150,6 +152,7 @@ export class DatasetReader {
           });
         } else {
           into.ids.push(values[ID_FIELD[request.datasetType]] as string);
+          if (request.datasetType === "ITEMS") into.attributes.push(values);
         }
         into.records++;
       }

@@ -3,7 +3,8 @@
  * that the SDK's PersonalizeClient, PersonalizeRuntimeClient and PersonalizeEventsClient talk to
  * unchanged, with Personalize's lifecycle, checks and errors on a clock the caller may control, an
  * import job that reads its CSV from S3 (the emulator), recommendations derived from the imported
- * interactions, and failures on demand. It is not Personalize: no model is trained, no role is
+ * interactions, batch inference and segment jobs that read JSON lines from S3 and write `.out`
+ * objects back, and failures on demand. It is not Personalize: no model is trained, no role is
  * assumed, no request signature is checked.
  *
  *   const standIn = await startPersonalizeStandIn({ now: clock.now, s3: { endpoint, credentials } });
@@ -11,6 +12,7 @@
  */
 import { S3Client } from "@aws-sdk/client-s3";
 import { Arns } from "./arns";
+import { BatchRunner } from "./batch-job";
 import type { Clock } from "./clock";
 import { type CallFailure, Faults } from "./faults";
 import { DatasetReader } from "./import-job";
@@ -35,7 +37,7 @@ export interface PersonalizeStandInOptions {
   durations?: Partial<LifecycleDurations>;
   /** Per kind, over `durations`. */
   durationsByKind?: Partial<Record<LifecycleKind, Partial<LifecycleDurations>>>;
-  /** Where import jobs read their input: the emulator's endpoint and credentials. Without it every import fails. */
+  /** Where import and batch jobs read their input (and batch jobs write output): the emulator's endpoint and credentials. Without it every such job fails. */
   s3?: { endpoint: string; region?: string; credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } };
   /** Interactions a solution version needs to train; default 1000, Personalize's documented minimum. */
   minTrainingInteractions?: number;
@@ -70,8 +72,9 @@ export class PersonalizeStandIn {
         })
       : undefined;
     const reader = new DatasetReader(s3);
+    const batch = new BatchRunner(s3);
     const arns = new Arns(region, accountId);
-    const server = new StandInServer({ state, faults, context: () => ({ state, arns, faults, reader, minTrainingInteractions }) });
+    const server = new StandInServer({ state, faults, context: () => ({ state, arns, faults, reader, batch, minTrainingInteractions }) });
     await server.listen(options.port ?? 0);
     return new PersonalizeStandIn(server, state, faults, s3, region, accountId);
   }
@@ -81,7 +84,10 @@ export class PersonalizeStandIn {
     return this.server.endpoint;
   }
 
-  /** The next creation of `target` (a kind such as `datasetImportJob`, or `CreateDatasetImportJob`) ends CREATE FAILED with `reason`. */
+  /**
+   * The next creation of `target` (a kind such as `datasetImportJob` or `batchInferenceJob`, or its
+   * Create* operation) ends CREATE FAILED with `reason`.
+   */
   failNext(target: LifecycleKind | string, reason: string): void {
     this.faults.failNext(target, reason);
   }

@@ -5,7 +5,8 @@
  * computed from the clock when asked, never by a timer: time passes only when the clock says so.
  */
 
-export type LifecycleKind = "datasetGroup" | "dataset" | "datasetImportJob" | "solution" | "solutionVersion" | "campaign" | "eventTracker";
+export type LifecycleKind =
+  "datasetGroup" | "dataset" | "datasetImportJob" | "solution" | "solutionVersion" | "campaign" | "eventTracker" | "batchInferenceJob" | "batchSegmentJob";
 export const LIFECYCLE_KINDS: readonly LifecycleKind[] = [
   "datasetGroup",
   "dataset",
@@ -14,6 +15,8 @@ export const LIFECYCLE_KINDS: readonly LifecycleKind[] = [
   "solutionVersion",
   "campaign",
   "eventTracker",
+  "batchInferenceJob",
+  "batchSegmentJob",
 ];
 
 export interface LifecycleDurations {
@@ -39,9 +42,12 @@ export const DEFAULT_DURATIONS: Readonly<Record<LifecycleKind, LifecycleDuration
   solutionVersion: { pendingMs: 2000, inProgressMs: 10_000, deletePendingMs: 0, deleteInProgressMs: 0 },
   campaign: { pendingMs: 2000, inProgressMs: 5000, deletePendingMs: 1000, deleteInProgressMs: 2000 },
   eventTracker: { pendingMs: 1000, inProgressMs: 2000, deletePendingMs: 1000, deleteInProgressMs: 1000 },
+  // Batch jobs take tens of minutes on AWS and have no Delete; batch-operations.ts words their statuses PENDING and IN PROGRESS.
+  batchInferenceJob: { pendingMs: 2000, inProgressMs: 5000, deletePendingMs: 0, deleteInProgressMs: 0 },
+  batchSegmentJob: { pendingMs: 2000, inProgressMs: 5000, deletePendingMs: 0, deleteInProgressMs: 0 },
 };
 
-/** Dataset groups document no DELETE IN_PROGRESS; import jobs and solution versions are not deleted on their own. */
+/** Dataset groups document no DELETE IN_PROGRESS; import jobs, solution versions and batch jobs are not deleted on their own. */
 const DELETE_STATUSES: Readonly<Record<LifecycleKind, readonly string[]>> = {
   datasetGroup: ["DELETE PENDING"],
   dataset: ["DELETE PENDING", "DELETE IN_PROGRESS"],
@@ -50,6 +56,8 @@ const DELETE_STATUSES: Readonly<Record<LifecycleKind, readonly string[]>> = {
   solutionVersion: [],
   campaign: ["DELETE PENDING", "DELETE IN_PROGRESS"],
   eventTracker: ["DELETE PENDING", "DELETE IN_PROGRESS"],
+  batchInferenceJob: [],
+  batchSegmentJob: [],
 };
 
 export type Outcome = { ok: true } | { ok: false; reason: string };

@@ -206,6 +206,10 @@ const CreateCampaign: Handler = (input, ctx) => {
   const version = servedVersion(ctx, solutionVersionArn);
   if (!version) throw notFound(solutionVersionArn);
   requireActive(version, "solution version", ctx.now);
+  // USER_SEGMENTATION recipes serve batch segment jobs only (Item-Affinity and Item-Attribute-Affinity recipe pages).
+  if (ctx.state.solutions.get(version.solutionArn)?.recipeType === "USER_SEGMENTATION") {
+    throw invalidInput(`The solution version ${version.arn} uses a USER_SEGMENTATION recipe: get its user segments with a batch segment job, not a campaign.`);
+  }
   ctx.state.campaigns.set(arn, {
     arn,
     name,

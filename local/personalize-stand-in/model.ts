@@ -14,8 +14,8 @@ export interface Interaction {
   eventType?: string | undefined;
 }
 
-/** The recipe types GetRecommendations distinguishes (Personalize's `recipeType`). */
-export type RecipeType = "USER_PERSONALIZATION" | "RELATED_ITEMS" | "PERSONALIZED_RANKING";
+/** The recipe types GetRecommendations and the batch jobs distinguish (Personalize's `recipeType`). */
+export type RecipeType = "USER_PERSONALIZATION" | "RELATED_ITEMS" | "PERSONALIZED_RANKING" | "USER_SEGMENTATION";
 
 /** Custom recipes by name (`arn:aws:personalize:::recipe/<name>`) and their types. */
 export const RECIPES: Readonly<Record<string, RecipeType>> = {
@@ -27,6 +27,9 @@ export const RECIPES: Readonly<Record<string, RecipeType>> = {
   "aws-sims": "RELATED_ITEMS",
   "aws-personalized-ranking": "PERSONALIZED_RANKING",
   "aws-personalized-ranking-v2": "PERSONALIZED_RANKING",
+  // Batch segment jobs only (Item-Affinity and Item-Attribute-Affinity recipe pages).
+  "aws-item-affinity": "USER_SEGMENTATION",
+  "aws-item-attribute-affinity": "USER_SEGMENTATION",
 };
 
 export interface ScoredItem {
@@ -94,6 +97,46 @@ export class TrainedModel {
     const ranked = rankByCount(shared);
     const total = ranked.reduce((sum, [, n]) => sum + n, 0);
     return total === 0 ? [] : scored(ranked, total, new Set(), numResults);
+  }
+
+  /**
+   * Personalized ranking of `itemList`: every item once, the more interacted-with first (one more
+   * than its count, so unknown items still rank), scores sharing 1 as Personalized-Ranking's do.
+   */
+  rank(itemList: readonly string[]): ScoredItem[] {
+    const counts = new Map(this.ranked);
+    const unique = [...new Set(itemList)];
+    const weights = unique.map((itemId) => [itemId, (counts.get(itemId) ?? 0) + 1] as [string, number]);
+    const total = weights.reduce((sum, [, w]) => sum + w, 0);
+    return rankByCount(new Map(weights)).map(([itemId, w]) => ({ itemId, score: Number((w / total).toPrecision(7)) }));
+  }
+
+  /**
+   * Item-Affinity's segment for `itemId`: users by how much of what they interacted with was also
+   * interacted with by the item's users (the item itself counting most), most first, none at 0.
+   */
+  usersFor(itemId: string, numResults: number): string[] {
+    const together = new Map<string, number>();
+    for (const user of this.usersByItem.get(itemId) ?? []) {
+      for (const other of this.itemsByUser.get(user) ?? []) together.set(other, (together.get(other) ?? 0) + 1);
+    }
+    return this.usersBy((items) => [...items].reduce((sum, item) => sum + (together.get(item) ?? 0), 0), numResults);
+  }
+
+  /** Item-Attribute-Affinity's segment: users by how many of `items` (the items with the attributes) they interacted with. */
+  usersForItems(items: ReadonlySet<string>, numResults: number): string[] {
+    return this.usersBy((own) => [...own].filter((item) => items.has(item)).length, numResults);
+  }
+
+  private usersBy(score: (items: ReadonlySet<string>) => number, numResults: number): string[] {
+    const scores = new Map<string, number>();
+    for (const [user, items] of this.itemsByUser) {
+      const s = score(items);
+      if (s > 0) scores.set(user, s);
+    }
+    return rankByCount(scores)
+      .slice(0, numResults)
+      .map(([user]) => user);
   }
 }
 

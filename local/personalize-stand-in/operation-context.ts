@@ -1,9 +1,10 @@
 /**
  * What every control-plane handler shares: the request's context (state, clock reading, faults,
- * the S3 reader) and the checks Personalize applies across resources: a resource must exist, a
+ * the S3 reader and batch runner) and the checks Personalize applies across resources: a resource must exist, a
  * parent must be ACTIVE, a deletion must wait for creation to be over.
  */
 import type { Arns } from "./arns";
+import type { BatchRunner } from "./batch-job";
 import { inUse, invalidInput, notFound } from "./errors";
 import type { Faults } from "./faults";
 import type { DatasetReader } from "./import-job";
@@ -16,6 +17,8 @@ export interface OperationContext {
   arns: Arns;
   faults: Faults;
   reader: DatasetReader;
+  /** Runs batch jobs against S3. */
+  batch: BatchRunner;
   /** The clock's time for this request, read once so one answer is consistent. */
   now: number;
   /** Personalize's quota: a solution version needs this many interactions to train (1000). */

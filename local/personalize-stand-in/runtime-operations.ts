@@ -44,7 +44,7 @@ export function getRecommendations(input: Input, ctx: OperationContext): object 
       ? version.model.relatedTo(requireInput(itemId, "itemId", "RELATED_ITEMS"), numResults)
       : solution.recipeType === "USER_PERSONALIZATION"
         ? version.model.forUser(requireInput(userId, "userId", "USER_PERSONALIZATION"), interactedSince(ctx, solution.datasetGroupArn, userId), numResults)
-        : unsupportedRecipe(campaignArn);
+        : unsupportedRecipe(campaignArn, solution.recipeType);
   return { itemList, recommendationId: recommendationId() };
 }
 
@@ -53,8 +53,9 @@ function requireInput(value: string | undefined, field: string, recipeType: stri
   return value;
 }
 
-function unsupportedRecipe(campaignArn: string): never {
-  throw invalidInput(`The campaign ${campaignArn} uses a PERSONALIZED_RANKING recipe: call GetPersonalizedRanking.`);
+function unsupportedRecipe(campaignArn: string, recipeType: string): never {
+  if (recipeType === "PERSONALIZED_RANKING") throw invalidInput(`The campaign ${campaignArn} uses a PERSONALIZED_RANKING recipe: call GetPersonalizedRanking.`);
+  throw invalidInput(`The campaign ${campaignArn} uses a ${recipeType} recipe, which makes no recommendations for GetRecommendations.`);
 }
 
 /** The user's items in the dataset now, imported or streamed after training: recommendations leave them out too. */

@@ -1,10 +1,12 @@
 /**
  * The resources the stand-in knows and what happens to them as time passes: finished import jobs
- * load their data into the dataset, deleted resources disappear (with what lives under them).
+ * load their data into the dataset, finished batch jobs take their work's result, deleted resources
+ * disappear (with what lives under them).
  * `settle()` applies everything due by the clock's current time; the server runs it before every
  * request, so an answer always reflects the clock and nothing happens between requests.
  */
 import type { Clock } from "./clock";
+import type { BatchRunResult } from "./batch-job";
 import type { ImportResult } from "./import-job";
 import { Lifecycle, type LifecycleDurations, type LifecycleKind, type Outcome, type Status } from "./lifecycle";
 import type { Interaction, RecipeType, TrainedModel } from "./model";
@@ -41,6 +43,8 @@ export interface DatasetRecord {
   streamed: Interaction[];
   /** ITEM_ID or USER_ID of each bulk record of an Items or Users dataset. */
   ids: string[];
+  /** An Items dataset's bulk rows, values by column. */
+  attributes: Record<string, string>[];
 }
 
 export interface ImportJobRecord {
@@ -103,6 +107,27 @@ export interface EventTrackerRecord {
   lifecycle: Lifecycle;
 }
 
+/** A batch inference job or a batch segment job (the two share everything but their output). */
+export interface BatchJobRecord {
+  kind: "inference" | "segment";
+  arn: string;
+  jobName: string;
+  solutionVersionArn: string;
+  /** Recorded and echoed; not applied (the stand-in models no filters). */
+  filterArn: string | undefined;
+  numResults: number | undefined;
+  jobInput: { s3DataSource: { path: string; kmsKeyArn?: string } };
+  jobOutput: { s3DataDestination: { path: string; kmsKeyArn?: string } };
+  roleArn: string;
+  batchInferenceJobConfig: unknown;
+  batchInferenceJobMode: string | undefined;
+  themeGenerationConfig: unknown;
+  tags: { tagKey: string; tagValue: string }[];
+  lifecycle: Lifecycle;
+  /** The job's work (read the input, write the output), started at creation; its result decides the job when the clock says it ends. */
+  running: Promise<BatchRunResult> | undefined;
+}
+
 export class StandInState {
   // Maps keep insertion order: List* answers in creation order (AWS documents no order).
   readonly schemas = new Map<string, SchemaRecord>();
@@ -113,6 +138,8 @@ export class StandInState {
   readonly solutionVersions = new Map<string, SolutionVersionRecord>();
   readonly campaigns = new Map<string, CampaignRecord>();
   readonly eventTrackers = new Map<string, EventTrackerRecord>();
+  readonly batchInferenceJobs = new Map<string, BatchJobRecord>();
+  readonly batchSegmentJobs = new Map<string, BatchJobRecord>();
 
   constructor(
     readonly now: Clock,
@@ -150,11 +177,24 @@ export class StandInState {
       job.applied = true;
       const dataset = this.datasets.get(job.datasetArn);
       if (!dataset || !job.result?.ok || job.lifecycle.failureReason !== undefined) continue;
-      const { interactions, ids } = job.result.data;
+      const { interactions, ids, attributes } = job.result.data;
       dataset.bulk = job.importMode === "FULL" ? [...interactions] : [...dataset.bulk, ...interactions];
       dataset.ids = job.importMode === "FULL" ? [...ids] : [...dataset.ids, ...ids];
+      dataset.attributes = job.importMode === "FULL" ? [...attributes] : [...dataset.attributes, ...attributes];
     }
+    await this.settleBatchJobs(now);
     this.removeGone(now);
+  }
+
+  /** Batch jobs whose time is up are decided by their work's result (awaited if it is still running). */
+  private async settleBatchJobs(now: number): Promise<void> {
+    const due = [...this.batchInferenceJobs.values(), ...this.batchSegmentJobs.values()]
+      .filter((job) => now >= job.lifecycle.doneAt && !job.lifecycle.decided)
+      .sort((a, b) => a.lifecycle.doneAt - b.lifecycle.doneAt);
+    for (const job of due) {
+      const result = job.running ? await job.running : { ok: false as const, reason: "The job never ran." };
+      job.lifecycle.decide(result.ok ? { ok: true } : { ok: false, reason: result.reason });
+    }
   }
 
   private removeGone(now: number): void {
@@ -183,6 +223,8 @@ export class StandInState {
       this.solutionVersions,
       this.campaigns,
       this.eventTrackers,
+      this.batchInferenceJobs,
+      this.batchSegmentJobs,
     ]) {
       map.clear();
     }

@@ -19,19 +19,19 @@ import type { Entity, KeyPhrase, LanguageResult, OperationResult, PiiEntity } fr
 /** @aws-sdk/client-comprehend, loaded on the first call: importing the services must not load every SDK client. */
 const sdkComprehend = (): typeof import("@aws-sdk/client-comprehend") => require("@aws-sdk/client-comprehend") as typeof import("@aws-sdk/client-comprehend");
 
-// --- From SDK shapes to ours ------------------------------------------------------------------
+// --- From SDK shapes to ours (also the records of analysis jobs, which use the same fields) -----
 
-function sentimentOf(label: string | undefined, s: SentimentScore | undefined): SentimentResult {
+export function sentimentOf(label: string | undefined, s: SentimentScore | undefined): SentimentResult {
   const sentiment = (SENTIMENTS as readonly string[]).includes(label ?? "") ? (label as SentimentLabel) : "NEUTRAL";
   return { sentiment, scores: { positive: s?.Positive ?? 0, negative: s?.Negative ?? 0, neutral: s?.Neutral ?? 0, mixed: s?.Mixed ?? 0 } };
 }
-const entitiesOf = (list: SdkEntity[] | undefined): Entity[] =>
+export const entitiesOf = (list: SdkEntity[] | undefined): Entity[] =>
   (list ?? []).map((e) => ({ text: e.Text ?? "", type: e.Type ?? "OTHER", score: e.Score ?? 0, begin: e.BeginOffset ?? 0, end: e.EndOffset ?? 0 }));
-const keyPhrasesOf = (list: SdkKeyPhrase[] | undefined): KeyPhrase[] =>
+export const keyPhrasesOf = (list: SdkKeyPhrase[] | undefined): KeyPhrase[] =>
   (list ?? []).map((k) => ({ text: k.Text ?? "", score: k.Score ?? 0, begin: k.BeginOffset ?? 0, end: k.EndOffset ?? 0 }));
-const piiOf = (list: SdkPiiEntity[] | undefined): PiiEntity[] =>
+export const piiOf = (list: SdkPiiEntity[] | undefined): PiiEntity[] =>
   (list ?? []).map((p) => ({ type: p.Type ?? "OTHER", score: p.Score ?? 0, begin: p.BeginOffset ?? 0, end: p.EndOffset ?? 0 }));
-function languageOf(list: DominantLanguage[] | undefined): LanguageResult {
+export function languageOf(list: DominantLanguage[] | undefined): LanguageResult {
   const candidates = (list ?? []).map((l) => ({ languageCode: l.LanguageCode ?? "", score: l.Score ?? 0 })).sort((a, b) => b.score - a.score);
   return { languageCode: candidates[0]?.languageCode ?? "", score: candidates[0]?.score ?? 0, candidates };
 }

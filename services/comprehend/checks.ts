@@ -67,4 +67,10 @@ export function checkAnalyzeOptions<T>(options: AnalyzeOptions<T>): void {
   positive("concurrency", options.concurrency);
   positive("maxInFlight", options.maxInFlight);
   if (options.maxBatchWaitMs !== undefined && !(options.maxBatchWaitMs >= 0)) throw new ComprehendInputError("maxBatchWaitMs", "must be 0 or more");
+  if (options.mode !== undefined && !["auto", "sync", "async"].includes(options.mode)) {
+    throw new ComprehendInputError("mode", `"${String(options.mode)}" is none of auto, sync, async`);
+  }
+  if (options.asyncThreshold !== undefined && !(Number.isInteger(options.asyncThreshold) && options.asyncThreshold >= 0)) {
+    throw new ComprehendInputError("asyncThreshold", `must be a whole number of 0 or more (got ${options.asyncThreshold})`);
+  }
 }

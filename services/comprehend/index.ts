@@ -1,25 +1,50 @@
 /**
  * Amazon Comprehend for RoadmapX: single-document calls, and `analyzeMany`, a streaming pipeline
  * that sends any number of documents through the Batch* APIs, 25 at a time, at a client-side rate,
- * and yields one result per document in input order with flat memory.
+ * and yields one result per document in input order with flat memory; above a size (mode "auto")
+ * or when asked, the same results through Comprehend's asynchronous analysis jobs (`analyzeAsync`).
  *
  * The parts, one idea a file: text.ts (limits, splitting), types.ts (public shapes, defaults),
  * checks.ts (input checks), api.ts (the SDK calls, typed), merge.ts (split documents' results),
- * pipeline.ts (the analyzeMany run). This file is the service and what the package exports.
+ * pipeline.ts (the analyzeMany run). The job path: job-limits.ts (AWS's limits, cost, the
+ * threshold), job-types.ts (its shapes and errors), job-checks.ts, job-input.ts (documents to
+ * lines), job-staging.ts (input staged and checked on disk), jobs.ts (the job calls), job-wait.ts,
+ * job-archive.ts (output.tar.gz read as a stream), job-order.ts (records back in line order),
+ * job-output.ts, async-run.ts (a run, start to read-back), auto-mode.ts. This file is the service
+ * and what the package exports.
  */
+import { rm } from "node:fs/promises";
+import { dirname } from "node:path";
 import type { ServiceContext } from "../context";
 import * as api from "./api";
+import { attachRun, deleteRunObjects, readResults, type ReadOptions, startAnalysis } from "./async-run";
+import { holdUpTo, syncOnlyReason } from "./auto-mode";
 import { checkAnalyzeOptions, checkDocument } from "./checks";
+import { ASYNC_THRESHOLD_DOCUMENTS } from "./job-limits";
+import { isFactory } from "./job-staging";
+import type { AnalysisJob, AnalysisRun, AsyncAnalyzeOptions, CompletedJob, DocumentSource } from "./job-types";
+import { type WaitSettings, waitForJobs } from "./job-wait";
 import { AnalyzeRun } from "./pipeline";
 import type { SentimentResult } from "./text";
 import type { AnalyzedDocument, AnalyzeOptions, Entity, KeyPhrase, LanguageResult, PiiEntity } from "./types";
 
 export * from "./text";
 export * from "./types";
+export * from "./job-types";
 export { checkAnalyzeOptions } from "./checks";
 export { mergePieces } from "./merge";
+export { ASYNC_LIMIT_BYTES, ASYNC_LIMITS, ASYNC_THRESHOLD_DOCUMENTS, type AsyncLimits, LIST_PRICE_PER_UNIT_USD, unitsOf } from "./job-limits";
+export { checkAsyncOptions, comprehendRole } from "./job-checks";
+export { oneLine, OversizeDocumentError } from "./job-input";
+export { InputChangedError, type ReadOptions } from "./async-run";
+export { OutputFormatError } from "./job-archive";
+export { parseJobArn } from "./jobs";
+export type { WaitSettings } from "./job-wait";
 
 export class ComprehendService {
+  /** Mode "auto" says once per service why it cannot take the job path. */
+  private syncOnlyNoted = false;
+
   constructor(private readonly ctx: ServiceContext) {}
 
   private get client() {
@@ -55,9 +80,63 @@ export class ComprehendService {
    * `tps` calls a second and `concurrency` at once; at most `maxInFlight` documents are held, so
    * memory stays flat however long the stream. A document's failure is reported on it (`errors`);
    * what would fail every call (access denied, credentials, unreachable) ends the stream with that
-   * error.
+   * error. In mode "auto" (the default), with a Comprehend role configured, a source of more than
+   * `asyncThreshold` documents (ASYNC_THRESHOLD_DOCUMENTS) goes through analysis jobs instead
+   * (analyzeAsync, same results), and the logger says so; mode "sync" or "async" decides outright.
    */
-  async *analyzeMany<T>(source: AsyncIterable<T> | Iterable<T>, options: AnalyzeOptions<T>): AsyncGenerator<AnalyzedDocument<T>, void, undefined> {
+  analyzeMany<T>(source: AsyncIterable<T> | Iterable<T>, options: AnalyzeOptions<T>): AsyncGenerator<AnalyzedDocument<T>, void, undefined> {
+    // The synchronous run is handed back as it is, not wrapped: its batching depends on how fast
+    // results are taken, and a generator in between would change that.
+    const mode = options.mode ?? "auto";
+    if (mode === "sync") return this.syncMany(source, options);
+    if (mode === "auto") {
+      const reason = syncOnlyReason(this.ctx, options);
+      if (reason !== undefined) {
+        if (!this.syncOnlyNoted) {
+          this.syncOnlyNoted = true;
+          this.ctx.logger.info(`comprehend: mode "auto" stays with the Batch* calls whatever the size: ${reason}`);
+        }
+        return this.syncMany(source, options);
+      }
+    }
+    return this.jobsOrSync(source, options);
+  }
+
+  /** Mode "async", or "auto" with a role: jobs, or Batch* calls when the source ends by the threshold. */
+  private async *jobsOrSync<T>(source: AsyncIterable<T> | Iterable<T>, options: AnalyzeOptions<T>): AsyncGenerator<AnalyzedDocument<T>, void, undefined> {
+    checkAnalyzeOptions(options);
+    if (options.mode === "async") {
+      yield* this.countedAsync(source, options);
+      return;
+    }
+    const threshold = options.asyncThreshold ?? ASYNC_THRESHOLD_DOCUMENTS;
+    const held = await holdUpTo(source, threshold);
+    if (held.ended) {
+      yield* this.syncMany(held.held, options);
+      return;
+    }
+    this.ctx.logger.info(
+      `comprehend: more than ${threshold} documents: analysing them with Comprehend analysis jobs (mode "auto"; mode "sync" keeps the Batch* calls)`,
+    );
+    yield* this.countedAsync(held.rest, options);
+  }
+
+  /** analyzeMany through analysis jobs, counting documents in its stats. */
+  private async *countedAsync<T>(source: AsyncIterable<T> | Iterable<T>, options: AnalyzeOptions<T>): AsyncGenerator<AnalyzedDocument<T>, void, undefined> {
+    const asyncOptions: AsyncAnalyzeOptions<T> = {
+      ...options.async,
+      operations: options.operations,
+      oversize: options.oversize ?? "split",
+      ...(options.language !== undefined ? { language: options.language } : {}),
+      ...(options.getText ? { getText: options.getText } : {}),
+    };
+    for await (const doc of this.analyzeAsync(source, asyncOptions)) {
+      if (options.stats) options.stats.documents++;
+      yield doc;
+    }
+  }
+
+  private async *syncMany<T>(source: AsyncIterable<T> | Iterable<T>, options: AnalyzeOptions<T>): AsyncGenerator<AnalyzedDocument<T>, void, undefined> {
     checkAnalyzeOptions(options);
     const run = new AnalyzeRun<T>(() => this.client, options);
     // pump() never rejects: what the source throws becomes run.fatal or run.closeError.
@@ -90,5 +169,81 @@ export class ComprehendService {
         });
       }
     }
+  }
+
+  // --- Analysis jobs ------------------------------------------------------------------------------
+
+  /**
+   * Checks the documents (limits, language, empty input: nothing is uploaded when one fails), uploads
+   * them as ONE_DOC_PER_LINE input under `comprehend/input/<run>/`, announces the cost and starts one
+   * job per operation (and per part of at most 1,000,000 lines and 5 GB). `source` may be a function
+   * that returns the documents again: they are then read twice (to upload, to read the results)
+   * instead of kept on disk until the results are read.
+   */
+  startAnalysisJob<T>(source: DocumentSource<T>, options: AsyncAnalyzeOptions<T>): Promise<AnalysisRun> {
+    return startAnalysis(this.ctx, source, options);
+  }
+
+  /**
+   * Waits for a run's jobs, status changes and elapsed time to the logger; throws
+   * AnalysisJobFailedError (the service's Message; the other jobs stopped) or, after
+   * `waitTimeoutMs`, AnalysisWaitTimeoutError (the jobs go on; it names them and how to resume).
+   */
+  waitForJob(run: AnalysisRun | readonly AnalysisJob[], options: WaitSettings = {}): Promise<CompletedJob[]> {
+    return waitForJobs(this.ctx, "jobs" in run ? run.jobs : run, options);
+  }
+
+  /**
+   * The results of finished jobs, one AnalyzedDocument per input document in input order. `source`
+   * is the run's input again; leave it out for a run whose source could be read only once (its
+   * items were kept on disk). With `cleanup`, the run's objects are deleted once all are read.
+   */
+  readJobResults<T>(
+    run: AnalysisRun,
+    completed: readonly CompletedJob[],
+    source?: DocumentSource<T>,
+    options: ReadOptions<T> = {},
+  ): AsyncGenerator<AnalyzedDocument<T>, void, undefined> {
+    return readResults(this.ctx, run, completed, source, options);
+  }
+
+  /**
+   * analyzeMany's results through Comprehend analysis jobs: start, wait, read back (the three calls
+   * above). For millions of documents; a job takes minutes however small (job-limits.ts).
+   */
+  async *analyzeAsync<T>(source: DocumentSource<T>, options: AsyncAnalyzeOptions<T>): AsyncGenerator<AnalyzedDocument<T>, void, undefined> {
+    const run = await this.startAnalysisJob(source, options);
+    let completed: CompletedJob[];
+    try {
+      completed = await this.waitForJob(run, options);
+    } catch (err) {
+      if (run.spill) await rm(dirname(run.spill), { recursive: true, force: true });
+      throw err;
+    }
+    yield* this.readJobResults(run, completed, isFactory(source) ? source : undefined, options);
+  }
+
+  /** The run that job ARNs belong to (their Describe* answers and the run's manifest.json). */
+  attachAnalysisRun(jobArns: readonly string[]): Promise<AnalysisRun> {
+    return attachRun(this.ctx, jobArns);
+  }
+
+  /**
+   * Picks up a run that an earlier process started (after a wait that timed out): waits for its jobs,
+   * then reads the results. `source` must be the run's input again, unchanged.
+   */
+  async *resumeAnalysis<T>(
+    jobArns: readonly string[],
+    source: DocumentSource<T>,
+    options: WaitSettings & ReadOptions<T> = {},
+  ): AsyncGenerator<AnalyzedDocument<T>, void, undefined> {
+    const run = await this.attachAnalysisRun(jobArns);
+    const completed = await this.waitForJob(run, options);
+    yield* this.readJobResults(run, completed, source, options);
+  }
+
+  /** Deletes a run's input and output objects (only those under its two folders). Answers how many. */
+  deleteAnalysisRun(run: AnalysisRun): Promise<number> {
+    return deleteRunObjects(this.ctx, run.manifest);
   }
 }

@@ -55,7 +55,7 @@ interface WorkItem<T> {
   attempt: number;
 }
 
-function defaultText(item: unknown): string {
+export function defaultText(item: unknown): string {
   if (typeof item === "string") return item;
   const text = (item as { text?: unknown } | null)?.text;
   if (typeof text !== "string") throw new Error("the document has no `text` field holding a string");

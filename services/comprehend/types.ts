@@ -2,6 +2,7 @@
  * The public shapes of the Comprehend service: what each operation answers, what analyzeMany takes,
  * yields and counts, and its defaults. Types and constants only, so every other file can import them.
  */
+import type { AsyncJobOptions } from "./job-types";
 import type { Operation, SentimentResult } from "./text";
 
 export interface Entity {
@@ -80,6 +81,17 @@ export interface AnalyzeOptions<T> {
   getText?: (item: T) => string;
   /** Filled in as the run goes: calls made, documents, retries. */
   stats?: AnalyzeStats;
+  /**
+   * "sync": the Batch* calls above. "async": Comprehend analysis jobs (`analyzeAsync`, with
+   * `oversize` defaulting to "split" as here). "auto" (the default): sync, unless a Comprehend role
+   * is configured and the source holds more than `asyncThreshold` documents; the first
+   * asyncThreshold + 1 documents are held in memory while that is decided, and the switch is logged.
+   */
+  mode?: "auto" | "sync" | "async";
+  /** Documents above which "auto" runs analysis jobs (default ASYNC_THRESHOLD_DOCUMENTS, job-limits.ts says why). */
+  asyncThreshold?: number;
+  /** Options of the job path, when it is taken. */
+  async?: AsyncJobOptions;
 }
 
 export interface AnalyzeStats {

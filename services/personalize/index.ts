@@ -1,9 +1,12 @@
 /**
  * Amazon Personalize for the RoadmapX backend: `importDataset` (the call the backend already makes),
- * CSV validation, and the rest of the lifecycle.
+ * CSV validation, the rest of the lifecycle, and batch jobs (`batchRecommend`, `batchSegment`,
+ * `readBatchResults`: batch.ts).
  */
 import { Readable } from "node:stream";
 import type { ServiceContext } from "../context";
+import { attachBatchJob, startBatchJob } from "./batch";
+import type { BatchJobRun, BatchRecommendOptions, BatchRecommendation, BatchSegmentOptions, BatchSegmentResult, BatchWaitOptions } from "./batch-types";
 import { validateCsv, type ValidationReport } from "./csv";
 import { type ImportOptions, type ImportResult, importDataset } from "./import";
 import { type CsvSource, csvBytes } from "./source";
@@ -27,6 +30,33 @@ export class PersonalizeService extends PersonalizeWorkflow {
     return importDataset(this.context, datasetArn, source, key, options);
   }
 
+  /**
+   * A batch inference job: `input` records ({userId} / {itemId} / {userId, itemList}, as the
+   * solution version's recipe takes) are checked and streamed to `personalize/batch/<job>/input/`,
+   * the job is started (its cost said first) and waited for; `results()` reads the recommendations
+   * back line by line, in input order. Bad input fails with BatchInputError before anything is left
+   * in the bucket; a failed job with BatchJobFailedError; a wait that runs out with
+   * BatchWaitTimeoutError (the job goes on: `readBatchResults(jobArn)` later).
+   */
+  batchRecommend(options: BatchRecommendOptions): Promise<BatchJobRun<BatchRecommendation>> {
+    return startBatchJob(this.context, "inference", options);
+  }
+
+  /** A batch segment job ({itemId} for Item-Affinity, {itemAttributes} for Item-Attribute-Affinity), as batchRecommend. */
+  batchSegment(options: BatchSegmentOptions): Promise<BatchJobRun<BatchSegmentResult>> {
+    return startBatchJob(this.context, "segment", options);
+  }
+
+  /** A batch job started earlier, by ARN (e.g. after a wait that timed out). */
+  attachBatchJob(jobArn: string, options?: BatchWaitOptions & { cleanup?: boolean }): Promise<BatchJobRun<BatchRecommendation | BatchSegmentResult>> {
+    return attachBatchJob(this.context, jobArn, options);
+  }
+
+  /** The results of a batch job started earlier, waiting for it first if it is still running. */
+  async *readBatchResults(jobArn: string, options?: BatchWaitOptions & { cleanup?: boolean }): AsyncGenerator<BatchRecommendation | BatchSegmentResult> {
+    yield* (await attachBatchJob(this.context, jobArn, options)).results();
+  }
+
   /** Validates a CSV (or rows) against a dataset type's schema without sending anything. */
   validate(source: CsvSource, schema: DatasetType | DatasetSchema): Promise<ValidationReport> {
     const resolved = typeof schema === "string" ? builtinSchema(schema) : schema;
@@ -34,6 +64,8 @@ export class PersonalizeService extends PersonalizeWorkflow {
   }
 }
 
+export * from "./batch-types";
+export { checkBatchOptions, batchKindOf } from "./batch";
 export * from "./csv";
 export * from "./errors";
 export * from "./import";

@@ -2,6 +2,8 @@
  * Amazon SageMaker for RoadmapX: training data under `sagemaker/training/<dataset>/`, training jobs
  * writing to `models/`, endpoints that serve the result, and cleanup. Every input is checked before
  * any call; whatever bills by the hour says so.
+ * Batch transform lives in transform.ts (with its input, results and errors beside it); the service
+ * hands its calls there.
  * (A little over 350 lines: one service whose training and endpoint halves share its client, names
  * and checks; validate.ts and errors.ts hold what stands alone.)
  */
@@ -9,6 +11,15 @@ import type { DescribeTrainingJobCommandOutput } from "@aws-sdk/client-sagemaker
 import { PREFIXES, PROJECT_TAG, ownedNameProblem } from "@roadmapx-ai/core";
 import type { ServiceContext } from "../context";
 import { formatDuration } from "../poll";
+import {
+  SageMakerTransforms,
+  type TransformOptions,
+  type TransformResult,
+  type TransformResultRecord,
+  type TransformStarted,
+  type TransformWaitOptions,
+} from "./transform";
+import { watchedClient } from "./watch";
 import { TrainingFailedError, TrainingWaitTimeoutError } from "./errors";
 import { aiKey, type UploadBody, type UploadOptions } from "../storage";
 import {
@@ -32,6 +43,19 @@ const sdkSagemakerRuntime = (): typeof import("@aws-sdk/client-sagemaker-runtime
 
 export { SageMakerInputError, uniqueJobName } from "./validate";
 export { TrainingFailedError, TrainingWaitTimeoutError } from "./errors";
+export { TransformFailedError, TransformNotCompleteError, TransformStoppedError, TransformWaitTimeoutError } from "./transform-errors";
+export {
+  DEFAULT_TRANSFORM_INSTANCE,
+  TRANSFORM_ASSEMBLY_TYPES,
+  TRANSFORM_BATCH_STRATEGIES,
+  TRANSFORM_SPLIT_TYPES,
+  type TransformInput,
+  type TransformOptions,
+  type TransformResult,
+  type TransformResultRecord,
+  type TransformStarted,
+  type TransformWaitOptions,
+} from "./transform";
 
 export interface TrainingChannel {
   /** Channel name the algorithm expects ("train", "validation", ...). */
@@ -102,10 +126,41 @@ function endpointResources(name: string): { modelName: string; configName: strin
 const PROJECT_TAGS = [{ Key: PROJECT_TAG.key, Value: PROJECT_TAG.value }];
 
 export class SageMakerService {
+  private batch: SageMakerTransforms | undefined;
+
   constructor(private readonly ctx: ServiceContext) {}
 
   private get client() {
     return this.ctx.clients.sagemaker;
+  }
+
+  /** Batch transform (transform.ts): a model scores a dataset from S3 on its own instances. */
+  private get transforms(): SageMakerTransforms {
+    return (this.batch ??= new SageMakerTransforms(this.ctx));
+  }
+
+  /** Checks, uploads the input to sagemaker/transform/input/<job>/, announces the cost, starts a transform job. */
+  startTransform(options: TransformOptions): Promise<TransformStarted> {
+    return this.transforms.startTransform(options);
+  }
+
+  /** Waits (SDK waiter, explicit maxDelay) until the job completes; Failed, Stopped and a time-out are errors naming the job. */
+  waitForTransform(jobName: string, options?: TransformWaitOptions): Promise<{ jobName: string; status: string; elapsedMs: number }> {
+    return this.transforms.waitForTransform(jobName, options);
+  }
+
+  /** Starts a transform job and waits for it (`wait: false`: returns once it has started). */
+  transform(options: TransformOptions & { wait?: TransformWaitOptions | false }): Promise<TransformResult> {
+    return this.transforms.transform(options);
+  }
+
+  /** A completed job's results, object by object in input order, records in order; streamed. */
+  readTransformResults(jobName: string): AsyncGenerator<TransformResultRecord> {
+    return this.transforms.readTransformResults(jobName);
+  }
+
+  async stopTransform(jobName: string): Promise<void> {
+    await this.transforms.stopTransform(jobName);
   }
 
   /** A valid SageMaker name that is also this project's (the application policy covers no other). */
@@ -211,14 +266,8 @@ export class SageMakerService {
       seen = transitions.length;
       lastStatus = status;
     };
-    // The waiter's own DescribeTrainingJob polls report progress: one loop decides and reports. The
-    // client it gets is this one with `send` watched (same class, so the waiter's checks still hold).
-    const watched = Object.create(this.client) as typeof this.client;
-    watched.send = (async (command: Parameters<typeof this.client.send>[0]) => {
-      const output = await this.client.send(command);
-      report(output as DescribeTrainingJobCommandOutput);
-      return output;
-    }) as typeof this.client.send;
+    // The waiter's own DescribeTrainingJob polls report progress: one loop decides and reports.
+    const watched = watchedClient(this.client, (output) => report(output as DescribeTrainingJobCommandOutput));
     try {
       await sdkSagemaker().waitUntilTrainingJobCompletedOrStopped(
         {

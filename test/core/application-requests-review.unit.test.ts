@@ -21,6 +21,7 @@ describe("applicationRequests and requestPattern (review)", () => {
       [arn("sagemaker", "model/roadmapx-verify-probe"), "CreateModel", "SageMakerTagOnCreate"],
       [arn("sagemaker", "endpoint-config/roadmapx-verify-probe"), "CreateEndpointConfig", "SageMakerTagOnCreate"],
       [arn("sagemaker", "endpoint/roadmapx-verify-probe"), "CreateEndpoint", "SageMakerTagOnCreate"],
+      [arn("sagemaker", "transform-job/roadmapx-verify-probe"), "CreateTransformJob", "SageMakerTagOnCreate"],
     ]);
   });
 

@@ -52,6 +52,7 @@ describe("applicationRequests (what verify's app.* checks evaluate)", () => {
       ...applicationAiActions(),
       ...APPLICATION.s3.write.actions,
       ...APPLICATION.s3.read.actions,
+      ...APPLICATION.s3.jobOutput.actions,
       "s3:ListBucket",
       ...APPLICATION.kmsActions,
     ]);

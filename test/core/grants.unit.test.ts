@@ -23,6 +23,7 @@ const SDK_SERVICE: Record<string, string> = {
 const WAITER_CALL: Record<string, string> = {
   waitUntilTrainingJobCompletedOrStopped: "DescribeTrainingJob",
   waitUntilEndpointInService: "DescribeEndpoint",
+  waitUntilTransformJobCompletedOrStopped: "DescribeTransformJob",
 };
 
 /**
@@ -36,9 +37,6 @@ const GRANTED_FOR_BATCH_ENGINES_NOT_CALLED_YET: readonly string[] = [
   "personalize:DescribeBatchInferenceJob",
   "personalize:CreateBatchSegmentJob",
   "personalize:DescribeBatchSegmentJob",
-  "sagemaker:CreateTransformJob",
-  "sagemaker:DescribeTransformJob",
-  "sagemaker:StopTransformJob",
 ];
 
 function sources(dir: string): string[] {

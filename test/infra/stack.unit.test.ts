@@ -335,6 +335,7 @@ describe("infra program (Pulumi mocks)", () => {
         "AiCallsWithoutResourceScope",
         "AiPrefixesWrite",
         "ModelArtifactsRead",
+        "JobOutputReadAndRemove",
         "AiPrefixesList",
       ]);
       const p = `arn:aws:personalize:us-east-1:${ACCOUNT}`;
@@ -377,7 +378,9 @@ describe("infra program (Pulumi mocks)", () => {
       expect(statement(doc, "SageMakerTagOnCreate")).to.deep.include({
         Action: "sagemaker:AddTags",
         Resource: statement(doc, "SageMakerWorkflow")["Resource"],
-        Condition: { StringEquals: { "sagemaker:TaggingAction": ["CreateTrainingJob", "CreateModel", "CreateEndpointConfig", "CreateEndpoint"] } },
+        Condition: {
+          StringEquals: { "sagemaker:TaggingAction": ["CreateTrainingJob", "CreateModel", "CreateEndpointConfig", "CreateEndpoint", "CreateTransformJob"] },
+        },
       });
       expect(statement(doc, "SageMakerWorkflow")["Action"]).to.include.members([
         "sagemaker:CreateTrainingJob",
@@ -414,13 +417,11 @@ describe("infra program (Pulumi mocks)", () => {
           "arn:aws:s3:::roadmapx-files/sagemaker/transform/input/*",
         ],
       });
-      expect(statement(doc, "ModelArtifactsRead")).to.deep.include({
-        Action: ["s3:GetObject"],
-        Resource: [
-          "arn:aws:s3:::roadmapx-files/models/*",
-          "arn:aws:s3:::roadmapx-files/comprehend/output/*",
-          "arn:aws:s3:::roadmapx-files/sagemaker/transform/output/*",
-        ],
+      expect(statement(doc, "ModelArtifactsRead")).to.deep.include({ Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::roadmapx-files/models/*"] });
+      // Batch jobs' output: read back, and removed by `cleanup`; the application never writes there.
+      expect(statement(doc, "JobOutputReadAndRemove")).to.deep.include({
+        Action: ["s3:GetObject", "s3:DeleteObject"],
+        Resource: ["arn:aws:s3:::roadmapx-files/comprehend/output/*", "arn:aws:s3:::roadmapx-files/sagemaker/transform/output/*"],
       });
       expect(statement(doc, "AiPrefixesList")).to.deep.include({
         Action: "s3:ListBucket",

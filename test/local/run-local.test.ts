@@ -102,11 +102,25 @@ describe("roadmapx-ai local (npm start)", function () {
     expect(text).to.match(/training job roadmapx-demo-churn-\d{8}-\d{6}-[a-z0-9]{4}: Completed/);
     expect(text).to.match(/model artifact: s3:\/\/roadmapx-files\/models\/roadmapx-demo-churn-[\w-]+\/output\/model\.tar\.gz/);
     expect(text).to.include('endpoint roadmapx-demo-churn-live: InService; invoke -> {"predictions":[{"score":0.82}]}');
+    // Batch transform through its stand-in: every record scored, the answers read back from the .out object.
+    expect(text).to.match(
+      /transform job roadmapx-transform-[\w-]+: InProgress -> Completed; 100 records from s3:\/\/roadmapx-files\/sagemaker\/transform\/input\/[\w-]+\/ -> 100 answers in s3:\/\/roadmapx-files\/sagemaker\/transform\/output\/[\w-]+\/ \(first: 0\.\d+\)/,
+    );
     expect(text).to.include(
       "cleanup: deleted endpoint roadmapx-demo-churn-live, endpoint config roadmapx-demo-churn-live-config, model roadmapx-demo-churn-live-model",
     );
+    // A Personalize batch inference job through the stand-in: every user answered, its objects removed.
+    expect(text).to.match(
+      /batch inference job batch-inference-job\/roadmapx-demo-nightly: PENDING -> IN PROGRESS -> ACTIVE \([\d.]+ s\); 50 users in, 50 answered \(first: \{"userId":"user-1"\} -> (roadmap-item-\d+, ){4}roadmap-item-\d+\); input and output removed/,
+    );
     expect(text).to.include("note-1: sentiment NEUTRAL, 3 key phrases, 3 PII entities");
     expect(text).to.include("note-3: refused (sentiment: EmptyDocument, key-phrases: EmptyDocument, pii: EmptyDocument)");
+    // A Comprehend analysis job through its stand-in: one job per operation, results back in order, the run's objects removed.
+    expect(text).to.match(/input: 2000 documents, 2000 lines under comprehend\/input\/roadmapx-[\w-]+\/; 2 jobs started/);
+    expect(text).to.match(/jobs: SUBMITTED -> IN_PROGRESS -> COMPLETED \([\d.]+ s\)/);
+    expect(text).to.include(
+      "results: 2000 of 2000 documents, in input order with their ids; 666 negative, 200 with PII; cleanup: the run's input and output objects deleted",
+    );
     // The IAM gate: every call of the demo authorised, none refused; one call outside the policy refused live.
     expect(text).to.match(/IAM gate: [1-9]\d* requests authorised as roadmapx-backend \([1-9]\d* actions\), 0 refused/);
     // ...and each of those authorisations is a request verify's app.* checks evaluate.
@@ -119,7 +133,7 @@ describe("roadmapx-ai local (npm start)", function () {
     expect(text).to.match(/Summary: stack "dev" applied to the emulator in [\d.]+ s; 8 resources; AI bucket roadmapx-files \(the app bucket, reused\)/);
     const outputs = JSON.parse(readFileSync(join(stateDir, "stack-outputs.json"), "utf8")) as Record<string, unknown>;
     expect(outputs).to.include({ artifactsBucketName: "roadmapx-files", artifactsBucketCreated: false, region: "us-east-1" });
-    expect(text).to.include("stopped the IAM gate and the Personalize stand-in");
+    expect(text).to.include("stopped the IAM gate and the stand-ins");
     expect(alive(emulatorPid(lines))).to.equal(false);
     await nothingListening(text);
   });
@@ -173,7 +187,9 @@ describe("roadmapx-ai local (npm start)", function () {
       expect(lines).to.include(`Stop it with: kill ${pid}`);
       // The gate and the stand-in live in the command's process: not kept, and the exports say where they lead.
       expect(exports["AWS_ENDPOINT_URL"]).to.equal(/emulator up: moto [\d.]+ at (\S+)/.exec(lines.join("\n"))?.[1]);
-      expect(lines.join("\n")).to.include("The IAM gate and the Personalize stand-in ran inside this command and stopped with it");
+      expect(lines.join("\n")).to.include(
+        "The IAM gate and the stand-ins (Personalize, Comprehend jobs, SageMaker transform) ran inside this command and stopped with it",
+      );
       await nothingListening(lines.join("\n"), { motoKept: true });
     } finally {
       process.kill(pid, "SIGTERM");
