@@ -61,3 +61,12 @@ export function requireFile(file: string, option = "--file", options: { stdin?: 
   if (stats.isDirectory())
     throw new CliError(`${option}: ${file} is a directory: give the path of a file${options.stdin ? ", or - for standard input" : ""}`, EXIT.usage);
 }
+
+/** A commander parser for job waits: `90s`, `30m`, `6h`, `500ms`; a bare number is seconds. */
+export function duration(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  const n = Number(m?.[1]);
+  if (!m || !(n > 0)) throw new InvalidArgumentError(`"${value}" is not a duration such as 90s, 30m or 6h`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
+  return Math.round(n * unit);
+}

@@ -17,23 +17,14 @@
  * or the wait timed out (the jobs ran, or run, but gave no results yet); 2 bad input or options
  * (missing file, empty input, unknown operation, unsupported language, oversize, no role); 3 AWS.
  */
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import type { ComprehendOperation as Operation } from "@roadmapx-ai/core";
 import type { AnalyzedDocument } from "@roadmapx-ai/services";
-import { commandContext, guarded, positiveNumber, requireFile, stderrLine } from "../action";
+import { commandContext, duration, guarded, positiveNumber, requireFile, stderrLine } from "../action";
 import { CliError, EXIT } from "../exit-codes";
 import { formatOf, type InputDocument, readDocuments, textOf, writeAnalyzed } from "./comprehend-documents";
 
 type Services = typeof import("@roadmapx-ai/services");
-
-/** `90s`, `30m`, `6h`, `500ms`; a bare number is seconds. */
-export function duration(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  const n = Number(m?.[1]);
-  if (!m || !(n > 0)) throw new InvalidArgumentError(`"${value}" is not a duration such as 90s, 30m or 6h`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
-  return Math.round(n * unit);
-}
 
 export interface JobFlags {
   waitTimeout?: number;

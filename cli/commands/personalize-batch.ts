@@ -16,21 +16,13 @@
  * with an error, or the wait timed out (the job goes on); 2 bad input or options (missing file, empty
  * input, a malformed line with its line number, numResults out of range, a foreign ARN); 3 AWS.
  */
-import { type Command, InvalidArgumentError } from "commander";
+import type { Command } from "commander";
 import type { BatchJobRun, BatchRecommendation, BatchSegmentResult } from "@roadmapx-ai/services";
-import { commandContext, guarded, positiveInt, positiveNumber, requireFile, stderrLine } from "../action";
+import { commandContext, duration, guarded, positiveInt, positiveNumber, requireFile, stderrLine } from "../action";
 import { CliError, EXIT } from "../exit-codes";
 
 type Services = typeof import("@roadmapx-ai/services");
 const services = () => require("@roadmapx-ai/services") as Services;
-
-/** `90s`, `30m`, `6h`, `500ms`; a bare number is seconds. */
-function duration(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  const n = Number(m?.[1]);
-  if (!m || !(n > 0)) throw new InvalidArgumentError(`"${value}" is not a duration such as 90s, 30m or 6h`);
-  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"]);
-}
 
 interface WaitFlags {
   waitTimeout?: number;

@@ -8,22 +8,14 @@ import { createWriteStream, statSync } from "node:fs";
 import { once } from "node:events";
 import { extname } from "node:path";
 import type { Writable } from "node:stream";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import type { TransformResultRecord } from "@roadmapx-ai/services";
-import { commandContext, guarded, positiveInt, requireFile, stderrLine } from "../action";
+import { commandContext, duration, guarded, positiveInt, requireFile, stderrLine } from "../action";
 import { CliError, EXIT } from "../exit-codes";
 import { createTransferProgress, loggerAround } from "../progress";
 
 type Services = typeof import("@roadmapx-ai/services");
 const services = () => require("@roadmapx-ai/services") as Services;
-
-/** `90s`, `30m`, `6h`, `500ms`; a bare number is seconds. */
-function duration(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  const n = Number(m?.[1]);
-  if (!m || !(n > 0)) throw new InvalidArgumentError(`"${value}" is not a duration such as 90s, 30m or 6h`);
-  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"]);
-}
 
 /** The content type a file's extension says, when it says one. */
 const BY_EXTENSION: Record<string, string> = { ".csv": "text/csv", ".jsonl": "application/jsonlines", ".json": "application/jsonlines" };
