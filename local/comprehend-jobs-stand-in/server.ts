@@ -8,7 +8,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { JobsError } from "./errors";
 import type { Faults } from "./faults";
 import { forward } from "./forward";
@@ -16,6 +15,7 @@ import { jobOperationOf } from "./job-types";
 import { HANDLERS, type OperationContext } from "./operations";
 import type { JobStore } from "./state";
 import type { Body } from "./validation";
+import { closeServer, listenOnLoopback, loopbackEndpoint } from "../loopback-server";
 
 const TARGET_PREFIX = "Comprehend_20171127.";
 const CONTENT_TYPE = "application/x-amz-json-1.1";
@@ -38,23 +38,16 @@ export class JobsServer {
     this.server = createServer((req, res) => this.receive(req, res));
   }
 
-  async listen(port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, "127.0.0.1", () => {
-        this.server.off("error", reject);
-        resolve();
-      });
-    });
+  listen(port: number): Promise<void> {
+    return listenOnLoopback(this.server, port);
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return loopbackEndpoint(this.server);
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private receive(req: IncomingMessage, res: ServerResponse): void {

@@ -12,13 +12,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { StandInError, type ErrorName } from "./errors";
 import type { Faults } from "./faults";
 import { CONTROL_PLANE, type Handler, type OperationContext } from "./operations";
 import { getRecommendations, putEvents } from "./runtime-operations";
 import type { StandInState } from "./state";
 import { Input } from "./validation";
+import { closeServer, listenOnLoopback, loopbackEndpoint } from "../loopback-server";
 
 type Protocol = "awsJson1_1" | "restJson";
 
@@ -70,23 +70,16 @@ export class StandInServer {
     this.server = createServer((req, res) => this.receive(req, res));
   }
 
-  async listen(port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, "127.0.0.1", () => {
-        this.server.off("error", reject);
-        resolve();
-      });
-    });
+  listen(port: number): Promise<void> {
+    return listenOnLoopback(this.server, port);
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return loopbackEndpoint(this.server);
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
   }
 
   private receive(req: IncomingMessage, res: ServerResponse): void {

@@ -12,11 +12,11 @@
 import { randomUUID } from "node:crypto";
 import { Agent as HttpAgent, createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import type { AddressInfo } from "node:net";
 import { StandInError } from "./errors";
 import type { Faults } from "./faults";
 import type { TransformJobs } from "./jobs";
 import { type Handler, OPERATIONS, type OperationContext, listTags, ownsTagRequest } from "./operations";
+import { closeServer, listenOnLoopback, loopbackEndpoint } from "../loopback-server";
 
 const TARGET_PREFIX = "SageMaker.";
 const CONTENT_TYPE = "application/x-amz-json-1.1";
@@ -66,23 +66,16 @@ export class TransformServer {
     });
   }
 
-  async listen(port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, "127.0.0.1", () => {
-        this.server.off("error", reject);
-        resolve();
-      });
-    });
+  listen(port: number): Promise<void> {
+    return listenOnLoopback(this.server, port);
   }
 
   get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return loopbackEndpoint(this.server);
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeServer(this.server);
     this.agents.http.destroy();
     this.agents.https.destroy();
   }
