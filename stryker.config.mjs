@@ -33,7 +33,7 @@ const GROUPS = {
   // The report formats: table, JSON, SARIF, JUnit, HTML (the browser test is an integration test: not here).
   report: {
     mutate: ["verify/render*.ts", "verify/formats.ts"],
-    tests: ["test/verify/formats.unit.test.ts", "test/verify/report.unit.test.ts"],
+    tests: ["test/verify/formats.unit.test.ts", "test/verify/report.unit.test.ts", "test/verify/render-html-layout.unit.test.ts"],
   },
   // CSV validation.
   // (The fast path's comparisons last: a mutant they cannot see costs seconds there, and the rules' tests kill most at once.)
