@@ -1,15 +1,17 @@
 /**
  * LOCAL HARNESS, IAM gate: Amazon Personalize's three APIs, all signed as `personalize`: the control
  * plane (awsJson1_1, `X-Amz-Target: AmazonPersonalize.<Op>`), personalize-runtime
- * (`POST /recommendations`, `POST /personalize-ranking`) and personalize-events (`POST /events`).
+ * (`POST /recommendations`, `POST /personalize-ranking`) and personalize-events (`POST /events`,
+ * `POST /items`, `POST /users`).
  *
  * Per the Service Authorization Reference, an action acts on every resource type it requires: a
  * Create call on the ARN the new resource will have and on the parent it names (CreateDataset: the
  * dataset `dataset/<group name>/<TYPE>` and its dataset group; CreateDatasetImportJob: the job and its
  * dataset; CreateSolution, CreateEventTracker: the new resource and the dataset group; CreateCampaign:
  * the campaign and the solution version; CreateBatchInferenceJob: the job and its solution version, of
- * resource type `solution`; CreateBatchSegmentJob: the job only); Describe, Delete and the like on the
- * ARN in the body; List
+ * resource type `solution`; CreateBatchSegmentJob: the job only; CreateFilter, CreateRecommender,
+ * CreateDataDeletionJob: the new resource and the dataset group); Describe, Delete, Start, Stop and the
+ * like on the ARN in the body; PutItems and PutUsers (`POST /items`, `POST /users`) on the dataset; List
  * calls and PutEvents, which have no resource-level permissions, on "*". An event tracker's ARN holds a
  * generated id, so creating one is authorised on `event-tracker/*`. A role handed over (`roleArn`) is
  * iam:PassRole with `iam:PassedToService` = personalize.amazonaws.com; `tags` are aws:RequestTag and
@@ -113,6 +115,19 @@ const OPERATIONS: Record<string, PersonalizeOperation> = {
   CreateBatchSegmentJob: { resources: [named("batch-segment-job", "jobName")], tags: true, passesRole: true },
   DescribeBatchSegmentJob: { resources: [arnField("batchSegmentJobArn")] },
   ListBatchSegmentJobs: { resources: [] },
+  CreateFilter: { resources: [named("filter"), arnField("datasetGroupArn")], tags: true },
+  DescribeFilter: { resources: [arnField("filterArn")] },
+  DeleteFilter: { resources: [arnField("filterArn")] },
+  ListFilters: { resources: [] },
+  CreateRecommender: { resources: [named("recommender"), arnField("datasetGroupArn")], tags: true },
+  DescribeRecommender: { resources: [arnField("recommenderArn")] },
+  StartRecommender: { resources: [arnField("recommenderArn")] },
+  StopRecommender: { resources: [arnField("recommenderArn")] },
+  DeleteRecommender: { resources: [arnField("recommenderArn")] },
+  ListRecommenders: { resources: [] },
+  CreateDataDeletionJob: { resources: [named("data-deletion-job", "jobName"), arnField("datasetGroupArn")], tags: true, passesRole: true },
+  DescribeDataDeletionJob: { resources: [arnField("dataDeletionJobArn")] },
+  ListDataDeletionJobs: { resources: [] },
 };
 
 export const PERSONALIZE_OPERATIONS: readonly string[] = Object.keys(OPERATIONS);
@@ -168,6 +183,12 @@ export function mapPersonalizeRest(input: MappingInput): MappedRequest {
     }
     case "POST /events":
       return on("PersonalizeEvents.PutEvents", "personalize:PutEvents", "*");
+    case "POST /items":
+    case "POST /users": {
+      const op = route === "POST /items" ? "PutItems" : "PutUsers";
+      const operation = `PersonalizeEvents.${op}`;
+      return on(operation, `personalize:${op}`, requiredString(jsonBody(input.body, operation), "datasetArn", operation));
+    }
     default:
       throw new MappingError(`Personalize ${route} is not an operation the gate maps`);
   }

@@ -7,7 +7,18 @@
 import { randomBytes, randomUUID } from "node:crypto";
 
 export type ArnType =
-  "schema" | "dataset-group" | "dataset" | "dataset-import-job" | "solution" | "campaign" | "event-tracker" | "batch-inference-job" | "batch-segment-job";
+  | "schema"
+  | "dataset-group"
+  | "dataset"
+  | "dataset-import-job"
+  | "solution"
+  | "campaign"
+  | "event-tracker"
+  | "batch-inference-job"
+  | "batch-segment-job"
+  | "filter"
+  | "recommender"
+  | "data-deletion-job";
 
 export class Arns {
   constructor(

@@ -296,10 +296,16 @@ const DeleteEventTracker: Handler = (input, ctx) => {
   return {};
 };
 
-/** Only event trackers and batch jobs keep their tags (the application policy scopes event trackers by tag); any other resource has none. */
+/** Only event trackers, batch jobs, filters, recommenders and data deletion jobs keep their tags (the application policy scopes event trackers by tag); any other resource has none. */
 const ListTagsForResource: Handler = (input, ctx) => {
   const arn = input.arn("resourceArn");
-  const tagged = ctx.state.eventTrackers.get(arn) ?? ctx.state.batchInferenceJobs.get(arn) ?? ctx.state.batchSegmentJobs.get(arn);
+  const tagged =
+    ctx.state.eventTrackers.get(arn) ??
+    ctx.state.batchInferenceJobs.get(arn) ??
+    ctx.state.batchSegmentJobs.get(arn) ??
+    ctx.state.filters.get(arn) ??
+    ctx.state.recommenders.get(arn) ??
+    ctx.state.dataDeletionJobs.get(arn);
   if (tagged) return { tags: tagged.tags };
   const { schemas, datasetGroups, datasets, importJobs, solutions, solutionVersions, campaigns } = ctx.state;
   if (![schemas, datasetGroups, datasets, importJobs, solutions, solutionVersions, campaigns].some((m) => m.has(arn))) throw notFound(arn);

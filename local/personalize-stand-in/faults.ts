@@ -17,6 +17,9 @@ export const CREATE_OPERATIONS: Readonly<Record<string, LifecycleKind>> = {
   CreateEventTracker: "eventTracker",
   CreateBatchInferenceJob: "batchInferenceJob",
   CreateBatchSegmentJob: "batchSegmentJob",
+  CreateFilter: "filter",
+  CreateRecommender: "recommender",
+  CreateDataDeletionJob: "dataDeletionJob",
 };
 
 export type CallFailure = "throttle" | "server-error";

@@ -19,7 +19,7 @@ export interface ImportedData {
   interactions: Interaction[];
   /** Items and Users datasets: the ITEM_ID or USER_ID of each row. */
   ids: string[];
-  /** Items datasets: each row's values by column (what Item-Attribute-Affinity segments match). */
+  /** Items and Users datasets: each row's values by column (what filters, metadata and Item-Attribute-Affinity segments read). */
   attributes: Record<string, string>[];
 }
 
@@ -152,7 +152,7 @@ export class DatasetReader {
           });
         } else {
           into.ids.push(values[ID_FIELD[request.datasetType]] as string);
-          if (request.datasetType === "ITEMS") into.attributes.push(values);
+          into.attributes.push(values);
         }
         into.records++;
       }

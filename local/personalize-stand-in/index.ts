@@ -4,7 +4,9 @@
  * unchanged, with Personalize's lifecycle, checks and errors on a clock the caller may control, an
  * import job that reads its CSV from S3 (the emulator), recommendations derived from the imported
  * interactions, batch inference and segment jobs that read JSON lines from S3 and write `.out`
- * objects back, and failures on demand. It is not Personalize: no model is trained, no role is
+ * objects back, filters applied at runtime, metadata and promotions in the answer, personalized
+ * ranking, PutItems/PutUsers, recommenders of Domain dataset groups, data deletion jobs, and failures
+ * on demand. It is not Personalize: no model is trained, no role is
  * assumed, no request signature is checked.
  *
  *   const standIn = await startPersonalizeStandIn({ now: clock.now, s3: { endpoint, credentials } });
@@ -13,6 +15,7 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { Arns } from "./arns";
 import { BatchRunner } from "./batch-job";
+import { DeletionReader } from "./data-deletion-job";
 import type { Clock } from "./clock";
 import { type CallFailure, Faults } from "./faults";
 import { DatasetReader } from "./import-job";
@@ -73,8 +76,9 @@ export class PersonalizeStandIn {
       : undefined;
     const reader = new DatasetReader(s3);
     const batch = new BatchRunner(s3);
+    const deletions = new DeletionReader(s3);
     const arns = new Arns(region, accountId);
-    const server = new StandInServer({ state, faults, context: () => ({ state, arns, faults, reader, batch, minTrainingInteractions }) });
+    const server = new StandInServer({ state, faults, context: () => ({ state, arns, faults, reader, batch, deletions, minTrainingInteractions }) });
     await server.listen(options.port ?? 0);
     return new PersonalizeStandIn(server, state, faults, s3, region, accountId);
   }

@@ -6,7 +6,18 @@
  */
 
 export type LifecycleKind =
-  "datasetGroup" | "dataset" | "datasetImportJob" | "solution" | "solutionVersion" | "campaign" | "eventTracker" | "batchInferenceJob" | "batchSegmentJob";
+  | "datasetGroup"
+  | "dataset"
+  | "datasetImportJob"
+  | "solution"
+  | "solutionVersion"
+  | "campaign"
+  | "eventTracker"
+  | "batchInferenceJob"
+  | "batchSegmentJob"
+  | "filter"
+  | "recommender"
+  | "dataDeletionJob";
 export const LIFECYCLE_KINDS: readonly LifecycleKind[] = [
   "datasetGroup",
   "dataset",
@@ -17,6 +28,9 @@ export const LIFECYCLE_KINDS: readonly LifecycleKind[] = [
   "eventTracker",
   "batchInferenceJob",
   "batchSegmentJob",
+  "filter",
+  "recommender",
+  "dataDeletionJob",
 ];
 
 export interface LifecycleDurations {
@@ -45,6 +59,11 @@ export const DEFAULT_DURATIONS: Readonly<Record<LifecycleKind, LifecycleDuration
   // Batch jobs take tens of minutes on AWS and have no Delete; batch-operations.ts words their statuses PENDING and IN PROGRESS.
   batchInferenceJob: { pendingMs: 2000, inProgressMs: 5000, deletePendingMs: 0, deleteInProgressMs: 0 },
   batchSegmentJob: { pendingMs: 2000, inProgressMs: 5000, deletePendingMs: 0, deleteInProgressMs: 0 },
+  filter: { pendingMs: 1000, inProgressMs: 2000, deletePendingMs: 1000, deleteInProgressMs: 1000 },
+  // Stopping and starting a recommender take pendingMs then inProgressMs too (recommender-status.ts).
+  recommender: { pendingMs: 2000, inProgressMs: 5000, deletePendingMs: 1000, deleteInProgressMs: 2000 },
+  // A data deletion job "can take up to a day" (CreateDataDeletionJob); data-deletion-operations.ts words its statuses.
+  dataDeletionJob: { pendingMs: 2000, inProgressMs: 5000, deletePendingMs: 0, deleteInProgressMs: 0 },
 };
 
 /** Dataset groups document no DELETE IN_PROGRESS; import jobs, solution versions and batch jobs are not deleted on their own. */
@@ -58,6 +77,9 @@ const DELETE_STATUSES: Readonly<Record<LifecycleKind, readonly string[]>> = {
   eventTracker: ["DELETE PENDING", "DELETE IN_PROGRESS"],
   batchInferenceJob: [],
   batchSegmentJob: [],
+  filter: ["DELETE PENDING", "DELETE IN_PROGRESS"],
+  recommender: ["DELETE PENDING", "DELETE IN_PROGRESS"],
+  dataDeletionJob: [],
 };
 
 export type Outcome = { ok: true } | { ok: false; reason: string };

@@ -65,7 +65,7 @@ export class TrainedModel {
   private readonly itemsByUser = new Map<string, Set<string>>();
   private readonly usersByItem = new Map<string, Set<string>>();
 
-  constructor(interactions: readonly Interaction[]) {
+  constructor(private readonly interactions: readonly Interaction[]) {
     this.ranked = rankByCount(count(interactions));
     this.total = interactions.length;
     for (const i of interactions) {
@@ -80,6 +80,21 @@ export class TrainedModel {
 
   get itemCount(): number {
     return this.ranked.length;
+  }
+
+  /** What it was trained on (offline metrics are computed from it). */
+  get trainingData(): readonly Interaction[] {
+    return this.interactions;
+  }
+
+  /** Whether the item was in the training data (GetPersonalizedRanking appends the others at the end). */
+  knows(itemId: string): boolean {
+    return this.usersByItem.has(itemId);
+  }
+
+  /** The same model without these users' interactions: what a completed data deletion job leaves ("from datasets and models"). */
+  withoutUsers(userIds: ReadonlySet<string>): TrainedModel {
+    return new TrainedModel(this.interactions.filter((i) => !userIds.has(i.userId)));
   }
 
   /** The most interacted-with items the user has not interacted with (cold users get the most popular). */

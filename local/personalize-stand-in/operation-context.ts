@@ -7,6 +7,7 @@ import type { Arns } from "./arns";
 import type { BatchRunner } from "./batch-job";
 import { inUse, invalidInput, notFound } from "./errors";
 import type { Faults } from "./faults";
+import type { DeletionReader } from "./data-deletion-job";
 import type { DatasetReader } from "./import-job";
 import type { Lifecycle, LifecycleKind, Outcome } from "./lifecycle";
 import type { StandInState } from "./state";
@@ -19,6 +20,8 @@ export interface OperationContext {
   reader: DatasetReader;
   /** Runs batch jobs against S3. */
   batch: BatchRunner;
+  /** Reads data deletion jobs' user lists from S3. */
+  deletions: DeletionReader;
   /** The clock's time for this request, read once so one answer is consistent. */
   now: number;
   /** Personalize's quota: a solution version needs this many interactions to train (1000). */

@@ -1,17 +1,24 @@
 /**
  * The data plane: GetRecommendations (personalize-runtime, REST-JSON `POST /recommendations`) and
  * PutEvents (personalize-events, REST-JSON `POST /events`), with the limits of their API reference:
- * up to 500 results (25 by default); 1 to 10 events per call, each with an event type and a
- * `sentAt`, ids of at most 256 characters.
+ * up to 500 results (25 by default, at most 50 with metadataColumns); a campaign or a recommender
+ * (exactly one); filters, promotions and metadata (runtime-filters.ts, runtime-results.ts); 1 to 10
+ * events per call, each with an event type and a `sentAt`, ids of at most 256 characters.
  */
 import { recommendationId } from "./arns";
 import { invalidInput, notFound, StandInError } from "./errors";
 import type { Interaction } from "./model";
-import { type OperationContext, servedVersion } from "./operation-context";
+import type { OperationContext } from "./operation-context";
+import { filterPredicate } from "./runtime-filters";
+import { contextOf, filterValuesOf, metadataColumnsOf, promotionsOf } from "./runtime-request";
+import { select, withMetadata } from "./runtime-results";
+import { type Served, servedByCampaign, servedByRecommender } from "./runtime-target";
 import { ID_RULE, Input } from "./validation";
 
 export const DEFAULT_NUM_RESULTS = 25;
 export const MAX_NUM_RESULTS = 500;
+export const MAX_NUM_RESULTS_WITH_METADATA = 50;
+const AUTO_FILTERED = ["aws-vod-because-you-watched-x", "aws-vod-more-like-x"];
 export const MAX_EVENTS_PER_CALL = 10;
 
 /** Keys `properties` may not use (case-insensitive), as the Event shape documents. */
@@ -22,44 +29,50 @@ export function getRecommendations(input: Input, ctx: OperationContext): object 
   const recommenderArn = input.optionalArn("recommenderArn");
   const userId = input.optionalString("userId", ID_RULE);
   const itemId = input.optionalString("itemId", ID_RULE);
+  const metadataColumns = metadataColumnsOf(input);
+  // "If you are including metadata in recommendations, the maximum is 50. Otherwise, the maximum is 500."
+  const max = metadataColumns ? MAX_NUM_RESULTS_WITH_METADATA : MAX_NUM_RESULTS;
   // 0 is in the documented range; like an absent value it gets the default.
-  const numResults = input.integer("numResults", { min: 0, max: MAX_NUM_RESULTS }) || DEFAULT_NUM_RESULTS;
+  const numResults = input.integer("numResults", { min: 0, max }) || Math.min(DEFAULT_NUM_RESULTS, max);
+  contextOf(input);
   const filterArn = input.optionalArn("filterArn");
-  // Filters and recommenders are not modelled yet: for the stand-in they do not exist.
-  if (filterArn) throw notFound(filterArn);
-  if (!campaignArn) {
-    if (recommenderArn) throw notFound(recommenderArn);
-    throw invalidInput("Either campaignArn or recommenderArn is required.");
-  }
-  const campaign = ctx.state.campaigns.get(campaignArn);
-  if (!campaign) throw notFound(campaignArn);
-  const status = campaign.lifecycle.statusAt(ctx.now);
-  if (status !== "ACTIVE") throw new StandInError("ResourceNotFoundException", `The campaign ${campaignArn} is ${status}, not ACTIVE.`);
-  const version = servedVersion(ctx, campaign.solutionVersionArn);
-  const solution = version && ctx.state.solutions.get(version.solutionArn);
-  if (!version?.model || !solution)
-    throw new StandInError("ResourceNotFoundException", `The solution version the campaign ${campaignArn} serves no longer exists.`);
-  const itemList =
-    solution.recipeType === "RELATED_ITEMS"
-      ? version.model.relatedTo(requireInput(itemId, "itemId", "RELATED_ITEMS"), numResults)
-      : solution.recipeType === "USER_PERSONALIZATION"
-        ? version.model.forUser(requireInput(userId, "userId", "USER_PERSONALIZATION"), interactedSince(ctx, solution.datasetGroupArn, userId), numResults)
-        : unsupportedRecipe(campaignArn, solution.recipeType);
+  const filterValues = filterValuesOf(input);
+  const promotions = promotionsOf(input);
+  // A filter that does not exist is answered before the campaign is looked at (as before filters were modelled).
+  for (const arn of [filterArn, ...promotions.map((p) => p.filterArn)]) if (arn !== undefined && !ctx.state.filters.has(arn)) throw notFound(arn);
+  if (campaignArn && recommenderArn) throw invalidInput("Give either campaignArn or recommenderArn, not both.");
+  if (!campaignArn && !recommenderArn) throw invalidInput("Either campaignArn or recommenderArn is required.");
+  const served = campaignArn ? servedByCampaign(ctx, campaignArn) : servedByRecommender(ctx, recommenderArn as string);
+  const all = served.model.itemCount;
+  // The VOD "X" use cases "automatically filter videos the user watched"; related-items campaigns do not.
+  const seen =
+    served.what === "recommender" && AUTO_FILTERED.includes(served.recipe) ? new Set(interactedSince(ctx, served.datasetGroupArn, userId)) : new Set<string>();
+  const ranked =
+    served.kind === "related"
+      ? served.model.relatedTo(requireInput(itemId, "itemId", served), all).filter((i) => !seen.has(i.itemId))
+      : served.kind === "user"
+        ? served.model.forUser(requireInput(userId, "userId", served), interactedSince(ctx, served.datasetGroupArn, userId), all)
+        : unsupportedRecipe(served);
+  const filterOf = (arn: string | undefined, values: Record<string, string> | undefined) =>
+    arn === undefined ? () => true : filterPredicate(ctx, { filterArn: arn, filterValues: values, datasetGroupArn: served.datasetGroupArn, userId, itemId });
+  const keep = filterOf(filterArn, filterValues);
+  const promotion = promotions[0] && { ...promotions[0], keep: filterOf(promotions[0].filterArn, promotions[0].filterValues) };
+  const itemList = withMetadata(ctx, served, metadataColumns, select(served, ranked, numResults, keep, promotion));
   return { itemList, recommendationId: recommendationId() };
 }
 
-function requireInput(value: string | undefined, field: string, recipeType: string): string {
-  if (value === undefined) throw invalidInput(`${field} is required for a campaign of a ${recipeType} recipe.`);
+function requireInput(value: string | undefined, field: string, served: Served): string {
+  if (value === undefined) throw invalidInput(`${field} is required for the ${served.what} ${served.arn} (${served.recipe}).`);
   return value;
 }
 
-function unsupportedRecipe(campaignArn: string, recipeType: string): never {
-  if (recipeType === "PERSONALIZED_RANKING") throw invalidInput(`The campaign ${campaignArn} uses a PERSONALIZED_RANKING recipe: call GetPersonalizedRanking.`);
-  throw invalidInput(`The campaign ${campaignArn} uses a ${recipeType} recipe, which makes no recommendations for GetRecommendations.`);
+function unsupportedRecipe(served: Served): never {
+  if (served.kind === "ranking") throw invalidInput(`The campaign ${served.arn} uses a PERSONALIZED_RANKING recipe: call GetPersonalizedRanking.`);
+  throw invalidInput(`The campaign ${served.arn} uses a USER_SEGMENTATION recipe, which makes no recommendations for GetRecommendations.`);
 }
 
 /** The user's items in the dataset now, imported or streamed after training: recommendations leave them out too. */
-function interactedSince(ctx: OperationContext, datasetGroupArn: string, userId: string | undefined): string[] {
+export function interactedSince(ctx: OperationContext, datasetGroupArn: string, userId: string | undefined): string[] {
   const dataset = ctx.state.interactionsDatasetOf(datasetGroupArn);
   if (!dataset || userId === undefined) return [];
   return [...dataset.bulk, ...dataset.streamed].filter((i) => i.userId === userId).map((i) => i.itemId);

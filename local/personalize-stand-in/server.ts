@@ -3,8 +3,8 @@
  * - control plane (PersonalizeClient): awsJson1_1, `POST /` with `X-Amz-Target:
  *   AmazonPersonalize.<Operation>`; errors `{"__type": "<Name>", "message": "..."}`, HTTP 400 for
  *   client errors as Personalize's API reference lists them;
- * - runtime (PersonalizeRuntimeClient): REST-JSON `POST /recommendations`;
- * - events (PersonalizeEventsClient): REST-JSON `POST /events`;
+ * - runtime (PersonalizeRuntimeClient): REST-JSON `POST /recommendations`, `POST /personalize-ranking`;
+ * - events (PersonalizeEventsClient): REST-JSON `POST /events`, `POST /items`, `POST /users`;
  *   REST-JSON errors carry the name in `x-amzn-ErrorType` and the status of the SDK's model
  *   (ResourceNotFoundException 404, ResourceInUseException 409, InvalidInputException 400).
  * Requests are handled one at a time: each first settles what the clock says is due.
@@ -15,6 +15,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { StandInError, type ErrorName } from "./errors";
 import type { Faults } from "./faults";
 import { CONTROL_PLANE, type Handler, type OperationContext } from "./operations";
+import { putItems, putUsers } from "./item-user-operations";
+import { getPersonalizedRanking } from "./ranking-operations";
 import { getRecommendations, putEvents } from "./runtime-operations";
 import type { StandInState } from "./state";
 import { Input } from "./validation";
@@ -32,7 +34,10 @@ const TARGET_PREFIX = "AmazonPersonalize.";
 
 const REST_ROUTES: Readonly<Record<string, { operation: string; handler: Handler }>> = {
   "/recommendations": { operation: "GetRecommendations", handler: getRecommendations },
+  "/personalize-ranking": { operation: "GetPersonalizedRanking", handler: getPersonalizedRanking },
   "/events": { operation: "PutEvents", handler: putEvents },
+  "/items": { operation: "PutItems", handler: putItems },
+  "/users": { operation: "PutUsers", handler: putUsers },
 };
 
 /** REST-JSON statuses from the runtime and events models; the control plane answers 400 to every client error. */

@@ -7,8 +7,10 @@
  */
 import type { Clock } from "./clock";
 import type { BatchRunResult } from "./batch-job";
+import { removeUsers, type DeletionInput } from "./data-deletion-job";
 import type { ImportResult } from "./import-job";
 import { Lifecycle, type LifecycleDurations, type LifecycleKind, type Outcome, type Status } from "./lifecycle";
+import type { ParsedFilter } from "./filter-expression";
 import type { Interaction, RecipeType, TrainedModel } from "./model";
 import type { DatasetType, SchemaField } from "./validation";
 
@@ -43,7 +45,7 @@ export interface DatasetRecord {
   streamed: Interaction[];
   /** ITEM_ID or USER_ID of each bulk record of an Items or Users dataset. */
   ids: string[];
-  /** An Items dataset's bulk rows, values by column. */
+  /** An Items or Users dataset's rows (bulk, then PutItems/PutUsers), values by column. */
   attributes: Record<string, string>[];
 }
 
@@ -128,6 +130,46 @@ export interface BatchJobRecord {
   running: Promise<BatchRunResult> | undefined;
 }
 
+export type Tags = { tagKey: string; tagValue: string }[];
+
+export interface FilterRecord {
+  arn: string;
+  name: string;
+  datasetGroupArn: string;
+  filterExpression: string;
+  parsed: ParsedFilter;
+  tags: Tags;
+  lifecycle: Lifecycle;
+}
+
+export interface RecommenderRecord {
+  arn: string;
+  name: string;
+  datasetGroupArn: string;
+  recipeArn: string;
+  recommenderConfig: Record<string, unknown>;
+  enableMetadataWithRecommendations: boolean;
+  tags: Tags;
+  lifecycle: Lifecycle;
+  /** The last StopRecommender or StartRecommender, when it came (recommender-status.ts). */
+  transition: { kind: "stop" | "start"; at: number } | undefined;
+  model: TrainedModel | undefined;
+}
+
+export interface DataDeletionJobRecord {
+  arn: string;
+  jobName: string;
+  datasetGroupArn: string;
+  dataLocation: string;
+  roleArn: string;
+  tags: Tags;
+  lifecycle: Lifecycle;
+  /** The read of the user list, started at creation; its result decides the job when the clock says it ends. */
+  reading: Promise<DeletionInput> | undefined;
+  applied: boolean;
+  numDeleted: number | undefined;
+}
+
 export class StandInState {
   // Maps keep insertion order: List* answers in creation order (AWS documents no order).
   readonly schemas = new Map<string, SchemaRecord>();
@@ -140,6 +182,9 @@ export class StandInState {
   readonly eventTrackers = new Map<string, EventTrackerRecord>();
   readonly batchInferenceJobs = new Map<string, BatchJobRecord>();
   readonly batchSegmentJobs = new Map<string, BatchJobRecord>();
+  readonly filters = new Map<string, FilterRecord>();
+  readonly recommenders = new Map<string, RecommenderRecord>();
+  readonly dataDeletionJobs = new Map<string, DataDeletionJobRecord>();
 
   constructor(
     readonly now: Clock,
@@ -183,6 +228,7 @@ export class StandInState {
       dataset.attributes = job.importMode === "FULL" ? [...attributes] : [...dataset.attributes, ...attributes];
     }
     await this.settleBatchJobs(now);
+    await this.settleDeletions(now);
     this.removeGone(now);
   }
 
@@ -197,7 +243,23 @@ export class StandInState {
     }
   }
 
+  /** Data deletion jobs whose time is up: decided by the read of their input, then applied once. */
+  private async settleDeletions(now: number): Promise<void> {
+    const due = [...this.dataDeletionJobs.values()]
+      .filter((job) => now >= job.lifecycle.doneAt && !job.applied)
+      .sort((a, b) => a.lifecycle.doneAt - b.lifecycle.doneAt);
+    for (const job of due) {
+      const input = job.reading ? await job.reading : undefined;
+      if (!job.lifecycle.decided)
+        job.lifecycle.decide(input?.ok ? { ok: true } : { ok: false, reason: input?.ok === false ? input.reason : "The input was never read." });
+      job.applied = true;
+      if (input?.ok && job.lifecycle.failureReason === undefined) job.numDeleted = removeUsers(this, job.datasetGroupArn, input.userIds);
+    }
+  }
+
   private removeGone(now: number): void {
+    for (const [arn, filter] of this.filters) if (this.status(filter, now) === "GONE") this.filters.delete(arn);
+    for (const [arn, recommender] of this.recommenders) if (this.status(recommender, now) === "GONE") this.recommenders.delete(arn);
     for (const [arn, campaign] of this.campaigns) if (this.status(campaign, now) === "GONE") this.campaigns.delete(arn);
     for (const [arn, solution] of this.solutions) {
       if (this.status(solution, now) !== "GONE") continue;
@@ -225,6 +287,9 @@ export class StandInState {
       this.eventTrackers,
       this.batchInferenceJobs,
       this.batchSegmentJobs,
+      this.filters,
+      this.recommenders,
+      this.dataDeletionJobs,
     ]) {
       map.clear();
     }

@@ -23,7 +23,7 @@ import {
   CreateDatasetGroupCommand,
   CreateDatasetImportJobCommand,
   CreateEventTrackerCommand,
-  CreateFilterCommand,
+  CreateMetricAttributionCommand,
   CreateSchemaCommand,
   CreateSolutionCommand,
   CreateSolutionVersionCommand,
@@ -51,7 +51,7 @@ import {
   ListSolutionsCommand,
   PersonalizeClient,
 } from "@aws-sdk/client-personalize";
-import { PersonalizeEventsClient, PutEventsCommand, PutItemsCommand } from "@aws-sdk/client-personalize-events";
+import { PersonalizeEventsClient, PutActionsCommand, PutEventsCommand } from "@aws-sdk/client-personalize-events";
 import { GetPersonalizedRankingCommand, GetRecommendationsCommand, PersonalizeRuntimeClient } from "@aws-sdk/client-personalize-runtime";
 import {
   AbortMultipartUploadCommand,
@@ -645,11 +645,24 @@ describe("IAM gate: requests as the SDK sends them, mapped to the authorisations
         "SageMaker.CreateNotebookInstance",
       ],
       [
-        "Personalize CreateFilter",
-        personalize((c) => c.send(new CreateFilterCommand({ name: "roadmapx-f", datasetGroupArn: GROUP, filterExpression: "x" }))),
-        "Personalize.CreateFilter",
+        "Personalize CreateMetricAttribution",
+        personalize((c) =>
+          c.send(
+            new CreateMetricAttributionCommand({
+              name: "roadmapx-m",
+              datasetGroupArn: GROUP,
+              metrics: [{ eventType: "click", expression: "SUM(DatasetType.COLUMN)", metricName: "m" }],
+              metricsOutputConfig: { roleArn: `arn:aws:iam::${ACCOUNT}:role/r` },
+            }),
+          ),
+        ),
+        "Personalize.CreateMetricAttribution",
       ],
-      ["personalize-events PutItems", events((c) => c.send(new PutItemsCommand({ datasetArn: DATASET, items: [{ itemId: "i" }] }))), "Personalize POST /items"],
+      [
+        "personalize-events PutActions",
+        events((c) => c.send(new PutActionsCommand({ datasetArn: DATASET, actions: [{ actionId: "a" }] }))),
+        "Personalize POST /actions",
+      ],
       [
         "Comprehend ClassifyDocument",
         comprehend((c) => c.send(new ClassifyDocumentCommand({ Text: "x", EndpointArn: ARN("comprehend", "document-classifier-endpoint/c") }))),
