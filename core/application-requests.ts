@@ -7,8 +7,9 @@
  *
  * Resources follow the Service Authorization Reference, as the IAM gate maps them: a Create call acts
  * on the new resource and on the parent it names (a dataset and its group, an import job and its
- * dataset, a campaign and its solution version, an endpoint and its config); an event tracker's ARN
- * holds a generated id; SageMaker writes names lowercased into ARNs.
+ * dataset, a campaign and its solution version, a filter, recommender or data deletion job and its
+ * dataset group, an endpoint and its config); an event tracker's ARN holds a generated id; SageMaker
+ * writes names lowercased into ARNs.
  */
 import { s3BucketArn } from "./iam";
 import { PROJECT_TAG } from "./resource-names";
@@ -49,6 +50,9 @@ function personalizePaths(p: string): Record<(typeof APPLICATION.personalize.res
   const solution = `solution/${p}`;
   const version = `solution/${p}/${SAMPLE_ID}`;
   const campaign = `campaign/${p}`;
+  const filter = `filter/${p}`;
+  const recommender = `recommender/${p}`;
+  const deletionJob = `data-deletion-job/${p}`;
   return {
     "personalize:CreateSchema": [`schema/${p}`],
     "personalize:DescribeSchema": [`schema/${p}`],
@@ -70,11 +74,27 @@ function personalizePaths(p: string): Record<(typeof APPLICATION.personalize.res
     "personalize:CreateCampaign": [campaign, version],
     "personalize:DescribeCampaign": [campaign],
     "personalize:DeleteCampaign": [campaign],
+    // The reference lists `campaign` as GetRecommendations' only resource type, and the evaluator
+    // calls a request on a recommender's ARN invalid: the probe asks about the campaign. (The
+    // policy's statement lists `recommender/<prefix>-*` too, for a call that names a recommender.)
     "personalize:GetRecommendations": [campaign],
     "personalize:CreateBatchInferenceJob": [`batch-inference-job/${p}`, version],
     "personalize:DescribeBatchInferenceJob": [`batch-inference-job/${p}`],
     "personalize:CreateBatchSegmentJob": [`batch-segment-job/${p}`],
     "personalize:DescribeBatchSegmentJob": [`batch-segment-job/${p}`],
+    "personalize:CreateFilter": [filter, group],
+    "personalize:DescribeFilter": [filter],
+    "personalize:DeleteFilter": [filter],
+    "personalize:GetPersonalizedRanking": [campaign],
+    "personalize:PutItems": [`dataset/${p}/ITEMS`],
+    "personalize:PutUsers": [`dataset/${p}/USERS`],
+    "personalize:CreateRecommender": [recommender, group],
+    "personalize:DescribeRecommender": [recommender],
+    "personalize:StartRecommender": [recommender],
+    "personalize:StopRecommender": [recommender],
+    "personalize:DeleteRecommender": [recommender],
+    "personalize:CreateDataDeletionJob": [deletionJob, group],
+    "personalize:DescribeDataDeletionJob": [deletionJob],
   };
 }
 

@@ -314,13 +314,45 @@ export const APPLICATION = {
       "personalize:DescribeBatchInferenceJob",
       "personalize:CreateBatchSegmentJob",
       "personalize:DescribeBatchSegmentJob",
+      // A live application (issue 17). Filters and recommenders belong to an owned dataset group;
+      // GetRecommendations also acts on a recommender, GetPersonalizedRanking on campaigns only (its
+      // request has no recommenderArn); PutItems/PutUsers act on the Items and Users datasets.
+      "personalize:CreateFilter",
+      "personalize:DescribeFilter",
+      "personalize:DeleteFilter",
+      "personalize:GetPersonalizedRanking",
+      "personalize:PutItems",
+      "personalize:PutUsers",
+      "personalize:CreateRecommender",
+      "personalize:DescribeRecommender",
+      "personalize:StartRecommender",
+      "personalize:StopRecommender",
+      "personalize:DeleteRecommender",
+      // Deleting a user's data: the job reads its CSV under personalize/ with the Personalize role
+      // (iam:PassRole, granted by PassPersonalizeRole as for imports and batch jobs).
+      "personalize:CreateDataDeletionJob",
+      "personalize:DescribeDataDeletionJob",
     ],
     /**
      * The resource types those actions act on (ARN path after `account:`), each narrowed to this
      * project's names (`dataset-group/roadmapx-*`): a dataset's ARN holds its group's name
-     * (`dataset/GROUP/TYPE`), a solution version's its solution's (`solution/NAME/ID`).
+     * (`dataset/GROUP/TYPE`), a solution version's its solution's (`solution/NAME/ID`). Filters,
+     * recommenders and data deletion jobs have ARNs `filter/NAME`, `recommender/NAME`,
+     * `data-deletion-job/NAME` (Service Authorization Reference, resource types).
      */
-    ownedResourceTypes: ["schema", "dataset-group", "dataset", "dataset-import-job", "solution", "campaign", "batch-inference-job", "batch-segment-job"],
+    ownedResourceTypes: [
+      "schema",
+      "dataset-group",
+      "dataset",
+      "dataset-import-job",
+      "solution",
+      "campaign",
+      "batch-inference-job",
+      "batch-segment-job",
+      "filter",
+      "recommender",
+      "data-deletion-job",
+    ],
     /**
      * Event tracker ARNs hold a generated id, not the name (`event-tracker/d2e0162e`), so a name
      * prefix cannot scope them: the services tag each tracker with PROJECT_TAG when they create it,
@@ -338,6 +370,8 @@ export const APPLICATION = {
       "personalize:ListSolutions",
       "personalize:ListCampaigns",
       "personalize:ListEventTrackers",
+      "personalize:ListFilters",
+      "personalize:ListRecommenders",
       "personalize:PutEvents",
     ],
   },

@@ -9,6 +9,7 @@ import { CliError, EXIT } from "../exit-codes";
 import { commandContext, elapsed, guarded, positiveInt, requireFile, stderrLine } from "../action";
 import { createTransferProgress, loggerAround } from "../progress";
 import { registerPersonalizeBatch } from "./personalize-batch";
+import { registerPersonalizeLive } from "./personalize-live";
 
 // Loaded on first use, so that other commands start fast.
 type PersonalizeModule = typeof import("@roadmapx-ai/services");
@@ -56,7 +57,9 @@ function printReport(file: string, report: import("@roadmapx-ai/services").Valid
 }
 
 export function registerPersonalize(program: Command, setExitCode: (code: number) => void): void {
-  const personalize = program.command("personalize").description("Amazon Personalize: validate and import datasets, train, deploy, recommend, clean up");
+  const personalize = program
+    .command("personalize")
+    .description("Amazon Personalize: validate and import datasets, train, deploy, recommend, rank, filters, recommenders, delete users, clean up");
 
   personalize
     .command("validate")
@@ -201,7 +204,8 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
     .requiredOption("--solution-version-arn <arn>", "the trained version to serve")
     .requiredOption("--campaign-name <name>", "the campaign")
     .requiredOption("--min-tps <n>", "minProvisionedTPS: billed every hour, used or not", positiveInt)
-    .action((o: { solutionArn: string; solutionVersionArn: string; campaignName: string; minTps: number }) =>
+    .option("--metadata", "let recommendations carry Items columns (recommend --metadata COLUMN,...); billed in addition")
+    .action((o: { solutionArn: string; solutionVersionArn: string; campaignName: string; minTps: number; metadata?: boolean }) =>
       guarded("personalize", setExitCode, async () => {
         const { service } = services();
         const campaign = await service.ensureCampaign({
@@ -209,21 +213,9 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
           solutionArn: o.solutionArn,
           solutionVersionArn: o.solutionVersionArn,
           minProvisionedTPS: o.minTps,
+          ...(o.metadata ? { enableMetadataWithRecommendations: true } : {}),
         });
         console.log(JSON.stringify({ campaignArn: campaign.arn, created: campaign.created }, null, 2));
-      }),
-    );
-
-  personalize
-    .command("recommend")
-    .description("recommendations for a user from a campaign")
-    .requiredOption("--campaign-arn <arn>", "the campaign")
-    .requiredOption("--user-id <id>", "the user")
-    .option("--num-results <n>", "how many (1-500)", positiveInt, 25)
-    .action((o: { campaignArn: string; userId: string; numResults: number }) =>
-      guarded("personalize", setExitCode, async () => {
-        const { service } = services();
-        console.log(JSON.stringify(await service.getRecommendations({ campaignArn: o.campaignArn, userId: o.userId, numResults: o.numResults }), null, 2));
       }),
     );
 
@@ -256,4 +248,6 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
     );
 
   registerPersonalizeBatch(personalize, setExitCode);
+  // recommend, rank, filter, recommender, delete-users: Personalize for a live application.
+  registerPersonalizeLive(personalize, setExitCode);
 }

@@ -1,8 +1,9 @@
 /**
  * Deleting a dataset group and everything in it, in the order Personalize requires, each deletion
- * waited for. What bills by the hour (campaigns) goes first.
+ * waited for. What bills by the hour (recommenders, campaigns) goes first.
  */
 import type { PersonalizeClient } from "@aws-sdk/client-personalize";
+import { classify } from "@roadmapx-ai/core";
 import { collect, notFound, type PersonalizeWaits } from "./waits";
 
 /** @aws-sdk/client-personalize, loaded on the first call: importing the services must not load every SDK client. */
@@ -10,7 +11,30 @@ const sdkPersonalize = (): typeof import("@aws-sdk/client-personalize") =>
   require("@aws-sdk/client-personalize") as typeof import("@aws-sdk/client-personalize");
 
 /**
- * Deletes everything in a dataset group, in the order Personalize requires: campaigns, then
+ * The ARNs of a List* call read page by page, all of them before the first is yielded (deleting while
+ * paging would move the pages). An endpoint that does not implement the call (a partial emulator)
+ * has nothing of the kind to delete.
+ */
+async function* pagedArns<Page extends { nextToken?: string | undefined }>(
+  page: (nextToken: string | undefined) => Promise<Page | undefined>,
+  arns: (page: Page | undefined) => (string | undefined)[] | undefined,
+): AsyncGenerator<string> {
+  const all: string[] = [];
+  let nextToken: string | undefined;
+  try {
+    do {
+      const p = await page(nextToken);
+      for (const arn of arns(p) ?? []) if (arn) all.push(arn);
+      nextToken = p?.nextToken;
+    } while (nextToken);
+  } catch (err) {
+    if (classify(err, "personalize:List", "").kind !== "unavailable") throw err;
+  }
+  yield* all;
+}
+
+/**
+ * Deletes everything in a dataset group, in the order Personalize requires: recommenders, filters, campaigns, then
  * solutions, event trackers, datasets, the group itself, and (when asked) the schemas its datasets
  * used. Each deletion is waited for; what is already gone is skipped.
  */
@@ -27,6 +51,34 @@ export async function cleanupDatasetGroup(
   } catch (err) {
     if (notFound(err)) return deleted;
     throw err;
+  }
+  // Recommenders first: they bill every hour they are ACTIVE (and a group with one cannot go).
+  for await (const recommenderArn of pagedArns(
+    (nextToken) => c.send(new (sdkPersonalize().ListRecommendersCommand)({ datasetGroupArn, maxResults: 100, nextToken })),
+    (p) => p?.recommenders?.map((r) => r.recommenderArn),
+  )) {
+    deleted.push(
+      await waits.remove(
+        "recommender",
+        recommenderArn,
+        () => c.send(new (sdkPersonalize().DeleteRecommenderCommand)({ recommenderArn })),
+        () => c.send(new (sdkPersonalize().DescribeRecommenderCommand)({ recommenderArn })),
+      ),
+    );
+  }
+  // Then filters (a group with filters cannot be deleted either).
+  for await (const filterArn of pagedArns(
+    (nextToken) => c.send(new (sdkPersonalize().ListFiltersCommand)({ datasetGroupArn, maxResults: 100, nextToken })),
+    (p) => p?.Filters?.map((f) => f.filterArn),
+  )) {
+    deleted.push(
+      await waits.remove(
+        "filter",
+        filterArn,
+        () => c.send(new (sdkPersonalize().DeleteFilterCommand)({ filterArn })),
+        () => c.send(new (sdkPersonalize().DescribeFilterCommand)({ filterArn })),
+      ),
+    );
   }
   const solutions = await collect(sdkPersonalize().paginateListSolutions({ client: c, pageSize: 100 }, { datasetGroupArn }), (p) => p.solutions);
   for (const s of solutions) {

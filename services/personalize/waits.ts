@@ -34,14 +34,22 @@ async function collect<Page, T>(pages: AsyncIterable<Page>, items: (page: Page) 
 export class PersonalizeWaits {
   constructor(private readonly wait: WaitOptions = {}) {}
 
-  waitFor<T>(what: string, describe: () => Promise<T>, statusOf: (t: T) => string | undefined, reasonOf: (t: T) => string | undefined, timeoutMs: number) {
+  /** Until ACTIVE (CREATE FAILED fails), or the `statuses` given (a recommender stops at INACTIVE, a deletion job ends COMPLETED). */
+  waitFor<T>(
+    what: string,
+    describe: () => Promise<T>,
+    statusOf: (t: T) => string | undefined,
+    reasonOf: (t: T) => string | undefined,
+    timeoutMs: number,
+    statuses: { done: readonly string[]; failed: readonly string[] } = { done: ["ACTIVE"], failed: ["CREATE FAILED"] },
+  ) {
     return pollUntil({
       what,
       describe,
       statusOf: (t) => statusOf(t) ?? "UNKNOWN",
       reasonOf,
-      done: ["ACTIVE"],
-      failed: ["CREATE FAILED"],
+      done: statuses.done,
+      failed: statuses.failed,
       intervalMs: this.wait.intervalMs ?? 15_000,
       maxIntervalMs: this.wait.maxIntervalMs ?? 120_000,
       timeoutMs: this.wait.timeoutMs ?? timeoutMs,

@@ -6,7 +6,11 @@
  */
 import type { ServiceContext } from "../context";
 import { cleanupDatasetGroup } from "./cleanup";
-import { getRecommendations, putEvents } from "./runtime";
+import { deleteUserData, type UserIdSource, waitForDataDeletion } from "./data-deletion";
+import { createFilter, deleteFilter, FilterExpressions } from "./filters";
+import { putItems, putUsers, type RecordProperties } from "./items-users";
+import { createRecommender, type Domain, ensureDomainDatasetGroup, startRecommender, stopRecommender } from "./recommenders";
+import { getPersonalizedRanking, getRecommendations, putEvents, type RankingOptions, type RecommendationOptions, type RecommendedItem } from "./runtime";
 import { collect, PersonalizeWaits, type WaitOptions } from "./waits";
 import type { DatasetSchema, DatasetType } from "./schemas";
 import { WorkflowError } from "./errors";
@@ -18,7 +22,7 @@ const sdkPersonalize = (): typeof import("@aws-sdk/client-personalize") =>
   require("@aws-sdk/client-personalize") as typeof import("@aws-sdk/client-personalize");
 
 export { WorkflowError };
-export { MAX_EVENTS_PER_CALL, MAX_RECOMMENDATIONS } from "./runtime";
+export { MAX_EVENTS_PER_CALL, MAX_RECOMMENDATIONS, MAX_RECOMMENDATIONS_WITH_METADATA, MAX_RANKING_ITEMS, MAX_METADATA_COLUMNS } from "./runtime";
 export { type WaitOptions } from "./waits";
 
 export interface Ensured {
@@ -49,12 +53,15 @@ interface EnsureSteps<T> {
 
 export class PersonalizeWorkflow {
   private readonly waits: PersonalizeWaits;
+  /** Filter expressions by ARN, described once for the service's life (filters cannot change). */
+  private readonly filters: FilterExpressions;
 
   constructor(
     private readonly ctx: ServiceContext,
     wait: WaitOptions = {},
   ) {
     this.waits = new PersonalizeWaits(wait);
+    this.filters = new FilterExpressions(ctx);
   }
 
   private get client() {
@@ -81,8 +88,12 @@ export class PersonalizeWorkflow {
     return { arn: found, created, described };
   }
 
-  /** A schema by name; refuses to reuse a same-named schema with other fields (schemas are immutable). */
-  async ensureSchema(name: string, schema: DatasetSchema): Promise<Ensured> {
+  /**
+   * A schema by name; refuses to reuse a same-named schema with other fields (schemas are immutable).
+   * `domain` makes it a domain schema (CreateSchema's domain), which the datasets of a domain dataset
+   * group need; a same-named schema of another domain is refused too.
+   */
+  async ensureSchema(name: string, schema: DatasetSchema, domain?: Domain): Promise<Ensured> {
     ownedName(this.ctx, "schema name", name);
     const existing = (await collect(sdkPersonalize().paginateListSchemas({ client: this.client, pageSize: 100 }, {}), (p) => p.schemas)).find(
       (s) => s.name === name,
@@ -95,9 +106,16 @@ export class PersonalizeWorkflow {
           `schema ${name} already exists with other fields, and schemas cannot change: choose a new name (or delete ${existing.schemaArn} once no dataset uses it)`,
         );
       }
+      if (domain !== undefined && described.schema?.domain !== domain) {
+        throw new WorkflowError(
+          `schema ${name} already exists ${described.schema?.domain ? `for the ${described.schema.domain} domain` : "as a custom (non-domain) schema"}, not ${domain}, and schemas cannot change: choose a new name`,
+        );
+      }
       return { arn: existing.schemaArn, created: false };
     }
-    const created = await this.client.send(new (sdkPersonalize().CreateSchemaCommand)({ name, schema: schema.avro }));
+    const created = await this.client.send(
+      new (sdkPersonalize().CreateSchemaCommand)({ name, schema: schema.avro, ...(domain !== undefined ? { domain } : {}) }),
+    );
     if (!created.schemaArn) throw new WorkflowError("CreateSchema returned no ARN");
     return { arn: created.schemaArn, created: true };
   }
@@ -200,7 +218,14 @@ export class PersonalizeWorkflow {
    * A campaign serving a solution version. `minProvisionedTPS` is required on purpose: a campaign
    * bills for it every hour it exists, used or not.
    */
-  async ensureCampaign(args: { name: string; solutionArn: string; solutionVersionArn: string; minProvisionedTPS: number }): Promise<Ensured> {
+  async ensureCampaign(args: {
+    name: string;
+    solutionArn: string;
+    solutionVersionArn: string;
+    minProvisionedTPS: number;
+    /** Lets recommendations carry Items columns (`metadataColumns`); billed on top of the campaign. */
+    enableMetadataWithRecommendations?: boolean;
+  }): Promise<Ensured> {
     ownedName(this.ctx, "campaign name", args.name);
     ownedArn(this.ctx, "solutionArn", args.solutionArn);
     if (!Number.isInteger(args.minProvisionedTPS) || args.minProvisionedTPS < 1) {
@@ -216,10 +241,16 @@ export class PersonalizeWorkflow {
         this.ctx.logger.warn(
           `cost: campaign ${args.name} bills for ${args.minProvisionedTPS} provisioned TPS every hour it exists, whether or not it serves requests; delete it (roadmapx-ai personalize cleanup) when you are done.`,
         );
+        if (args.enableMetadataWithRecommendations) {
+          this.ctx.logger.warn(`cost: campaign ${args.name} returns item metadata with recommendations, which Personalize bills in addition.`);
+        }
         const command = new (sdkPersonalize().CreateCampaignCommand)({
           name: args.name,
           solutionVersionArn: args.solutionVersionArn,
           minProvisionedTPS: args.minProvisionedTPS,
+          ...(args.enableMetadataWithRecommendations !== undefined
+            ? { campaignConfig: { enableMetadataWithRecommendations: args.enableMetadataWithRecommendations } }
+            : {}),
         });
         return (await this.client.send(command)).campaignArn;
       },
@@ -228,6 +259,12 @@ export class PersonalizeWorkflow {
       statusOf: (c) => c?.status,
       reasonOf: (c) => c?.failureReason,
     });
+    const metadataEnabled = described?.campaignConfig?.enableMetadataWithRecommendations === true;
+    if (!created && args.enableMetadataWithRecommendations !== undefined && metadataEnabled !== args.enableMetadataWithRecommendations) {
+      this.ctx.logger.warn(
+        `campaign ${args.name} exists with metadata in recommendations ${metadataEnabled ? "on" : "off"}, not ${args.enableMetadataWithRecommendations ? "on" : "off"}: left as it is (UpdateCampaign changes it).`,
+      );
+    }
     if (!created && described?.solutionVersionArn !== args.solutionVersionArn) {
       this.ctx.logger.warn(`campaign ${args.name} exists and serves ${described?.solutionVersionArn}, not ${args.solutionVersionArn}: left as it is.`);
     }
@@ -257,9 +294,90 @@ export class PersonalizeWorkflow {
     return { arn, created, trackingId: described.trackingId };
   }
 
-  /** Recommendations for a user from a campaign (personalize-runtime). */
-  getRecommendations(args: Parameters<typeof getRecommendations>[1]): ReturnType<typeof getRecommendations> {
-    return getRecommendations(this.ctx, args);
+  /**
+   * Recommendations from a campaign or a recommender (personalize-runtime), with a filter and its
+   * values, item metadata, promotions and context; the filters' placeholders are checked first.
+   */
+  getRecommendations(args: RecommendationOptions): Promise<RecommendedItem[]> {
+    return getRecommendations(this.ctx, args, this.filters);
+  }
+
+  /** A list the application already has, re-ranked for a user by a personalized-ranking campaign. */
+  getPersonalizedRanking(args: RankingOptions): Promise<RecommendedItem[]> {
+    return getPersonalizedRanking(this.ctx, args, this.filters);
+  }
+
+  /**
+   * A filter (idempotent by name within its group; a same-named filter with another expression is
+   * refused: filters cannot change), waited for until ACTIVE, with its expression's placeholders.
+   */
+  createFilter(args: { name: string; datasetGroupArn: string; expression: string }): Promise<Ensured & { placeholders: string[] }> {
+    return createFilter(this.ctx, this.waits, args);
+  }
+
+  /** Deletes a filter and waits until it is gone; `{ deleted: false }` when it already was. */
+  async deleteFilter(filterArn: string): Promise<{ deleted: boolean }> {
+    const result = await deleteFilter(this.ctx, this.waits, filterArn);
+    this.filters.forget(filterArn);
+    return result;
+  }
+
+  /** Items added or updated in real time (PutItems), each checked against the dataset's schema first; calls of at most 10. */
+  putItems(args: {
+    datasetArn: string;
+    items: readonly { itemId: string; properties?: RecordProperties }[];
+    schema?: DatasetSchema;
+  }): Promise<{ sent: number; calls: number }> {
+    return putItems(this.ctx, args);
+  }
+
+  /** Users added or updated in real time (PutUsers), each checked against the dataset's schema first; calls of at most 10. */
+  putUsers(args: {
+    datasetArn: string;
+    users: readonly { userId: string; properties?: RecordProperties }[];
+    schema?: DatasetSchema;
+  }): Promise<{ sent: number; calls: number }> {
+    return putUsers(this.ctx, args);
+  }
+
+  /** A dataset group of a domain (ECOMMERCE, VIDEO_ON_DEMAND), for recommenders. */
+  ensureDomainDatasetGroup(name: string, domain: Domain): Promise<Ensured> {
+    return ensureDomainDatasetGroup(this.ctx, this.waits, name, domain);
+  }
+
+  /** A recommender (its cost said first), idempotent by name, waited for until ACTIVE. */
+  createRecommender(args: {
+    name: string;
+    datasetGroupArn: string;
+    recipeArn: string;
+    minRecommendationRequestsPerSecond: number;
+    enableMetadataWithRecommendations?: boolean;
+  }): Promise<Ensured> {
+    return createRecommender(this.ctx, this.waits, args);
+  }
+
+  /** Starts a stopped recommender (its cost said first) and waits until ACTIVE. */
+  startRecommender(recommenderArn: string): Promise<void> {
+    return startRecommender(this.ctx, this.waits, recommenderArn);
+  }
+
+  /** Stops a recommender and waits until INACTIVE (it stops billing). */
+  stopRecommender(recommenderArn: string): Promise<void> {
+    return stopRecommender(this.ctx, this.waits, recommenderArn);
+  }
+
+  /**
+   * Deletes users' data from a dataset group: the ids stream as a CSV to
+   * `personalize/deletions/<jobName>.csv`, then a data deletion job starts with the Personalize role.
+   * Returns at once with the job's ARN (`waitForDataDeletion`: it can take a day).
+   */
+  deleteUserData(args: { datasetGroupArn: string; userIds: UserIdSource; jobName?: string }): Promise<{ jobArn: string; key: string; users: number }> {
+    return deleteUserData(this.ctx, args);
+  }
+
+  /** Waits until a data deletion job is COMPLETED (default up to a day). */
+  waitForDataDeletion(jobArn: string, options?: { timeoutMs?: number }): Promise<{ status: "COMPLETED"; numDeleted?: number }> {
+    return waitForDataDeletion(this.ctx, this.waits, jobArn, options);
   }
 
   /** Records events (personalize-events), in calls of at most 10 events each. */
@@ -268,9 +386,9 @@ export class PersonalizeWorkflow {
   }
 
   /**
-   * Deletes everything in a dataset group, in the order Personalize requires: campaigns, then
-   * solutions, event trackers, datasets, the group itself, and (when asked) the schemas its datasets
-   * used. Each deletion is waited for; what is already gone is skipped.
+   * Deletes everything in a dataset group, in the order Personalize requires: recommenders (they
+   * bill), filters, campaigns, then solutions, event trackers, datasets, the group itself, and (when
+   * asked) the schemas its datasets used. Each deletion is waited for; what is already gone is skipped.
    */
   cleanup(datasetGroupArn: string, options: { deleteSchemas?: boolean } = {}): Promise<string[]> {
     ownedArn(this.ctx, "datasetGroupArn", datasetGroupArn);

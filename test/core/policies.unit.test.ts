@@ -57,6 +57,53 @@ describe("core/policies", () => {
     expect(app).not.to.include(PREFIXES.userUploads);
   });
 
+  it("issue 17's Personalize calls: on this project's filters, recommenders, deletion jobs and datasets; the Lists on *", () => {
+    const doc = applicationPolicy({ target, bucket: "b", personalizeRoleArn: "arn:aws:iam::111122223333:role/p", sagemakerRoleArn: "arn:s" });
+    const sid = (id: string) => doc.Statement.find((s) => s.Sid === id);
+    const p = "arn:aws:personalize:eu-west-1:111122223333";
+    const workflow = sid("PersonalizeWorkflow");
+    expect(workflow?.Action).to.include.members([
+      "personalize:CreateFilter",
+      "personalize:DescribeFilter",
+      "personalize:DeleteFilter",
+      "personalize:GetRecommendations",
+      "personalize:GetPersonalizedRanking",
+      "personalize:PutItems",
+      "personalize:PutUsers",
+      "personalize:CreateRecommender",
+      "personalize:DescribeRecommender",
+      "personalize:StartRecommender",
+      "personalize:StopRecommender",
+      "personalize:DeleteRecommender",
+      "personalize:CreateDataDeletionJob",
+      "personalize:DescribeDataDeletionJob",
+    ]);
+    // Names of this project only; a dataset's ARN (dataset/GROUP/ITEMS) holds its group's name.
+    expect(workflow?.Resource).to.include.members([
+      `${p}:dataset-group/roadmapx-*`,
+      `${p}:dataset/roadmapx-*`,
+      `${p}:campaign/roadmapx-*`,
+      `${p}:filter/roadmapx-*`,
+      `${p}:recommender/roadmapx-*`,
+      `${p}:data-deletion-job/roadmapx-*`,
+    ]);
+    expect(workflow?.Condition).to.equal(undefined);
+    expect(sid("AiCallsWithoutResourceScope")?.Action).to.include.members(["personalize:ListFilters", "personalize:ListRecommenders"]);
+    // No call lists deletion jobs; nothing else of Personalize is on "*".
+    const star = doc.Statement.filter((s) => s.Resource === "*" || (Array.isArray(s.Resource) && s.Resource.includes("*")));
+    const starPersonalize = star.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).filter((a) => a.startsWith("personalize:"));
+    expect(starPersonalize.filter((a) => !a.startsWith("personalize:List"))).to.deep.equal(["personalize:PutEvents"]);
+    expect(starPersonalize).to.not.include("personalize:ListDataDeletionJobs");
+    // CreateDataDeletionJob hands over the Personalize role: the one PassRole statement for it, to Personalize only.
+    expect(sid("PassPersonalizeRole")).to.deep.equal({
+      Sid: "PassPersonalizeRole",
+      Effect: "Allow",
+      Action: "iam:PassRole",
+      Resource: ["arn:aws:iam::111122223333:role/p"],
+      Condition: { StringEquals: { "iam:PassedToService": "personalize.amazonaws.com" } },
+    });
+  });
+
   it("adds the KMS statement only when a key is given", () => {
     const key = "arn:aws:kms:eu-west-1:111122223333:key/k-1";
     const withKey = serviceRolePolicy(SERVICES.personalize, { target, bucket: "b", kmsKeyArn: key });

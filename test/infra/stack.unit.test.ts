@@ -348,6 +348,9 @@ describe("infra program (Pulumi mocks)", () => {
         `${p}:campaign/roadmapx-*`,
         `${p}:batch-inference-job/roadmapx-*`,
         `${p}:batch-segment-job/roadmapx-*`,
+        `${p}:filter/roadmapx-*`,
+        `${p}:recommender/roadmapx-*`,
+        `${p}:data-deletion-job/roadmapx-*`,
       ]);
       // Tracker ARNs hold a generated id: creation needs our dataset group and our tag, the rest the tag.
       expect(statement(doc, "PersonalizeCreateTaggedEventTracker")).to.deep.include({
@@ -366,6 +369,14 @@ describe("infra program (Pulumi mocks)", () => {
         "personalize:GetRecommendations",
         "personalize:CreateBatchInferenceJob",
         "personalize:DescribeBatchSegmentJob",
+        "personalize:CreateFilter",
+        "personalize:GetPersonalizedRanking",
+        "personalize:PutItems",
+        "personalize:PutUsers",
+        "personalize:CreateRecommender",
+        "personalize:StopRecommender",
+        "personalize:CreateDataDeletionJob",
+        "personalize:DescribeDataDeletionJob",
       ]);
       const s = `arn:aws:sagemaker:us-east-1:${ACCOUNT}`;
       expect(statement(doc, "SageMakerWorkflow")["Resource"]).to.deep.equal([
@@ -407,6 +418,8 @@ describe("infra program (Pulumi mocks)", () => {
         "comprehend:BatchDetectEntities",
         "comprehend:ListKeyPhrasesDetectionJobs",
         "personalize:PutEvents",
+        "personalize:ListFilters",
+        "personalize:ListRecommenders",
       ]);
       expect(statement(doc, "AiPrefixesWrite")).to.deep.include({
         Action: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],

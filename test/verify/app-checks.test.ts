@@ -51,8 +51,11 @@ describe("verify app.* checks: the backend's own permissions (emulator)", functi
     const run = await verifyAs(d);
     for (const id of APP_CHECKS)
       expect(expectStatus(run, id, "pass").message).to.match(new RegExp(`^${USER_ARN} may make all \\d+ requests the services make`));
-    // 19 object probes + 7 listings on S3; 25 Personalize calls on their 35 resources, event trackers and Lists.
+    // 21 object probes + 7 listings on S3.
     expect(check(run, "app.s3").message).to.include("all 28 requests");
+    // 38 Personalize calls on their 46 owned resources (issue 17's filters, recommenders, deletion jobs,
+    // Items/Users datasets and ranking included), 3 event-tracker calls on 4, and 10 on "*".
+    expect(check(run, "app.personalize").message).to.include("all 60 requests the services make (51 actions)");
     // 9 Detect calls, 15 analysis-job calls on their jobs, 5 Lists.
     expect(check(run, "app.comprehend").message).to.include("all 29 requests the services make (29 actions)");
   });
@@ -155,7 +158,7 @@ describe("verify app.* checks: the backend's own permissions (emulator)", functi
     expectStatus(run, "app.comprehend", "pass");
     const c = expectStatus(run, "app.personalize", "fail");
     expect(c.message).to.match(
-      /may not make 30 of the 42 requests the services make: personalize:CreateSchema on arn:aws:personalize:us-east-1:123456789012:schema\/roadmapx-verify-probe/,
+      /may not make 46 of the 60 requests the services make: personalize:CreateSchema on arn:aws:personalize:us-east-1:123456789012:schema\/roadmapx-verify-probe/,
     );
     expect(textOf(c)).to.include(
       'near miss: statement "PersonalizeWorkflow" of inline policy narrow of user roadmapx-backend allows personalize:CreateSchema but on arn:aws:personalize:us-east-1:123456789012:*/other-*',
