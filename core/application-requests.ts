@@ -42,11 +42,14 @@ export const APPLICATION_PROBE_KEY = "roadmapx-ai-verify/probe.csv";
 /** What follows `<prefix>-` in the sample names, and the sample of a generated id. */
 const SAMPLE_NAME = "verify-probe";
 const SAMPLE_ID = "0a1b2c3d";
+/** The dataset type of the sample dataset ARN, and the types a dataset ARN may end with. */
+const SAMPLE_DATASET_TYPE = "INTERACTIONS";
+const DATASET_TYPES_IN_ARNS = ["INTERACTIONS", "ITEMS", "USERS"];
 
 /** Personalize actions → the resources each acts on, as paths after `account:` (P: a sample owned name). */
 function personalizePaths(p: string): Record<(typeof APPLICATION.personalize.resourceActions)[number], string[]> {
   const group = `dataset-group/${p}`;
-  const dataset = `dataset/${p}/INTERACTIONS`;
+  const dataset = `dataset/${p}/${SAMPLE_DATASET_TYPE}`;
   const solution = `solution/${p}`;
   const version = `solution/${p}/${SAMPLE_ID}`;
   const campaign = `campaign/${p}`;
@@ -212,7 +215,10 @@ export function requestPattern(request: ApplicationRequest): RegExp {
   const source = escapeRegExp(request.resource)
     .replace(escapeRegExp(APPLICATION_PROBE_KEY), ".+")
     .replaceAll(SAMPLE_NAME, "[^/]+")
-    .replaceAll(SAMPLE_ID, "[^/]+");
+    .replaceAll(SAMPLE_ID, "[^/]+")
+    // The policy scopes a dataset by its group's name, whatever its type: the sample Interactions
+    // dataset stands for the group's Items and Users datasets too.
+    .replace(new RegExp(`(:dataset/.+)/${SAMPLE_DATASET_TYPE}$`), `$1/(?:${DATASET_TYPES_IN_ARNS.join("|")})`);
   return new RegExp(`^${source}$`);
 }
 

@@ -2,7 +2,7 @@
 import { EXIT, type ExitCode } from "../cli/exit-codes";
 import { applicationRequests, probeCovering, resolveRuntimeConfig } from "@roadmapx-ai/core";
 import { type ServiceContext, silentLogger } from "@roadmapx-ai/services";
-import { type ImportResult, ImportValidationError, PersonalizeService, builtinSchema } from "@roadmapx-ai/services";
+import { FilterValuesError, type ImportResult, ImportValidationError, PersonalizeService, builtinSchema } from "@roadmapx-ai/services";
 import { ComprehendService } from "@roadmapx-ai/services";
 import { SageMakerService } from "@roadmapx-ai/services";
 import { AiStorage } from "@roadmapx-ai/services";
@@ -63,6 +63,10 @@ class StatusTrail {
 
 /** Polls every 100 ms, growing to 250 ms: the stand-in's short durations show every status. */
 const DEMO_POLL = { intervalMs: 100, maxIntervalMs: 250 } as const;
+
+/** The demo's catalogue: the items interactionsCsv draws from, each in one category. */
+const DEMO_ITEMS = 97;
+const DEMO_CATEGORIES = ["frontend", "backend", "devops"];
 
 export const personalizeDemoStep: LocalStep = {
   title: "services demo: Personalize (the local stand-in), as the local backend identity",
@@ -172,8 +176,9 @@ export const personalizeDemoStep: LocalStep = {
         solutionArn: solution.arn,
         solutionVersionArn: trained.arn,
         minProvisionedTPS: 1,
+        enableMetadataWithRecommendations: true,
       });
-      say(`campaign ${resourceOf(campaign.arn)} (minProvisionedTPS 1): ${step()}`);
+      say(`campaign ${resourceOf(campaign.arn)} (minProvisionedTPS 1, item metadata on): ${step()}`);
 
       const user = "user-3";
       const recommended = (await personalize.getRecommendations({ campaignArn: campaign.arn, userId: user, numResults: 5 })).map((r) => r.itemId);
@@ -194,6 +199,60 @@ export const personalizeDemoStep: LocalStep = {
         `events: tracker ${resourceOf(tracker.arn)}: ${step()}; putEvents sent ${sent.sent} views (${viewed.join(", ")}) in ${sent.calls} call; ` +
           `${user} is now recommended ${after.join(", ")}`,
       );
+      return liveApplication(group, campaign.arn, user);
+    };
+    // What a live application adds: the catalogue in real time, a filter, metadata in the response,
+    // and forgetting a user who deletes their account.
+    const liveApplication = async (groupArn: string, campaignArn: string, user: string): Promise<ExitCode> => {
+      since = Date.now();
+      const itemsSchema = await personalize.ensureSchema("roadmapx-demo-items", builtinSchema("items"));
+      const items = await personalize.ensureDataset(groupArn, "items", itemsSchema.arn, "roadmapx-demo-items");
+      const catalogue = Array.from({ length: DEMO_ITEMS }, (_, n) => ({
+        itemId: `roadmap-item-${n}`,
+        properties: { CATEGORY: DEMO_CATEGORIES[n % DEMO_CATEGORIES.length] as string },
+      }));
+      const put = await personalize.putItems({ datasetArn: items.arn, items: catalogue });
+      say(
+        `items: dataset ${resourceOf(items.arn)}: ${step()}; putItems sent ${put.sent} roadmap items with their CATEGORY in ${put.calls} calls (10 at most each)`,
+      );
+      since = Date.now();
+      const filter = await personalize.createFilter({
+        name: "roadmapx-demo-category",
+        datasetGroupArn: groupArn,
+        expression: "INCLUDE ItemID WHERE Items.CATEGORY IN ($CATEGORY)",
+      });
+      say(`filter ${resourceOf(filter.arn)} (INCLUDE ItemID WHERE Items.CATEGORY IN ($CATEGORY)): ${step()}`);
+      try {
+        await personalize.getRecommendations({ campaignArn, userId: user, filterArn: filter.arn });
+        say("a filter without its value: accepted (unexpected)");
+        return EXIT.failures;
+      } catch (err) {
+        if (!(err instanceof FilterValuesError)) throw err;
+        say(`a filter without its value: refused before the call (${err.message})`);
+      }
+      const devops = await personalize.getRecommendations({
+        campaignArn,
+        userId: user,
+        numResults: 5,
+        filterArn: filter.arn,
+        filterValues: { CATEGORY: "devops" },
+        metadataColumns: ["CATEGORY"],
+      });
+      say(`devops recommendations for ${user}, with metadata: ${devops.map((r) => `${r.itemId} (${r.metadata?.["CATEGORY"] ?? "?"})`).join(", ")}`);
+      if (devops.length === 0 || devops.some((r) => r.metadata?.["CATEGORY"] !== "devops")) return EXIT.failures;
+
+      // The account-deletion path: the backend calls deleteUserData when a user deletes their account.
+      const before = (await personalize.getRecommendations({ campaignArn, userId: user, numResults: 5 })).map((r) => r.itemId);
+      since = Date.now();
+      const deletion = await personalize.deleteUserData({ datasetGroupArn: groupArn, userIds: [user], jobName: "roadmapx-demo-forget" });
+      const done = await personalize.waitForDataDeletion(deletion.jobArn);
+      const forgotten = (await personalize.getRecommendations({ campaignArn, userId: user, numResults: 5 })).map((r) => r.itemId);
+      const removed = !(await ctx.storage.exists(deletion.key));
+      say(
+        `account deletion: ${deletion.users} user id streamed to ${deletion.key}; data deletion job ${resourceOf(deletion.jobArn)}: ${step()}; ` +
+          `${done.numDeleted ?? "?"} user deleted, the input ${removed ? "removed" : "left behind!"}; ${user} is now recommended ${forgotten.join(", ")} (was ${before.join(", ")})`,
+      );
+      if (!removed || done.numDeleted !== 1) return EXIT.failures;
       return EXIT.ok;
     };
     const cleanup = async () => {

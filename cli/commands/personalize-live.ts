@@ -260,10 +260,12 @@ function registerDeleteUsers(personalize: Command, setExitCode: (code: number) =
     .option("--job-name <name>", "the job's name (it must start with the resource-name prefix; default <prefix>-deletion-<time>)")
     .option("--wait", "wait until the job is COMPLETED (it can take a day)")
     .option("--wait-timeout <duration>", "with --wait: stop waiting after this long (e.g. 30m, 6h; default 24h); the job goes on", duration)
-    .action((o: { datasetGroupArn: string; file: string; jobName?: string; wait?: boolean; waitTimeout?: number }) =>
+    .option("--keep-input", "with --wait: keep the ids' CSV once the job is COMPLETED (by default it is removed: it lists the users who asked to be forgotten)")
+    .action((o: { datasetGroupArn: string; file: string; jobName?: string; wait?: boolean; waitTimeout?: number; keepInput?: boolean }) =>
       guarded("personalize delete-users", setExitCode, async () => {
         requireFile(o.file, "--file", { stdin: true });
         if (o.waitTimeout !== undefined && !o.wait) throw usage("--wait-timeout only applies with --wait: add --wait, or drop --wait-timeout");
+        if (o.keepInput && !o.wait) throw usage("--keep-input only applies with --wait (without it the input stays): add --wait, or drop --keep-input");
         const { personalize: s } = service();
         const started = await s.deleteUserData({
           datasetGroupArn: o.datasetGroupArn,
@@ -277,7 +279,12 @@ function registerDeleteUsers(personalize: Command, setExitCode: (code: number) =
           );
           return;
         }
-        const done = await s.waitForDataDeletion(started.jobArn, o.waitTimeout !== undefined ? { timeoutMs: o.waitTimeout } : {});
+        // Named before the wait: a wait that ends early leaves the job running, and this says which.
+        stderrLine(`started ${started.jobArn}; waiting for it (it can take a day)`);
+        const done = await s.waitForDataDeletion(started.jobArn, {
+          ...(o.waitTimeout !== undefined ? { timeoutMs: o.waitTimeout } : {}),
+          ...(o.keepInput ? { keepInput: true } : {}),
+        });
         console.log(JSON.stringify({ ...started, ...done }, null, 2));
       }),
     );

@@ -234,7 +234,7 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
 
   personalize
     .command("cleanup")
-    .description("delete a dataset group and everything in it (campaigns, solutions, trackers, datasets), in order")
+    .description("delete a dataset group and everything in it (recommenders, filters, campaigns, solutions, trackers, datasets), in order")
     .requiredOption("--dataset-group-arn <arn>", "the dataset group")
     .option("--delete-schemas", "also delete the schemas its datasets used")
     .option("--yes", "confirm: this deletes billed and unbilled resources for good")

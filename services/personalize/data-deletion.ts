@@ -37,6 +37,9 @@ const DELETION_JOB_ARN = /^arn:[\w-]+:personalize:[\w-]+:\d{12}:data-deletion-jo
 /** The CSV leaves the generator in pieces of about this size: memory stays flat whatever the number of ids. */
 export const DELETION_CHUNK_BYTES = 64 * 1024;
 
+/** Where deletion inputs go (inside personalize/, which the Personalize role reads). */
+export const DELETIONS_PREFIX = `${aiKey("personalize", "deletions")}/`;
+
 export type UserIdSource = Iterable<string> | AsyncIterable<string> | { path: string };
 
 /** An id that cannot go into the deletion CSV, or no ids at all: nothing was uploaded, no job started. */
@@ -168,13 +171,17 @@ export async function deleteUserData(
   return { jobArn, key, users: stats.users };
 }
 
-/** Waits until a data deletion job is COMPLETED (default: up to a day); FAILED ends in WaitFailedError with Personalize's reason. */
+/**
+ * Waits until a data deletion job is COMPLETED (default: up to a day); FAILED ends in WaitFailedError
+ * with Personalize's reason. Once COMPLETED, the input CSV under `personalize/deletions/` is removed
+ * unless `keepInput`: it lists the users who asked to be forgotten, and the job no longer needs it.
+ */
 export async function waitForDataDeletion(
   ctx: ServiceContext,
   waits: PersonalizeWaits,
   jobArn: string,
-  options: { timeoutMs?: number } = {},
-): Promise<{ status: "COMPLETED"; numDeleted?: number }> {
+  options: { timeoutMs?: number; keepInput?: boolean } = {},
+): Promise<{ status: "COMPLETED"; numDeleted?: number; inputRemoved?: string }> {
   if (!DELETION_JOB_ARN.test(jobArn)) {
     throw new WorkflowError(`"${jobArn}" is not a data deletion job ARN: expected arn:aws:personalize:REGION:ACCOUNT:data-deletion-job/NAME`);
   }
@@ -187,5 +194,25 @@ export async function waitForDataDeletion(
     options.timeoutMs ?? DEFAULT_DELETION_WAIT_MS,
     { done: ["COMPLETED"], failed: ["FAILED"] },
   );
-  return { status: "COMPLETED", ...(job?.numDeleted !== undefined ? { numDeleted: job.numDeleted } : {}) };
+  const inputRemoved = options.keepInput ? undefined : await removeDeletionInput(ctx, job?.dataSource?.dataLocation);
+  return {
+    status: "COMPLETED",
+    ...(job?.numDeleted !== undefined ? { numDeleted: job.numDeleted } : {}),
+    ...(inputRemoved !== undefined ? { inputRemoved } : {}),
+  };
+}
+
+/** Removes a finished job's input when it is one this module wrote (in this bucket, under personalize/deletions/); returns its URI. */
+async function removeDeletionInput(ctx: ServiceContext, dataLocation: string | undefined): Promise<string | undefined> {
+  if (!dataLocation) return undefined;
+  let key: string;
+  try {
+    key = ctx.storage.keyOfUri(dataLocation, "dataLocation").key;
+  } catch {
+    return undefined; // another bucket or prefix: not ours to remove
+  }
+  if (!key.startsWith(DELETIONS_PREFIX)) return undefined;
+  await ctx.storage.delete(key);
+  ctx.logger.info(`personalize: removed the deletion input ${dataLocation} (the job is COMPLETED)`);
+  return dataLocation;
 }

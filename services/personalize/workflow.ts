@@ -375,8 +375,11 @@ export class PersonalizeWorkflow {
     return deleteUserData(this.ctx, args);
   }
 
-  /** Waits until a data deletion job is COMPLETED (default up to a day). */
-  waitForDataDeletion(jobArn: string, options?: { timeoutMs?: number }): Promise<{ status: "COMPLETED"; numDeleted?: number }> {
+  /** Waits until a data deletion job is COMPLETED (default up to a day), then removes its input CSV unless `keepInput`. */
+  waitForDataDeletion(
+    jobArn: string,
+    options?: { timeoutMs?: number; keepInput?: boolean },
+  ): Promise<{ status: "COMPLETED"; numDeleted?: number; inputRemoved?: string }> {
     return waitForDataDeletion(this.ctx, this.waits, jobArn, options);
   }
 

@@ -141,6 +141,14 @@ describe("applicationRequests (what verify's app.* checks evaluate)", () => {
     expect(cover("personalize:CreateDataDeletionJob", arn("personalize", "data-deletion-job/roadmapx-delete-1764680000"))).to.equal("PersonalizeWorkflow");
     expect(cover("personalize:PutItems", arn("personalize", "dataset/roadmapx-demo/ITEMS"))).to.equal("PersonalizeWorkflow");
     expect(cover("personalize:PutUsers", arn("personalize", "dataset/roadmapx-demo/USERS"))).to.equal("PersonalizeWorkflow");
+    // One sample dataset stands for the group's three types (the policy scopes datasets by group name).
+    for (const type of ["ITEMS", "USERS"]) {
+      for (const action of ["personalize:CreateDataset", "personalize:DescribeDataset", "personalize:DeleteDataset"]) {
+        expect(cover(action, arn("personalize", `dataset/roadmapx-demo/${type}`)), `${action} ${type}`).to.equal("PersonalizeWorkflow");
+      }
+    }
+    expect(cover("personalize:DescribeDataset", arn("personalize", "dataset/roadmapx-demo/ACTIONS"))).to.equal(undefined);
+    expect(cover("personalize:PutUsers", arn("personalize", "dataset/roadmapx-demo/ITEMS"))).to.equal(undefined);
     // Not this project's names, not the AI prefixes, not another bucket, another account or action.
     expect(cover("personalize:CreateDataset", arn("personalize", "dataset/other-demo/INTERACTIONS"))).to.equal(undefined);
     expect(cover("personalize:DeleteRecommender", arn("personalize", "recommender/other-top-picks"))).to.equal(undefined);

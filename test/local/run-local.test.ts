@@ -80,7 +80,7 @@ describe("roadmapx-ai local (npm start)", function () {
     expect(text).to.match(/import job dataset-import-job\/roadmapx-interactions-\d+: .*ACTIVE \([\d.]+ s\); 1200 interactions in the dataset/);
     expect(text).to.match(waited("solution solution/roadmapx-demo-recs \\(user personalization\\)"));
     expect(text).to.match(/training: solution version solution\/roadmapx-demo-recs\/[0-9a-f]{8}: .*ACTIVE \([\d.]+ s\); precision_at_25 [\d.]+/);
-    expect(text).to.match(waited("campaign campaign/roadmapx-demo-live \\(minProvisionedTPS 1\\)"));
+    expect(text).to.match(waited("campaign campaign/roadmapx-demo-live \\(minProvisionedTPS 1, item metadata on\\)"));
     const recommended = /recommendations for user-3: (roadmap-item-\d+(?:, roadmap-item-\d+)*)\n/.exec(text)?.[1]?.split(", ") ?? [];
     expect(recommended, text).to.have.length(5);
     // interactionsCsv: user-3 interacted with items (3 + 40k) * 7 % 97; none of them is recommended.
@@ -92,8 +92,32 @@ describe("roadmapx-ai local (npm start)", function () {
           `user-3 is now recommended ${recommended.slice(2).join(", ")}, `,
       ),
     );
+    // A live application: the catalogue sent with putItems, a filter with metadata, a user forgotten.
     expect(text).to.match(
-      /cleanup: deleted campaign\/roadmapx-demo-live, solution\/roadmapx-demo-recs, event-tracker\/[0-9a-f]{8}, dataset\/roadmapx-demo\/INTERACTIONS, dataset-group\/roadmapx-demo, schema\/roadmapx-demo-interactions \(/,
+      /items: dataset dataset\/roadmapx-demo\/ITEMS: .*ACTIVE \([\d.]+ s\); putItems sent 97 roadmap items with their CATEGORY in 10 calls \(10 at most each\)/,
+    );
+    expect(text).to.match(/filter filter\/roadmapx-demo-category \(INCLUDE ItemID WHERE Items\.CATEGORY IN \(\$CATEGORY\)\): .*ACTIVE/);
+    expect(text).to.match(/a filter without its value: refused before the call \(filter \S+ \(.*\) needs a value for \$CATEGORY/);
+    const devops = /devops recommendations for user-3, with metadata: (.*)\n/.exec(text)?.[1]?.split(", ") ?? [];
+    expect(devops, text).to.have.length(5);
+    for (const entry of devops) {
+      const n = Number(/^roadmap-item-(\d+) \(devops\)$/.exec(entry)?.[1]);
+      // The demo's catalogue puts item n in ["frontend", "backend", "devops"][n % 3].
+      expect(n % 3, entry).to.equal(2);
+      expect(seen.has(`roadmap-item-${n}`), `${entry}: user-3 interacted with it`).to.equal(false);
+    }
+    const forgotten =
+      /account deletion: 1 user id streamed to personalize\/deletions\/roadmapx-demo-forget\.csv; data deletion job data-deletion-job\/roadmapx-demo-forget: PENDING -> IN_PROGRESS -> COMPLETED \([\d.]+ s\); 1 user deleted, the input removed; user-3 is now recommended (.*) \(was (.*)\)\n/.exec(
+        text,
+      );
+    expect(forgotten, text).to.not.equal(null);
+    // Forgotten: user-3 is a new user now, recommended the most popular items, interacted ones included.
+    const afterDeletion = forgotten?.[1]?.split(", ") ?? [];
+    expect(afterDeletion).to.have.length(5);
+    expect(afterDeletion).to.not.deep.equal(forgotten?.[2]?.split(", "));
+    expect(afterDeletion.some((item) => seen.has(item) || recommended.slice(0, 2).includes(item))).to.equal(true);
+    expect(text).to.match(
+      /cleanup: deleted filter\/roadmapx-demo-category, campaign\/roadmapx-demo-live, solution\/roadmapx-demo-recs, event-tracker\/[0-9a-f]{8}, dataset\/roadmapx-demo\/INTERACTIONS, dataset\/roadmapx-demo\/ITEMS, dataset-group\/roadmapx-demo, schema\/roadmapx-demo-interactions, schema\/roadmapx-demo-items \(/,
     );
     expect(text).to.include("(the stand-in trains no model: recommendations are the most-interacted items the user has not interacted with");
     expect(text).not.to.include("needs real AWS (moto emulates no more of Personalize)");

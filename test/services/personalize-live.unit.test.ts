@@ -680,6 +680,25 @@ describe("Personalize for a live application (aws-sdk-client-mock: the emulator 
       expect(personalize.commandCalls(CreateDataDeletionJobCommand)).to.have.length(0);
     });
 
+    it("removes the finished job's input (it lists the users who asked to be forgotten) unless keepInput, and only its own", async () => {
+      personalize.on(CreateDataDeletionJobCommand).resolves({ dataDeletionJobArn: DELETION });
+      await service.deleteUserData({ datasetGroupArn: GROUP, userIds: ["u1"], jobName: "roadmapx-forget-1" });
+      const completed = (dataLocation: string) => ({ dataDeletionJob: { status: "COMPLETED", numDeleted: 1, dataSource: { dataLocation } } });
+      personalize.on(DescribeDataDeletionJobCommand).resolves(completed(`s3://${BUCKET}/${KEY}`));
+      expect(await service.waitForDataDeletion(DELETION, { keepInput: true })).to.deep.equal({ status: "COMPLETED", numDeleted: 1 });
+      expect([...s3.objects.keys()]).to.deep.equal([KEY]);
+      expect(await service.waitForDataDeletion(DELETION)).to.deep.equal({ status: "COMPLETED", numDeleted: 1, inputRemoved: `s3://${BUCKET}/${KEY}` });
+      expect([...s3.objects.keys()]).to.deep.equal([]);
+      expect(log).to.include(`info personalize: removed the deletion input s3://${BUCKET}/${KEY} (the job is COMPLETED)`);
+      // Inputs the services did not write stay where they are: another prefix, another bucket.
+      await ctx.storage.upload("personalize/ids.csv", "USER_ID\nu1\n");
+      for (const location of [`s3://${BUCKET}/personalize/ids.csv`, "s3://elsewhere/personalize/deletions/roadmapx-forget-1.csv"]) {
+        personalize.on(DescribeDataDeletionJobCommand).resolves(completed(location));
+        expect(await service.waitForDataDeletion(DELETION), location).to.deep.equal({ status: "COMPLETED", numDeleted: 1 });
+      }
+      expect([...s3.objects.keys()]).to.deep.equal(["personalize/ids.csv"]);
+    });
+
     it("waits for the job: COMPLETED with the number deleted, FAILED with Personalize's reason", async () => {
       personalize
         .on(DescribeDataDeletionJobCommand)
