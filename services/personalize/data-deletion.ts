@@ -143,6 +143,12 @@ export async function deleteUserData(
   if (!roleArn) throw new WorkflowError("no Personalize role: set PERSONALIZE_ROLE_ARN or AI_STACK_OUTPUTS (the stack outputs)");
   if (args.userIds === undefined || args.userIds === null)
     throw new DeletionInputError("userIds is required: an iterable of ids, or { path } of a file with one id per line");
+  if (ctx.config.kmsKeyArn) {
+    // "Deleting users and their data", guidelines: the bucket holding the list of user IDs cannot use your own KMS key.
+    ctx.logger.warn(
+      `personalize: the AI bucket is encrypted with your KMS key ${ctx.config.kmsKeyArn}, and AWS documents that a data deletion job cannot read its list of users from such a bucket: if the job fails reading it, start it with the list in a bucket without a customer managed key.`,
+    );
+  }
   const key = aiKey("personalize", "deletions", `${jobName}.csv`);
   const stats = { users: 0, bytes: 0 };
   try {

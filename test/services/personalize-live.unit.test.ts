@@ -680,6 +680,19 @@ describe("Personalize for a live application (aws-sdk-client-mock: the emulator 
       expect(personalize.commandCalls(CreateDataDeletionJobCommand)).to.have.length(0);
     });
 
+    it("warns, before anything is uploaded, that AWS documents no data deletion from a bucket encrypted with your own KMS key", async () => {
+      personalize.on(CreateDataDeletionJobCommand).resolves({ dataDeletionJobArn: DELETION });
+      const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+      ctx.config = { ...ctx.config, kmsKeyArn: key };
+      await service.deleteUserData({ datasetGroupArn: GROUP, userIds: ["u1"], jobName: "roadmapx-forget-1" });
+      const warning = log.findIndex((l) => l.startsWith("warn ") && l.includes(key) && l.includes("cannot read its list of users"));
+      expect(warning, log.join("\n")).to.equal(0);
+      ctx.config = { ...ctx.config, kmsKeyArn: undefined };
+      log.length = 0;
+      await service.deleteUserData({ datasetGroupArn: GROUP, userIds: ["u1"], jobName: "roadmapx-forget-1" });
+      expect(log.filter((l) => l.startsWith("warn "))).to.deep.equal([]);
+    });
+
     it("removes the finished job's input (it lists the users who asked to be forgotten) unless keepInput, and only its own", async () => {
       personalize.on(CreateDataDeletionJobCommand).resolves({ dataDeletionJobArn: DELETION });
       await service.deleteUserData({ datasetGroupArn: GROUP, userIds: ["u1"], jobName: "roadmapx-forget-1" });
