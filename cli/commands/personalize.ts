@@ -160,19 +160,30 @@ export function registerPersonalize(program: Command, setExitCode: (code: number
     .command("setup")
     .description("create (or find) the schemas, the dataset group and its datasets")
     .requiredOption("--name <name>", "dataset group name; schemas and datasets are named after it")
-    .option("--types <list>", "dataset types to create", "interactions,items,users")
-    .action((o: { name: string; types: string }) =>
+    .option("--types <list>", "dataset types to create (default interactions,items,users; with --domain, interactions)")
+    .option("--domain <domain>", "a domain dataset group for recommenders (ECOMMERCE or VIDEO_ON_DEMAND), with its Interactions dataset")
+    .action((o: { name: string; types?: string; domain?: string }) =>
       guarded("personalize", setExitCode, async () => {
-        const types = o.types.split(",").map((t) => datasetType(t.trim()));
+        const { builtinSchema, builtinDomainInteractionsSchema, isDomain, DOMAINS } = personalizeModule();
+        const domain = o.domain;
+        if (domain !== undefined && !isDomain(domain)) throw new CliError(`--domain "${domain}" is not a domain: use one of ${DOMAINS.join(", ")}`, EXIT.usage);
+        const types = (o.types ?? (domain ? "interactions" : "interactions,items,users")).split(",").map((t) => datasetType(t.trim()));
+        if (domain && types.some((t) => t !== "interactions")) {
+          throw new CliError(
+            `--domain ${domain} creates the Interactions dataset only (its Items and Users datasets need the domain's own fields): drop --types, or create those datasets from the backend with your domain schema`,
+            EXIT.usage,
+          );
+        }
         const { service } = services();
-        const { builtinSchema } = personalizeModule();
-        const group = await service.ensureDatasetGroup(o.name);
+        const group = domain ? await service.ensureDomainDatasetGroup(o.name, domain) : await service.ensureDatasetGroup(o.name);
         const datasets: Record<string, string> = {};
         for (const type of types) {
-          const schema = await service.ensureSchema(`${o.name}-${type}`, builtinSchema(type));
+          const schema = domain
+            ? await service.ensureSchema(`${o.name}-${type}`, builtinDomainInteractionsSchema(), domain)
+            : await service.ensureSchema(`${o.name}-${type}`, builtinSchema(type));
           datasets[type] = (await service.ensureDataset(group.arn, type, schema.arn, `${o.name}-${type}`)).arn;
         }
-        console.log(JSON.stringify({ datasetGroupArn: group.arn, datasets }, null, 2));
+        console.log(JSON.stringify({ datasetGroupArn: group.arn, ...(domain ? { domain } : {}), datasets }, null, 2));
       }),
     );
 

@@ -146,6 +146,17 @@ export function builtinSchema(type: DatasetType): DatasetSchema {
   return parseSchema(type, BUILTIN_AVRO[type], `the built-in ${type} schema`);
 }
 
+/**
+ * The Interactions schema of a domain dataset group (ECOMMERCE, VIDEO_ON_DEMAND), for recommenders:
+ * the built-in one with EVENT_TYPE required, as both domains' "datasets and schema requirements"
+ * pages have it. Items and Users datasets of a domain need the domain's own fields: bring a schema.
+ */
+export function builtinDomainInteractionsSchema(): DatasetSchema {
+  const avro = BUILTIN_AVRO.interactions as { fields: { name: string }[] };
+  const fields = avro.fields.map((f) => (f.name === "EVENT_TYPE" ? { name: "EVENT_TYPE", type: "string" } : f));
+  return parseSchema("interactions", { ...avro, fields }, "the built-in domain interactions schema");
+}
+
 export function isDatasetType(value: string): value is DatasetType {
   return (DATASET_TYPES as readonly string[]).includes(value);
 }
