@@ -13,8 +13,7 @@
  * than the first record's or than the recipe takes), the input passing 1 GB or a segment recipe's
  * query limit, or an empty input throws BatchInputError, which stops the upload before it completes.
  */
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
+import { numberedLines } from "./numbered-lines";
 import { PERSONALIZE_BATCH_LIMITS, BatchInputError, type BatchKind, type BatchSource, type BatchRecordKind } from "./batch-types";
 
 /** What the input turned out to hold, filled in while it streams. */
@@ -122,40 +121,18 @@ async function* located<T>(source: BatchSource<T>): AsyncGenerator<{ value: unkn
     for await (const value of source as AsyncIterable<T>) yield { value, where: `record ${++n}` };
     return;
   }
-  const stream = createReadStream(source.path, { encoding: "utf8" });
-  const opened = new Promise<void>((resolve, reject) => {
-    stream.once("open", () => resolve());
-    stream.once("error", reject);
-  });
-  try {
-    await opened;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new BatchInputError(
-      code === "ENOENT" ? `input file ${source.path} does not exist` : `cannot read the input file ${source.path}: ${(err as Error).message}`,
-    );
-  }
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  let n = 0;
-  try {
-    for await (const line of lines) {
-      n++;
-      if (line.trim() === "") continue;
-      const where = `${source.path} line ${n}`;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (err) {
-        throw new BatchInputError(`${where}: not valid JSON (${(err as Error).message})`);
-      }
-      yield { value, where };
+  const lines = numberedLines(source.path, (p) =>
+    p.missing ? new BatchInputError(`input file ${source.path} does not exist`) : new BatchInputError(`cannot read the input file ${source.path}: ${p.reason}`),
+  );
+  for await (const { line, n } of lines) {
+    const where = `${source.path} line ${n}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      throw new BatchInputError(`${where}: not valid JSON (${(err as Error).message})`);
     }
-  } catch (err) {
-    if (err instanceof BatchInputError) throw err;
-    throw new BatchInputError(`cannot read the input file ${source.path}: ${(err as Error).message}`);
-  } finally {
-    lines.close();
-    stream.destroy();
+    yield { value, where };
   }
 }
 

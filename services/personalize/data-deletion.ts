@@ -15,12 +15,11 @@
  * "say ""hi""") — the dataset CSVs this project validates may hold such ids, and quoting is how CSV
  * carries them.
  */
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import type { ServiceContext } from "../context";
 import { aiKey, UploadAbortedError } from "../storage";
 import { WorkflowError } from "./errors";
 import { ownedArn, ownedName } from "./owned";
+import { numberedLines } from "./numbered-lines";
 import { MAX_ID_LENGTH } from "./schemas";
 import type { PersonalizeWaits } from "./waits";
 
@@ -61,29 +60,10 @@ async function* located(source: UserIdSource): AsyncGenerator<{ id: unknown; whe
     for await (const id of source as AsyncIterable<unknown>) yield { id, where: `user id ${++n}` };
     return;
   }
-  const stream = createReadStream(source.path, { encoding: "utf8" });
-  await new Promise<void>((resolve, reject) => {
-    stream.once("open", () => resolve());
-    stream.once("error", (err) =>
-      reject(
-        new DeletionInputError(
-          (err as NodeJS.ErrnoException).code === "ENOENT" ? `${source.path} does not exist` : `cannot read ${source.path}: ${err.message}`,
-        ),
-      ),
-    );
-  });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  let n = 0;
-  try {
-    for await (const line of lines) {
-      n++;
-      if (line.trim() === "") continue;
-      yield { id: line, where: `${source.path} line ${n}` };
-    }
-  } finally {
-    lines.close();
-    stream.destroy();
-  }
+  const lines = numberedLines(source.path, (p) =>
+    p.missing ? new DeletionInputError(`${source.path} does not exist`) : new DeletionInputError(`cannot read ${source.path}: ${p.reason}`),
+  );
+  for await (const { line, n } of lines) yield { id: line, where: `${source.path} line ${n}` };
 }
 
 /** One id as a CSV field: checked, quoted when it holds a comma or a quote. */
