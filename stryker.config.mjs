@@ -69,8 +69,20 @@ const GROUPS = {
   // The requirements model and the policies built from it, with the tests that read them.
   policies: {
     mutate: ["core/policies.ts", "core/requirements.ts"],
-    // The infra tests read these too, but each runs the program under Pulumi mocks: too slow per mutant here.
-    tests: ["test/core/policies.unit.test.ts", "test/core/grants.unit.test.ts", "test/core/resource-names.unit.test.ts", "test/infra/policy-lint.unit.test.ts"],
+    // The infra tests read these too, but each runs the program under Pulumi mocks: too slow per mutant
+    // here. The application requests, the deletion input and verify's checks and fixes read the model
+    // as the verifier does (what each grant is for, and which request asks for it).
+    tests: [
+      "test/core/policies.unit.test.ts",
+      "test/core/grants.unit.test.ts",
+      "test/core/resource-names.unit.test.ts",
+      "test/infra/policy-lint.unit.test.ts",
+      "test/core/application-requests*.unit.test.ts",
+      "test/core/deletion-input.unit.test.ts",
+      "test/verify/checks.unit.test.ts",
+      "test/verify/fixes.unit.test.ts",
+      "test/verify/app-checks-review.unit.test.ts",
+    ],
   },
   // Polling and retry.
   poll: {
