@@ -9,7 +9,8 @@
  * on the new resource and on the parent it names (a dataset and its group, an import job and its
  * dataset, a campaign and its solution version, a filter, recommender or data deletion job and its
  * dataset group, an endpoint and its config); an event tracker's ARN holds a generated id; SageMaker
- * writes names lowercased into ARNs.
+ * writes names lowercased into ARNs. Tags on a Create call are asked as tag-on-create on the new
+ * resource (SageMaker AddTags, Personalize TagResource).
  */
 import { s3BucketArn } from "./iam";
 import { PROJECT_TAG } from "./resource-names";
@@ -180,6 +181,13 @@ export function applicationRequests(args: ApplicationRequestArgs): ApplicationRe
     add("personalize", action, arn("personalize", `event-tracker/${SAMPLE_ID}`), "PersonalizeTaggedEventTrackers", {
       [`aws:ResourceTag/${tag.key}`]: tag.value,
     });
+  }
+  // Tag-on-create: TagResource on the resource each tagged Create makes, as the gate maps it (a
+  // tracker's ARN is not known before it exists: `event-tracker/*`), with the project tag only.
+  for (const call of APPLICATION.personalize.tagOnCreate.createCalls) {
+    const type = APPLICATION.personalize.tagOnCreate.created[call];
+    const path = (APPLICATION.personalize.ownedResourceTypes as readonly string[]).includes(type) ? `${type}/${sample}` : `${type}/*`;
+    add("personalize", APPLICATION.personalize.tagOnCreate.action, arn("personalize", path), "PersonalizeTagOnCreate", created);
   }
   for (const action of APPLICATION.personalize.anyResource) add("personalize", action, "*", "AiCallsWithoutResourceScope");
 

@@ -220,6 +220,23 @@ export function applicationPolicy(args: ApplicationPolicyArgs): PolicyDocument {
       Condition: { StringEquals: tagged },
     },
     {
+      // Tags on a Create call are authorised as TagResource on the new resource: the jobs by this
+      // project's names, trackers (ARNs hold an id) on any; only the project tag, and nothing else.
+      Sid: "PersonalizeTagOnCreate",
+      Effect: "Allow",
+      Action: APPLICATION.personalize.tagOnCreate.action,
+      Resource: APPLICATION.personalize.tagOnCreate.createCalls.map((call) => {
+        const type = APPLICATION.personalize.tagOnCreate.created[call];
+        return (APPLICATION.personalize.ownedResourceTypes as readonly string[]).includes(type)
+          ? arn("personalize", ownedResourcePattern(type, prefix))
+          : arn("personalize", `${type}/*`);
+      }),
+      Condition: {
+        StringEquals: { [`aws:RequestTag/${PROJECT_TAG.key}`]: PROJECT_TAG.value },
+        "ForAllValues:StringEquals": { "aws:TagKeys": [PROJECT_TAG.key] },
+      },
+    },
+    {
       Sid: "SageMakerWorkflow",
       Effect: "Allow",
       Action: [...APPLICATION.sagemaker.resourceActions],

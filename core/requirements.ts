@@ -362,6 +362,18 @@ export const APPLICATION = {
       create: "personalize:CreateEventTracker",
       onTagged: ["personalize:DescribeEventTracker", "personalize:DeleteEventTracker"],
     },
+    /**
+     * A Personalize Create call that carries `tags` is also authorised as `personalize:TagResource`
+     * (Service Authorization Reference, "API operations defined by Amazon Personalize"); TagResource
+     * takes `aws:RequestTag/${TagKey}` and `aws:TagKeys` (no TaggingAction key, unlike SageMaker).
+     * These are the Create calls the services send with PROJECT_TAG; `created` is the resource type
+     * each one makes (ARN path after `account:`), which is what TagResource acts on.
+     */
+    tagOnCreate: {
+      action: "personalize:TagResource",
+      createCalls: ["CreateBatchInferenceJob", "CreateBatchSegmentJob", "CreateEventTracker"],
+      created: { CreateBatchInferenceJob: "batch-inference-job", CreateBatchSegmentJob: "batch-segment-job", CreateEventTracker: "event-tracker" },
+    },
     anyResource: [
       "personalize:ListSchemas",
       "personalize:ListDatasetGroups",
@@ -504,6 +516,7 @@ export function applicationAiActions(): string[] {
     ...personalize.resourceActions,
     personalize.eventTrackers.create,
     ...personalize.eventTrackers.onTagged,
+    personalize.tagOnCreate.action,
     ...personalize.anyResource,
     ...sagemaker.resourceActions,
     sagemaker.tagOnCreate.action,

@@ -15,7 +15,9 @@
  * calls and PutEvents, which have no resource-level permissions, on "*". An event tracker's ARN holds a
  * generated id, so creating one is authorised on `event-tracker/*`. A role handed over (`roleArn`) is
  * iam:PassRole with `iam:PassedToService` = personalize.amazonaws.com; `tags` are aws:RequestTag and
- * aws:TagKeys.
+ * aws:TagKeys, and a Create call that carries them is also authorised as `personalize:TagResource` on
+ * the new resource with those request tags (the reference's operations table lists TagResource for
+ * the Create calls that take tags).
  */
 import {
   type AuthorisationRequest,
@@ -72,6 +74,8 @@ interface PersonalizeOperation {
   resources: readonly Resolve[];
   /** The call can carry `tags`. */
   tags?: boolean;
+  /** The resource the call creates, which tags on it are authorised on (TagResource); default: the first of `resources`. */
+  created?: Resolve;
   /** The call can hand a role (`roleArn`) to Personalize. */
   passesRole?: boolean;
 }
@@ -91,7 +95,12 @@ const OPERATIONS: Record<string, PersonalizeOperation> = {
   CreateSolution: { resources: [named("solution"), arnField("datasetGroupArn")], tags: true },
   DescribeSolution: { resources: [arnField("solutionArn")] },
   DeleteSolution: { resources: [arnField("solutionArn")] },
-  CreateSolutionVersion: { resources: [arnField("solutionArn")], tags: true },
+  // A version's ARN is `<solution ARN>/<generated id>`: tags on it are authorised on any version of the solution.
+  CreateSolutionVersion: {
+    resources: [arnField("solutionArn")],
+    tags: true,
+    created: (body, operation) => `${requiredString(body, "solutionArn", operation)}/*`,
+  },
   DescribeSolutionVersion: { resources: [arnField("solutionVersionArn")] },
   GetSolutionMetrics: { resources: [arnField("solutionVersionArn")] },
   CreateCampaign: { resources: [named("campaign"), arnField("solutionVersionArn")], tags: true },
@@ -148,13 +157,16 @@ export function mapPersonalizeControlPlane(input: MappingInput, op: string): Map
   const spec = OPERATIONS[op];
   if (!spec) throw new MappingError(`${operation} is not an operation the gate maps`);
   const body = jsonBody(input.body, operation);
-  const context: RequestContext = spec.tags ? requestTagContext(tagsOf(body, operation)) : {};
+  const tags = spec.tags ? tagsOf(body, operation) : [];
+  const context: RequestContext = requestTagContext(tags);
   const resources = spec.resources.map((resolve) => resolve(body, operation, input));
   const authorisations: AuthorisationRequest[] = (resources.length ? resources : ["*"]).map((resource) => ({
     action: `personalize:${op}`,
     resource,
     context,
   }));
+  const created = tags.length ? (spec.created?.(body, operation, input) ?? resources[0]) : undefined;
+  if (created) authorisations.push({ action: "personalize:TagResource", resource: created, context: requestTagContext(tags) });
   const role = spec.passesRole ? optionalString(body, "roleArn") : undefined;
   if (role) authorisations.push(passRole(role, PERSONALIZE_PRINCIPAL));
   return { operation, protocol: "json", authorisations };

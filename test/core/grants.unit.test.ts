@@ -55,8 +55,44 @@ function taggedCreatesOf(file: string): string[] {
   });
 }
 
+/** The text from `open` (an opening bracket's index) to its matching closing bracket, inclusive. */
+function balanced(text: string, open: number): string {
+  const pairs: Record<string, string> = { "(": ")", "{": "}", "[": "]" };
+  const stack: string[] = [];
+  for (let i = open; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c in pairs) stack.push(pairs[c] as string);
+    else if (c === stack[stack.length - 1]) {
+      stack.pop();
+      if (stack.length === 0) return text.slice(open, i + 1);
+    }
+  }
+  return text.slice(open);
+}
+
+/**
+ * The Personalize Create calls a file sends with `tags` (authorised as personalize:TagResource too):
+ * the command's argument passes `tags:` itself, or spreads an object of the file that does
+ * (`const common = { ..., tags: [...] }; new sdk.CreateBatchInferenceJobCommand({ ...common, ... })`).
+ */
+function taggedPersonalizeCreatesOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  if (!/const (sdk\w*) = \(\): typeof import\("@aws-sdk\/client-personalize"\)/.test(text)) return [];
+  const taggedObjects = new Set(
+    [...text.matchAll(/const (\w+) = \{/g)].filter((m) => /\btags:/.test(balanced(text, (m.index as number) + m[0].length - 1))).map((m) => m[1] as string),
+  );
+  return [...text.matchAll(/\b(Create\w+)Command\)?\(/g)].flatMap((m) => {
+    const argument = balanced(text, (m.index as number) + m[0].length - 1);
+    const spreads = [...argument.matchAll(/\.\.\.(\w+)\b/g)].map((s) => s[1] as string);
+    return /\btags:/.test(argument) || spreads.some((name) => taggedObjects.has(name)) ? [m[1] as string] : [];
+  });
+}
+
 function impliedCallsOf(file: string): string[] {
-  return taggedCreatesOf(file).length ? ["sagemaker:AddTags"] : [];
+  return [
+    ...(taggedCreatesOf(file).length ? ["sagemaker:AddTags"] : []),
+    ...(taggedPersonalizeCreatesOf(file).length ? [APPLICATION.personalize.tagOnCreate.action] : []),
+  ];
 }
 
 /** `personalize:CreateSchema`, ... for every call a file makes through a lazily loaded SDK package. */
@@ -114,6 +150,13 @@ describe("the application policy's AI actions are exactly the calls the services
     const tagged = sources(SERVICES_DIR).flatMap(taggedCreatesOf);
     expect(tagged.length).to.be.greaterThan(0);
     expect([...new Set(tagged)].sort()).to.deep.equal([...APPLICATION.sagemaker.tagOnCreate.createCalls].sort());
+  });
+
+  it("tag on create is granted for exactly the Personalize Create calls that pass tags", () => {
+    const tagged = sources(SERVICES_DIR).flatMap(taggedPersonalizeCreatesOf);
+    // Not vacuous: the event tracker (tags inline) and the batch jobs (tags in a spread object) are found.
+    expect([...new Set(tagged)].sort()).to.deep.equal([...APPLICATION.personalize.tagOnCreate.createCalls].sort());
+    expect(tagged).to.include.members(["CreateEventTracker", "CreateBatchInferenceJob", "CreateBatchSegmentJob"]);
   });
 
   it("every action granted is sent: nothing is granted for a call no code makes (but the batch engines' list)", () => {

@@ -104,6 +104,25 @@ describe("core/policies", () => {
     });
   });
 
+  it("tags on Personalize creates: TagResource on what the tagged creates make, with the project tag and no other key", () => {
+    const doc = applicationPolicy({ target, bucket: "b", personalizeRoleArn: "arn:p", sagemakerRoleArn: "arn:s", resourceNamePrefix: "acme" });
+    const p = "arn:aws:personalize:eu-west-1:111122223333";
+    expect(doc.Statement.find((s) => s.Sid === "PersonalizeTagOnCreate")).to.deep.equal({
+      Sid: "PersonalizeTagOnCreate",
+      Effect: "Allow",
+      Action: "personalize:TagResource",
+      // The batch jobs by this project's names (the stack's prefix); trackers' ARNs hold an id: any tracker.
+      Resource: [`${p}:batch-inference-job/acme-*`, `${p}:batch-segment-job/acme-*`, `${p}:event-tracker/*`],
+      Condition: {
+        StringEquals: { "aws:RequestTag/project": "roadmapx-ai" },
+        "ForAllValues:StringEquals": { "aws:TagKeys": ["project"] },
+      },
+    });
+    // The one statement granting it.
+    const granting = doc.Statement.filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).includes("personalize:TagResource"));
+    expect(granting.map((s) => s.Sid)).to.deep.equal(["PersonalizeTagOnCreate"]);
+  });
+
   it("adds the KMS statement only when a key is given", () => {
     const key = "arn:aws:kms:eu-west-1:111122223333:key/k-1";
     const withKey = serviceRolePolicy(SERVICES.personalize, { target, bucket: "b", kmsKeyArn: key });

@@ -329,6 +329,7 @@ describe("infra program (Pulumi mocks)", () => {
         "PersonalizeWorkflow",
         "PersonalizeCreateTaggedEventTracker",
         "PersonalizeTaggedEventTrackers",
+        "PersonalizeTagOnCreate",
         "SageMakerWorkflow",
         "SageMakerTagOnCreate",
         "ComprehendAnalysisJobs",
@@ -362,6 +363,17 @@ describe("infra program (Pulumi mocks)", () => {
         Action: ["personalize:DescribeEventTracker", "personalize:DeleteEventTracker"],
         Resource: [`${p}:event-tracker/*`],
         Condition: { StringEquals: { "aws:ResourceTag/project": "roadmapx-ai" } },
+      });
+      // Tags on a Create call are TagResource on the new resource: the batch jobs by name, trackers by tag.
+      expect(statement(doc, "PersonalizeTagOnCreate")).to.deep.equal({
+        Sid: "PersonalizeTagOnCreate",
+        Effect: "Allow",
+        Action: "personalize:TagResource",
+        Resource: [`${p}:batch-inference-job/roadmapx-*`, `${p}:batch-segment-job/roadmapx-*`, `${p}:event-tracker/*`],
+        Condition: {
+          StringEquals: { "aws:RequestTag/project": "roadmapx-ai" },
+          "ForAllValues:StringEquals": { "aws:TagKeys": ["project"] },
+        },
       });
       expect(statement(doc, "PersonalizeWorkflow")["Action"]).to.include.members([
         "personalize:CreateDatasetImportJob",

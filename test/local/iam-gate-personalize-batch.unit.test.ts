@@ -71,16 +71,18 @@ async function mappedCall(send: (client: PersonalizeClient) => Promise<unknown>)
 }
 
 describe("IAM gate: Personalize batch jobs mapped as AWS authorises them", () => {
-  it("CreateBatchInferenceJob: the job and its solution version, the tags as request tags, and PassRole to Personalize", async () => {
+  it("CreateBatchInferenceJob: the job and its solution version, the tags as request tags (and TagResource on the job), and PassRole to Personalize", async () => {
     const request = await mappedCall((c) => c.send(new CreateBatchInferenceJobCommand(inference())));
     expect(request.operation).to.equal("Personalize.CreateBatchInferenceJob");
     expect(request.authorisations.map((a) => [a.action, a.resource])).to.deep.equal([
       ["personalize:CreateBatchInferenceJob", ARN("batch-inference-job/roadmapx-batch-1")],
       ["personalize:CreateBatchInferenceJob", VERSION],
+      ["personalize:TagResource", ARN("batch-inference-job/roadmapx-batch-1")],
       ["iam:PassRole", ROLE],
     ]);
     expect(request.authorisations[0]?.context).to.deep.equal({ "aws:RequestTag/project": "roadmapx-ai", "aws:TagKeys": ["project"] });
-    expect(request.authorisations[2]?.context).to.deep.equal({ "iam:PassedToService": "personalize.amazonaws.com" });
+    expect(request.authorisations[2]?.context).to.deep.equal({ "aws:RequestTag/project": "roadmapx-ai", "aws:TagKeys": ["project"] });
+    expect(request.authorisations[3]?.context).to.deep.equal({ "iam:PassedToService": "personalize.amazonaws.com" });
   });
 
   it("CreateBatchSegmentJob: the job only (the reference names no solution for it), and PassRole", async () => {
@@ -161,6 +163,10 @@ describe("IAM gate: Personalize batch jobs mapped as AWS authorises them", () =>
     expect(probe("personalize:CreateBatchSegmentJob")).to.deep.equal(
       askedSegment.authorisations.filter((a) => a.action === "personalize:CreateBatchSegmentJob").map((a) => a.resource),
     );
+    // Tags on both creates: TagResource on each new job, which the tag-on-create probes ask about.
+    const tagResource = [...asked.authorisations, ...askedSegment.authorisations].filter((a) => a.action === "personalize:TagResource").map((a) => a.resource);
+    expect(tagResource).to.deep.equal([ARN(`batch-inference-job/${sample}`), ARN(`batch-segment-job/${sample}`)]);
+    expect(probe("personalize:TagResource")).to.include.members(tagResource);
   });
 });
 

@@ -56,7 +56,7 @@ const events = (send: (c: PersonalizeEventsClient) => Promise<unknown>) => mappe
 const asked = (r: MappedRequest) => r.authorisations.map((a) => [a.action, a.resource]);
 
 describe("IAM gate: Personalize filters, recommenders, data deletion, ranking and PutItems/PutUsers mapped as AWS authorises them", () => {
-  it("CreateFilter: the filter and its dataset group, tags as request tags; Describe/Delete on the filter; List on '*'", async () => {
+  it("CreateFilter: the filter and its dataset group, tags as request tags (and TagResource on the filter); Describe/Delete on the filter; List on '*'", async () => {
     const create = await control((c) =>
       c.send(
         new CreateFilterCommand({
@@ -71,7 +71,9 @@ describe("IAM gate: Personalize filters, recommenders, data deletion, ranking an
     expect(asked(create)).to.deep.equal([
       ["personalize:CreateFilter", ARN("filter/roadmapx-no-purchased")],
       ["personalize:CreateFilter", GROUP],
+      ["personalize:TagResource", ARN("filter/roadmapx-no-purchased")],
     ]);
+    expect(create.authorisations[2]?.context).to.deep.equal(TAG_CONTEXT);
     expect(create.authorisations[0]?.context).to.deep.equal(TAG_CONTEXT);
     const filterArn = ARN("filter/roadmapx-no-purchased");
     const others = [
@@ -101,6 +103,7 @@ describe("IAM gate: Personalize filters, recommenders, data deletion, ranking an
     expect(asked(create)).to.deep.equal([
       ["personalize:CreateRecommender", ARN("recommender/roadmapx-for-you")],
       ["personalize:CreateRecommender", GROUP],
+      ["personalize:TagResource", ARN("recommender/roadmapx-for-you")],
     ]);
     expect(create.authorisations[1]?.context).to.deep.equal(TAG_CONTEXT);
     const recommenderArn = ARN("recommender/roadmapx-for-you");
@@ -120,7 +123,7 @@ describe("IAM gate: Personalize filters, recommenders, data deletion, ranking an
     ]);
   });
 
-  it("CreateDataDeletionJob: the job and its dataset group, tags, and iam:PassRole to Personalize; Describe on the job; List on '*'", async () => {
+  it("CreateDataDeletionJob: the job and its dataset group, tags (and TagResource on the job), and iam:PassRole to Personalize; Describe on the job; List on '*'", async () => {
     const create = await control((c) =>
       c.send(
         new CreateDataDeletionJobCommand({
@@ -135,10 +138,11 @@ describe("IAM gate: Personalize filters, recommenders, data deletion, ranking an
     expect(asked(create)).to.deep.equal([
       ["personalize:CreateDataDeletionJob", ARN("data-deletion-job/roadmapx-delete-1")],
       ["personalize:CreateDataDeletionJob", GROUP],
+      ["personalize:TagResource", ARN("data-deletion-job/roadmapx-delete-1")],
       ["iam:PassRole", ROLE],
     ]);
     expect(create.authorisations[0]?.context).to.deep.equal(TAG_CONTEXT);
-    expect(create.authorisations[2]?.context).to.deep.equal({ "iam:PassedToService": "personalize.amazonaws.com" });
+    expect(create.authorisations[3]?.context).to.deep.equal({ "iam:PassedToService": "personalize.amazonaws.com" });
     const jobArn = ARN("data-deletion-job/roadmapx-delete-1");
     const others = [
       await control((c) => c.send(new DescribeDataDeletionJobCommand({ dataDeletionJobArn: jobArn }))),

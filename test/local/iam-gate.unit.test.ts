@@ -427,7 +427,11 @@ const PERSONALIZE_CASES: Case[] = [
     name: "CreateDatasetGroup with tags",
     send: personalize((c) => c.send(new CreateDatasetGroupCommand({ name: "roadmapx-recs", tags: [{ tagKey: "project", tagValue: "roadmapx-ai" }] }))),
     operation: "Personalize.CreateDatasetGroup",
-    expected: [["personalize:CreateDatasetGroup", GROUP]],
+    // Tags on a Create are also TagResource on the new resource (the reference's operations table).
+    expected: [
+      ["personalize:CreateDatasetGroup", GROUP],
+      ["personalize:TagResource", GROUP],
+    ],
     context: { "aws:RequestTag/project": "roadmapx-ai", "aws:TagKeys": ["project"] },
   },
   {
@@ -496,6 +500,7 @@ const PERSONALIZE_CASES: Case[] = [
     expected: [
       ["personalize:CreateEventTracker", ARN("personalize", "event-tracker/*")],
       ["personalize:CreateEventTracker", GROUP],
+      ["personalize:TagResource", ARN("personalize", "event-tracker/*")],
     ],
     context: { "aws:RequestTag/project": "roadmapx-ai" },
   },

@@ -54,8 +54,9 @@ describe("verify app.* checks: the backend's own permissions (emulator)", functi
     // 21 object probes + 7 listings on S3.
     expect(check(run, "app.s3").message).to.include("all 28 requests");
     // 38 Personalize calls on their 46 owned resources (issue 17's filters, recommenders, deletion jobs,
-    // Items/Users datasets and ranking included), 3 event-tracker calls on 4, and 10 on "*".
-    expect(check(run, "app.personalize").message).to.include("all 60 requests the services make (51 actions)");
+    // Items/Users datasets and ranking included), 3 event-tracker calls on 4, TagResource on the 3
+    // resources the tagged creates make, and 10 on "*".
+    expect(check(run, "app.personalize").message).to.include("all 63 requests the services make (52 actions)");
     // 9 Detect calls, 15 analysis-job calls on their jobs, 5 Lists.
     expect(check(run, "app.comprehend").message).to.include("all 29 requests the services make (29 actions)");
   });
@@ -150,6 +151,7 @@ describe("verify app.* checks: the backend's own permissions (emulator)", functi
       "PersonalizeWorkflow",
       "PersonalizeCreateTaggedEventTracker",
       "PersonalizeTaggedEventTrackers",
+      "PersonalizeTagOnCreate",
       "ComprehendAnalysisJobs",
       "AiCallsWithoutResourceScope",
     ]).map((s) => (s.Sid === "PersonalizeWorkflow" ? { ...s, Resource: `arn:aws:personalize:us-east-1:${ACCOUNT}:*/other-*` } : s));
@@ -158,7 +160,7 @@ describe("verify app.* checks: the backend's own permissions (emulator)", functi
     expectStatus(run, "app.comprehend", "pass");
     const c = expectStatus(run, "app.personalize", "fail");
     expect(c.message).to.match(
-      /may not make 46 of the 60 requests the services make: personalize:CreateSchema on arn:aws:personalize:us-east-1:123456789012:schema\/roadmapx-verify-probe/,
+      /may not make 46 of the 63 requests the services make: personalize:CreateSchema on arn:aws:personalize:us-east-1:123456789012:schema\/roadmapx-verify-probe/,
     );
     expect(textOf(c)).to.include(
       'near miss: statement "PersonalizeWorkflow" of inline policy narrow of user roadmapx-backend allows personalize:CreateSchema but on arn:aws:personalize:us-east-1:123456789012:*/other-*',
