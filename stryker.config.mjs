@@ -81,7 +81,6 @@ const GROUPS = {
       "test/core/deletion-input.unit.test.ts",
       "test/verify/checks.unit.test.ts",
       "test/verify/fixes.unit.test.ts",
-      "test/verify/app-checks-review.unit.test.ts",
     ],
   },
   // Polling and retry.
