@@ -126,6 +126,8 @@ function registerRecommend(personalize: Command, setExitCode: (code: number) => 
       }
       if (o.userId === undefined && o.itemId === undefined) throw usage("give --user-id (or --item-id, for related items)");
       const values = filterValues(o);
+      const columns = metadata(o.metadata);
+      const contextual = context(o);
       const args = {
         ...(o.campaignArn !== undefined ? { campaignArn: o.campaignArn } : {}),
         ...(o.recommenderArn !== undefined ? { recommenderArn: o.recommenderArn } : {}),
@@ -134,8 +136,8 @@ function registerRecommend(personalize: Command, setExitCode: (code: number) => 
         numResults: o.numResults,
         ...(o.filterArn !== undefined ? { filterArn: o.filterArn } : {}),
         ...(values ? { filterValues: values } : {}),
-        ...(metadata(o.metadata) ? { metadataColumns: metadata(o.metadata) as string[] } : {}),
-        ...(context(o) ? { context: context(o) as Record<string, string> } : {}),
+        ...(columns ? { metadataColumns: columns } : {}),
+        ...(contextual ? { context: contextual } : {}),
       };
       console.log(JSON.stringify(await service().personalize.getRecommendations(args), null, 2));
     }),

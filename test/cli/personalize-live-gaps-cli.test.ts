@@ -1,0 +1,89 @@
+/**
+ * More of `roadmapx-ai personalize recommend|rank|delete-users` refusing bad input with exit 2 and a
+ * sentence, before anything reaches AWS: the flag checks test/cli/personalize-live-cli.test.ts leaves
+ * open (found by planting bugs in cli/commands/personalize-live.ts). Same approach: the CLI from its
+ * TypeScript source through tsx, the endpoint a closed loopback port (a call that went out would end
+ * in exit 3, not 2).
+ */
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { expect } from "chai";
+
+const ROOT = join(__dirname, "..", "..");
+const P = "arn:aws:personalize:us-east-1:123456789012";
+const GROUP = `${P}:dataset-group/roadmapx-shop`;
+const CAMPAIGN = `${P}:campaign/roadmapx-live`;
+const FILTER = `${P}:filter/roadmapx-category`;
+const ENV = {
+  AWS_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+  AWS_SECRET_ACCESS_KEY: "secret",
+  AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+  AWS_MAX_ATTEMPTS: "1",
+  S3_BUCKET_NAME: "roadmapx-files",
+  PERSONALIZE_ROLE_ARN: "arn:aws:iam::123456789012:role/roadmapx-ai-dev-personalize",
+};
+
+/** The CLI from source: `node --import tsx`, with the services resolved to their TypeScript. */
+function cli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("AI_") && k !== "S3_BUCKET_NAME"));
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--conditions=@roadmapx-ai/source",
+        "-e",
+        'require("./cli/main.ts").main(process.argv.slice(1)).then((c) => { process.exitCode = c; })',
+        "personalize",
+        ...args,
+      ],
+      { cwd: ROOT, env: { ...clean, ...ENV, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(input ?? "");
+  });
+}
+
+describe("roadmapx-ai personalize live commands, more bad input: exit 2 with a sentence (CLI from source)", function () {
+  this.timeout(120_000);
+
+  const cases: [string, string[], RegExp, string?][] = [
+    [
+      "delete-users: --keep-input without --wait",
+      ["delete-users", "--dataset-group-arn", GROUP, "--file", "-", "--job-name", "roadmapx-forget", "--keep-input"],
+      /--keep-input only applies with --wait \(without it the input stays\): add --wait, or drop --keep-input/,
+      "u1\n",
+    ],
+    [
+      "recommend: --context name given twice",
+      ["recommend", "--campaign-arn", CAMPAIGN, "--user-id", "u1", "--context", "DEVICE=mobile", "--context", "DEVICE=tv"],
+      /--context DEVICE is given 2 times: a context name takes one value/,
+    ],
+    [
+      "recommend: --filter-value with an empty name",
+      ["recommend", "--campaign-arn", CAMPAIGN, "--user-id", "u1", "--filter-arn", FILTER, "--filter-value", "=lamps"],
+      /--filter-value "=lamps" is not NAME=VALUE: write it as --filter-value CATEGORY=electronics/,
+    ],
+    [
+      "recommend: --context with an empty name",
+      ["recommend", "--campaign-arn", CAMPAIGN, "--user-id", "u1", "--context", "=mobile"],
+      /--context "=mobile" is not NAME=VALUE: write it as --context DEVICE=mobile/,
+    ],
+    [
+      "rank: a missing --items-file",
+      ["rank", "--campaign-arn", CAMPAIGN, "--user-id", "u1", "--items-file", "/nonexistent/items.txt"],
+      /--items-file: \/nonexistent\/items\.txt does not exist/,
+    ],
+  ];
+
+  for (const [what, args, message, input] of cases) {
+    it(`${what}: exit 2`, async () => {
+      const r = await cli(args, input);
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stderr).to.match(message);
+      expect(r.stdout).to.equal("");
+    });
+  }
+});
