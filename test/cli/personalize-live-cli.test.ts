@@ -5,13 +5,12 @@
  * dist/cli/main.js), so these tests need no build; the endpoint is a closed loopback port, so a call
  * that did go out would end in exit 3, not 2.
  */
-import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { runCliFromSource } from "../helpers/process";
 
-const ROOT = join(__dirname, "..", "..");
 const P = "arn:aws:personalize:us-east-1:123456789012";
 const GROUP = `${P}:dataset-group/roadmapx-shop`;
 const CAMPAIGN = `${P}:campaign/roadmapx-live`;
@@ -27,27 +26,8 @@ const ENV = {
   PERSONALIZE_ROLE_ARN: "arn:aws:iam::123456789012:role/roadmapx-ai-dev-personalize",
 };
 
-/** The CLI from source: `node --import tsx`, with the services resolved to their TypeScript. */
-function cli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("AI_") && k !== "S3_BUCKET_NAME"));
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "--conditions=@roadmapx-ai/source",
-        "-e",
-        'require("./cli/main.ts").main(process.argv.slice(1)).then((c) => { process.exitCode = c; })',
-        "personalize",
-        ...args,
-      ],
-      { cwd: ROOT, env: { ...clean, ...ENV, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input ?? "");
-  });
-}
+/** `roadmapx-ai personalize …` from source, against the closed port. */
+const cli = (args: string[], input?: string) => runCliFromSource(["personalize", ...args], ENV, input);
 
 describe("roadmapx-ai personalize live commands: bad input exits 2 with a sentence (CLI from source)", function () {
   this.timeout(120_000);

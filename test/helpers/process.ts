@@ -50,3 +50,27 @@ export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}, input?
     else child.stdin?.end();
   });
 }
+
+/**
+ * Runs the CLI from its TypeScript source (`node --import tsx`, cli/main.ts, the workspace packages
+ * resolved to their sources), so a test needs no build; the environment is cleaned as runCli's is.
+ */
+export async function runCliFromSource(args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<CliResult> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("AI_") && k !== "S3_BUCKET_NAME"));
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--conditions=@roadmapx-ai/source",
+        "-e",
+        'require("./cli/main.ts").main(process.argv.slice(1)).then((c) => { process.exitCode = c; })',
+        ...args,
+      ],
+      { cwd: ROOT, env: { ...clean, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...env } },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(input ?? "");
+  });
+}
