@@ -79,6 +79,7 @@ const GROUPS = {
       "test/infra/policy-lint.unit.test.ts",
       "test/core/application-requests*.unit.test.ts",
       "test/core/deletion-input.unit.test.ts",
+      "test/core/policy-meaning.unit.test.ts",
       "test/verify/checks.unit.test.ts",
       "test/verify/fixes.unit.test.ts",
     ],
