@@ -6,21 +6,11 @@
  * in exit 3, not 2).
  */
 import { expect } from "chai";
+import { CAMPAIGN, CATEGORY_FILTER, CLOSED_PORT_ENV, GROUP } from "../helpers/personalize-live";
 import { runCliFromSource } from "../helpers/process";
 
-const P = "arn:aws:personalize:us-east-1:123456789012";
-const GROUP = `${P}:dataset-group/roadmapx-shop`;
-const CAMPAIGN = `${P}:campaign/roadmapx-live`;
-const FILTER = `${P}:filter/roadmapx-category`;
-const ENV = {
-  AWS_REGION: "us-east-1",
-  AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-  AWS_SECRET_ACCESS_KEY: "secret",
-  AWS_ENDPOINT_URL: "http://127.0.0.1:9",
-  AWS_MAX_ATTEMPTS: "1",
-  S3_BUCKET_NAME: "roadmapx-files",
-  PERSONALIZE_ROLE_ARN: "arn:aws:iam::123456789012:role/roadmapx-ai-dev-personalize",
-};
+const FILTER = CATEGORY_FILTER;
+const ENV = CLOSED_PORT_ENV;
 
 /** `roadmapx-ai personalize …` from source, against the closed port. */
 const cli = (args: string[], input?: string) => runCliFromSource(["personalize", ...args], ENV, input);

@@ -63,22 +63,23 @@ import { requiredFilterPlaceholders } from "../../services/personalize/filter-va
 import { WaitFailedError } from "../../services/poll";
 import { AiStorage } from "../../services/storage";
 import { BUCKET, FakeS3, failure } from "../helpers/fake-s3";
+import {
+  P,
+  GROUP,
+  CAMPAIGN,
+  RECOMMENDER,
+  CATEGORY_FILTER,
+  PROMO_FILTER,
+  ITEMS,
+  USERS,
+  ROLE,
+  FOR_YOU,
+  CATEGORY_EXPRESSION,
+  PROMO_EXPRESSION,
+} from "../helpers/personalize-live";
 
-const P = "arn:aws:personalize:us-east-1:123456789012";
-const GROUP = `${P}:dataset-group/roadmapx-shop`;
-const CAMPAIGN = `${P}:campaign/roadmapx-live`;
-const RECOMMENDER = `${P}:recommender/roadmapx-for-you`;
-const CATEGORY_FILTER = `${P}:filter/roadmapx-category`;
-const PROMO_FILTER = `${P}:filter/roadmapx-in-house`;
-const ITEMS = `${P}:dataset/roadmapx-shop/ITEMS`;
-const USERS = `${P}:dataset/roadmapx-shop/USERS`;
-const ROLE = "arn:aws:iam::123456789012:role/roadmapx-ai-dev-personalize";
-const FOR_YOU = "arn:aws:personalize:::recipe/aws-ecomm-recommended-for-you";
 const noSleep = () => Promise.resolve();
 const notFound = () => Object.assign(new Error("not found"), { name: "ResourceNotFoundException" });
-
-const CATEGORY_EXPRESSION = "INCLUDE ItemID WHERE Items.CATEGORY IN ($CATEGORY) | EXCLUDE ItemID WHERE Items.BRAND IN ($BRAND)";
-const PROMO_EXPRESSION = 'INCLUDE ItemID WHERE Items.OWNER IN ("in-house") AND Items.PRICE < $MAX_PRICE';
 
 const itemsSchema = parseSchema("items", {
   type: "record",
